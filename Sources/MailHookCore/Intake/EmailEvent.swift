@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+
+/// A third-party email event in one of the accepted shapes (DESIGN §3): the canonical
+/// `email.received` event, the by-reference event to fetch from Graph, or an IMAP-to-webhook
+/// bridge payload. Parsing checks the fields MailHook relies on and names the first bad one.
+public struct EmailEvent: Sendable, Equatable {
+    public enum Shape: Sendable, Equatable {
+        case canonical
+        case reference(mailbox: String, messageId: String)
+        case imapBridge
+    }
+
+    public var shape: Shape
+    /// The event's own `id`, when it has one.
+    public var id: String?
+    /// Sender address and subject, when the payload carries them (not for by-reference events).
+    public var sender: String?
+    public var subject: String?
+
+    public struct Invalid: Error, Equatable, CustomStringConvertible {
+        public let reason: String
+        public init(_ reason: String) { self.reason = reason }
+        public var description: String { reason }
+    }
+
+    public init(json: JSONValue) throws(Invalid) {
+        guard let o = json.objectValue else { throw Invalid("the body must be a JSON object") }
+        if let event = o["event"] {
+            self = try Self.bridge(event, root: o)
+            return
+        }
+        if let type = o["type"] {
+            guard case .string(let t) = type else { throw Invalid("type: expected a string") }
+            guard t == "email.received" else { throw Invalid("type: unsupported event type \"\(t)\" (expected \"email.received\")") }
+        } else {
+            throw Invalid("type: required (\"email.received\")")
+        }
+        id = try Self.optionalString(o, "id", path: "id")
+        if let graph = o["graph"] {
+            guard let g = graph.objectValue else { throw Invalid("graph: expected an object") }
+            guard let mailbox = try Self.optionalString(g, "mailbox", path: "graph.mailbox"), !mailbox.isEmpty else {
+                throw Invalid("graph.mailbox: required")
+            }
+            guard let messageId = try Self.optionalString(g, "messageId", path: "graph.messageId"), !messageId.isEmpty else {
+                throw Invalid("graph.messageId: required")
+            }
+            shape = .reference(mailbox: mailbox, messageId: messageId)
+            sender = nil
+            subject = nil
+            return
+        }
+        guard let messageValue = o["message"] else { throw Invalid("message: required (or \"graph\" for a by-reference event)") }
+        guard let m = messageValue.objectValue else { throw Invalid("message: expected an object") }
+        guard let fromValue = m["from"], let from = fromValue.objectValue else { throw Invalid("message.from: required object") }
+        guard let address = try Self.optionalString(from, "address", path: "message.from.address"), address.contains("@") else {
+            throw Invalid("message.from.address: required email address")
+        }
+        _ = try Self.optionalString(from, "name", path: "message.from.name")
+        for key in ["id", "internetMessageId", "bodyText", "bodyHtml", "conversationId", "importance"] {
+            _ = try Self.optionalString(m, key, path: "message.\(key)")
+        }
+        if let received = try Self.optionalString(m, "receivedAt", path: "message.receivedAt"), GraphDate.parse(received) == nil {
+            throw Invalid("message.receivedAt: expected an ISO-8601 date-time")
+        }
+        if let to = m["to"], to.arrayValue == nil { throw Invalid("message.to: expected an array") }
+        if let attachments = m["attachments"], attachments.arrayValue == nil { throw Invalid("message.attachments: expected an array") }
+        shape = .canonical
+        sender = address
+        subject = try Self.optionalString(m, "subject", path: "message.subject") ?? ""
+    }
+
+    public init(shape: Shape, id: String?, sender: String?, subject: String?) {
+        self.shape = shape
+        self.id = id
+        self.sender = sender
+        self.subject = subject
+    }
+
+    private static func bridge(_ event: JSONValue, root: [String: JSONValue]) throws(Invalid) -> EmailEvent {
+        guard let e = event.objectValue else { throw Invalid("event: expected an object") }
+        guard let type = try Self.optionalString(e, "type", path: "event.type") else { throw Invalid("event.type: required") }
+        guard type == "new_message" else { throw Invalid("event.type: unsupported bridge event \"\(type)\" (expected \"new_message\")") }
+        guard let content = e["email_content"]?.objectValue else { throw Invalid("event.email_content: required object") }
+        for key in ["plain_body", "html_body"] { _ = try Self.optionalString(content, key, path: "event.email_content.\(key)") }
+        guard let sender = try Self.optionalString(e, "sender", path: "event.sender"), !sender.isEmpty else {
+            throw Invalid("event.sender: required")
+        }
+        return EmailEvent(
+            shape: .imapBridge,
+            id: try Self.optionalString(root, "id", path: "id"),
+            sender: sender,
+            subject: try Self.optionalString(e, "subject", path: "event.subject") ?? "")
+    }
+
+    private static func optionalString(_ o: [String: JSONValue], _ key: String, path: String) throws(Invalid) -> String? {
+        guard let value = o[key], value != .null else { return nil }
+        guard case .string(let s) = value else { throw Invalid("\(path): expected a string, got \(value.typeName)") }
+        return s
+    }
+
+    public var kind: NewInboxItem.Kind {
+        switch shape {
+        case .canonical: .canonicalEvent
+        case .reference: .referenceEvent
+        case .imapBridge: .imapBridgeEvent
+        }
+    }
+
+    /// Scoped by endpoint: the `webhook-id` header when present, else the event's `id`, else the
+    /// SHA-256 of the raw body.
+    public static func dedupeKey(endpoint: String, webhookId: String?, eventId: String?, body: some Sequence<UInt8>) -> String {
+        if let webhookId, !webhookId.isEmpty { return "event|\(endpoint)|wh:\(webhookId)" }
+        if let eventId, !eventId.isEmpty { return "event|\(endpoint)|id:\(eventId)" }
+        return "event|\(endpoint)|sha256:\(Hex.encode(SHA256.hash(data: Array(body))))"
+    }
+}
+
+/// Graph and event timestamps: `Z` or an offset, with 0, 3 or 7 fraction digits.
+public enum GraphDate {
+    public static func parse(_ text: String) -> Date? {
+        var s = text
+        var fraction = 0.0
+        if let dot = s.firstIndex(of: ".") {
+            var end = s.index(after: dot)
+            while end < s.endIndex, s[end].isNumber { end = s.index(after: end) }
+            fraction = Double("0" + s[dot..<end]) ?? 0
+            s.removeSubrange(dot..<end)
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        guard let date = formatter.date(from: s) else { return nil }
+        return date.addingTimeInterval(fraction)
+    }
+
+    /// `2026-01-15T09:30:00.123Z`: the text form MailHook stores.
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

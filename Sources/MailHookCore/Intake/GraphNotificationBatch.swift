@@ -1,0 +1,87 @@
+import Foundation
+
+/// A parsed `changeNotificationCollection`: one POST may carry several items, for several
+/// subscriptions, mixing change and lifecycle notifications.
+public struct GraphNotificationBatch: Sendable {
+    public struct Item: Sendable, Equatable {
+        public var subscriptionId: String
+        public var clientState: String?
+        public var changeType: String?
+        public var resource: String?
+        public var resourceId: String?
+        public var tenantId: String?
+        public var subscriptionExpiration: String?
+        public var lifecycleEvent: String?
+        /// The item exactly as received, re-serialised, for the inbox payload.
+        public var json: String
+
+        public var isLifecycle: Bool { lifecycleEvent != nil }
+    }
+
+    public var items: [Item]
+    /// Items that were not objects or had no subscription id.
+    public var malformedCount: Int
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case notAnObject
+        case valueMissing
+        case valueNotArray
+
+        public var description: String {
+            switch self {
+            case .notAnObject: "the body must be a JSON object"
+            case .valueMissing: "the body has no \"value\" array"
+            case .valueNotArray: "\"value\" must be an array"
+            }
+        }
+    }
+
+    public init(json: JSONValue) throws(Failure) {
+        guard let object = json.objectValue else { throw .notAnObject }
+        guard let value = object["value"] else { throw .valueMissing }
+        guard let array = value.arrayValue else { throw .valueNotArray }
+        var items: [Item] = []
+        var malformed = 0
+        for element in array {
+            guard let o = element.objectValue, let sub = o["subscriptionId"]?.stringValue, !sub.isEmpty else {
+                malformed += 1
+                continue
+            }
+            let resourceData = o["resourceData"]?.objectValue
+            items.append(Item(
+                subscriptionId: sub,
+                clientState: o["clientState"]?.stringValue,
+                changeType: o["changeType"]?.stringValue,
+                resource: o["resource"]?.stringValue,
+                resourceId: resourceData?["id"]?.stringValue,
+                tenantId: o["tenantId"]?.stringValue,
+                subscriptionExpiration: o["subscriptionExpirationDateTime"]?.stringValue,
+                lifecycleEvent: o["lifecycleEvent"]?.stringValue,
+                json: element.jsonText()
+            ))
+        }
+        self.items = items
+        self.malformedCount = malformed
+    }
+}
+
+extension GraphNotificationBatch.Item {
+    /// The inbox row for this item. Change notifications dedupe on
+    /// `subscriptionId|resourceData.id|changeType`; lifecycle notifications on the event and the
+    /// subscription's expiry within a ten-minute window of receipt, so Graph's retries collapse but
+    /// a later `missed` for the same subscription is kept.
+    public func inboxItem(receivedAt: Date) -> NewInboxItem {
+        if let event = lifecycleEvent {
+            let bucket = Int64(receivedAt.timeIntervalSince1970) / 600
+            return NewInboxItem(
+                source: "graph", kind: .graphLifecycle, subscriptionId: subscriptionId,
+                dedupeKey: "graph-lifecycle|\(subscriptionId)|\(event)|\(subscriptionExpiration ?? "")|\(bucket)",
+                payload: json)
+        }
+        let target = resourceId ?? resource ?? ""
+        return NewInboxItem(
+            source: "graph", kind: .graphNotification, subscriptionId: subscriptionId,
+            dedupeKey: "graph|\(subscriptionId)|\(target)|\(changeType ?? "")",
+            payload: json)
+    }
+}

@@ -1,0 +1,33 @@
+/// One unit of accepted work, as the intake stores it in the `inbox` table.
+public struct NewInboxItem: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case graphNotification = "graph.notification"
+        case graphLifecycle = "graph.lifecycle"
+        case canonicalEvent = "event.canonical"
+        case referenceEvent = "event.reference"
+        case imapBridgeEvent = "event.imap-bridge"
+        case deltaMessage = "graph.delta"
+    }
+
+    public var source: String
+    public var kind: Kind
+    public var endpoint: String?
+    public var subscriptionId: String?
+    public var dedupeKey: String
+    public var payload: String
+
+    public init(source: String, kind: Kind, endpoint: String? = nil, subscriptionId: String? = nil, dedupeKey: String, payload: String) {
+        self.source = source
+        self.kind = kind
+        self.endpoint = endpoint
+        self.subscriptionId = subscriptionId
+        self.dedupeKey = dedupeKey
+        self.payload = payload
+    }
+}
+
+/// What the store did with one item.
+public enum InsertOutcome: Sendable, Equatable {
+    case inserted(id: Int64)
+    case duplicate
+}

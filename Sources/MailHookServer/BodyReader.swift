@@ -1,0 +1,42 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Reads a request body with a size limit enforced while reading (a declared Content-Length
+/// over the limit is refused before a byte is read) and a deadline for the whole body.
+struct BodyReader: Sendable {
+    let maxBytes: Int
+    let timeout: Duration
+
+    func read(_ request: Request) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
+            throw IntakeError.tooLarge(limit: maxBytes)
+        }
+        let limit = maxBytes
+        let body = request.body
+        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do {
+                    return try await body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    throw IntakeError.tooLarge(limit: limit)
+                }
+            }
+            group.addTask { [timeout] in
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else { throw IntakeError.timeout }
+            return buffer
+        }
+    }
+
+    /// `application/json` or any `+json` type, parameters ignored.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+    }
+}

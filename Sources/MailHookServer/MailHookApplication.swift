@@ -1,0 +1,127 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import MailHookCore
+import MailHookStore
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// Builds the HTTP application from resolved configuration and a store. Everything it needs is
+/// passed in, so tests build the same server with a temporary database in a few lines.
+public struct MailHookApplication: Sendable {
+    public let configuration: MailHookConfiguration
+    public let integrations: IntegrationsConfiguration
+    public let store: any MailHookStore
+    public let writer: InboxWriter
+    public let metrics: ServerMetrics
+    public let directory: SubscriptionDirectory
+    public let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any MailHookStore,
+        metrics: ServerMetrics = ServerMetrics(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.configuration = configuration
+        self.integrations = integrations
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+        // SQLite has one writer; PostgreSQL takes a few overlapping group commits.
+        self.writer = InboxWriter(store: store, flushers: store.kind == "postgres" ? 4 : 1, logger: logger)
+        self.directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
+    }
+
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        let bodyReader = BodyReader(
+            maxBytes: configuration.server.maxBodyBytes, timeout: .seconds(configuration.server.requestTimeoutSeconds))
+
+        router.get("/health") { _, _ in JSONResponse.response(.ok, ["status": "ok"]) }
+        router.get("/ready") { [store, metrics] _, context in
+            do {
+                try await store.ping()
+                return JSONResponse.response(.ok, ["status": "ready", "database": store.kind])
+            } catch {
+                metrics.storeError(operation: "ping")
+                context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
+                return JSONResponse.response(.serviceUnavailable, ["status": "unavailable", "database": store.kind])
+            }
+        }
+        router.get("/metrics") { [store, metrics] _, _ in
+            if let depth = try? await store.inboxDepth() { metrics.setInboxDepth(depth) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.emit())))
+        }
+
+        let graph = GraphWebhookController(
+            writer: writer, directory: directory, bodyReader: bodyReader, metrics: metrics,
+            tenantId: configuration.graph.tenantId)
+        router.post("/webhooks/graph") { request, context in try await graph.handle(request, context: context, lifecycleURL: false) }
+        router.post("/webhooks/graph/lifecycle") { request, context in try await graph.handle(request, context: context, lifecycleURL: true) }
+
+        for endpoint in integrations.enabledEndpoints {
+            let controller = IntegrationWebhookController(endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now)
+            router.post(RouterPath(endpoint.url)) { request, context in try await controller.handle(request, context: context) }
+        }
+        return router
+    }
+
+    /// The services that must run next to the HTTP server, in start order.
+    public func services(storeServices: [any Service]) -> [any Service] {
+        storeServices + [writer]
+    }
+
+    /// The complete application: store services, group-commit writer, migrations before the
+    /// listener binds, and the HTTP (or HTTPS) server.
+    public func makeApplication(storeServices: [any Service], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws
+        -> some ApplicationProtocol
+    {
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.server.idleTimeoutSeconds))))
+        let server: HTTPServerBuilder
+        if let tls = configuration.server.tls {
+            server = try .tls(http1, tlsConfiguration: try Self.tlsConfiguration(tls))
+        } else {
+            server = http1
+        }
+        var app = Application(
+            router: makeRouter(),
+            server: server,
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "mailhook"),
+            services: services(storeServices: storeServices),
+            onServerRunning: onServerRunning,
+            logger: logger)
+        app.beforeServerStarts { [store, logger] in
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("applied migrations", metadata: ["mailhook.migrations": "\(applied.joined(separator: ","))"]) }
+        }
+        return app
+    }
+
+    /// Loads the PEM certificate chain and key named by `server.tls`.
+    public static func tlsConfiguration(_ tls: MailHookConfiguration.TLS) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
+        } catch {
+            throw ConfigError(keyPath: "server.tls.certificateFile", problem: "cannot load a PEM certificate from \"\(tls.certificateFile)\"")
+        }
+        guard !chain.isEmpty else {
+            throw ConfigError(keyPath: "server.tls.certificateFile", problem: "no certificate in \"\(tls.certificateFile)\"")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        } catch {
+            throw ConfigError(keyPath: "server.tls.privateKeyFile", problem: "cannot load a PEM private key from \"\(tls.privateKeyFile)\"")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    }
+}

@@ -1,0 +1,65 @@
+import Prometheus
+import Synchronization
+
+/// The receive path's Prometheus series. Built on a registry passed in (never a global), so
+/// tests read exactly what one server instance counted.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let ackLatency: DurationHistogram
+    let inboxDepth: Gauge
+    private let counters = Mutex<[String: Counter]>([:])
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        ackLatency = registry.makeDurationHistogram(
+            name: "mailhook_ack_duration_seconds",
+            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .seconds(3)],
+            help: "Time from a webhook request's arrival to its acknowledgement (rows committed).")
+        inboxDepth = registry.makeGauge(name: "mailhook_inbox_depth", help: "Inbox rows pending or in progress.")
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)], help: String) -> Counter {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        return counters.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let made = registry.makeCounter(name: name, labels: labels, help: help)
+            cache[key] = made
+            return made
+        }
+    }
+
+    func request(route: String, method: String, status: Int) {
+        counter("mailhook_http_requests_total", [("route", route), ("method", method), ("status", String(status))],
+                help: "HTTP requests by route, method and status.").increment()
+    }
+
+    /// `outcome`: accepted | duplicate | filtered | rejected.
+    func notification(source: String, outcome: String, count: Int = 1) {
+        guard count > 0 else { return }
+        counter("mailhook_notifications_total", [("source", source), ("outcome", outcome)],
+                help: "Notifications and events by source and outcome.").increment(by: Int64(count))
+    }
+
+    func rejection(source: String, reason: String, count: Int = 1) {
+        guard count > 0 else { return }
+        counter("mailhook_rejections_total", [("source", source), ("reason", reason)],
+                help: "Rejected notifications and events by reason.").increment(by: Int64(count))
+        notification(source: source, outcome: "rejected", count: count)
+    }
+
+    func storeError(operation: String) {
+        counter("mailhook_store_errors_total", [("operation", operation)], help: "Store operations that failed.").increment()
+    }
+
+    func recordAck(since start: ContinuousClock.Instant) {
+        ackLatency.record(ContinuousClock.now - start)
+    }
+
+    func setInboxDepth(_ depth: Int) {
+        inboxDepth.set(Double(depth))
+    }
+
+    public func emit() -> String { registry.emitToString() }
+}

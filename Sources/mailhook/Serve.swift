@@ -1,0 +1,85 @@
+import Foundation
+import ArgumentParser
+import Hummingbird
+import Logging
+import MailHookCore
+import MailHookServer
+import MailHookStore
+import ServiceLifecycle
+import UnixSignals
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the webhook server (applies migrations first).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let (config, integrations) = try options.load()
+            let logger = makeLogger(level: config.server.logLevel)
+            let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
+            let mailhook = MailHookApplication(configuration: config, integrations: integrations, store: store, logger: logger)
+            let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
+                logger.notice("mailhook listening", metadata: [
+                    "mailhook.address": "\(channel.localAddress?.description ?? "?")",
+                    "mailhook.port": "\(channel.localAddress?.port ?? 0)",
+                    "mailhook.tls": "\(config.server.tls != nil)",
+                ])
+            }
+            logger.notice("starting", metadata: [
+                "mailhook.database": "\(config.database.url.redacted)",
+                "mailhook.graph": "\(config.graph.enabled ? "enabled" : "disabled (graph.tenantId not set)")",
+                "mailhook.endpoints": "\(integrations.enabledEndpoints.map { "\($0.name)=\($0.url)" }.joined(separator: ","))",
+                "mailhook.classifier": "\(config.classifier.provider)",
+                "mailhook.actions": "\(config.actions.mode)",
+            ])
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+            do {
+                try await ServiceGroup(configuration: groupConfiguration).run()
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try await store.close()
+            logger.notice("stopped")
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let (config, _) = try options.load()
+            let logger = makeLogger(level: config.server.logLevel)
+            let applied = try await StoreFactory.withStore(config.database, logger: logger) { store in try await store.migrate() }
+            print(applied.isEmpty ? "database is up to date (\(config.database.url.redacted))" : "applied: \(applied.joined(separator: ", "))")
+        }
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate the configuration and print it resolved, with secrets shown as ***.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let (config, integrations) = try options.load()
+            struct Resolved: Encodable {
+                let mailhook: MailHookConfiguration
+                let integrations: IntegrationsConfiguration
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(Resolved(mailhook: config, integrations: integrations))
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
