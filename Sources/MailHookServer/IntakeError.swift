@@ -25,13 +25,12 @@ struct IntakeError: HTTPResponseError {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if closeConnection { headers[.connection] = "close" }
         if status == .serviceUnavailable { headers[.retryAfter] = "5" }
-        let body: String
-        if let reason {
-            body = JSONResponse.object(["status": "rejected", "reason": reason])
-        } else {
-            body = JSONResponse.object(["status": status == .unauthorized ? "unauthorized" : "rejected"])
-        }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
+    }
+
+    var jsonBody: String {
+        if let reason { return JSONResponse.object(["status": "rejected", "reason": reason]) }
+        return JSONResponse.object(["status": status == .unauthorized ? "unauthorized" : "rejected"])
     }
 }
 

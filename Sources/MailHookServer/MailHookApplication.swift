@@ -37,9 +37,10 @@ public struct MailHookApplication: Sendable {
         self.directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
     }
 
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func makeRouter() -> Router<MailHookRequestContext> {
+        let router = Router(context: MailHookRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: CutOffMiddleware())
         let bodyReader = BodyReader(
             maxBytes: configuration.server.maxBodyBytes, timeout: .seconds(configuration.server.requestTimeoutSeconds))
 

@@ -35,6 +35,11 @@ public struct MailHookConfiguration: Sendable, Encodable {
         public var url: DatabaseURL
         /// PostgreSQL pool size (connections per replica).
         public var maxConnections: Int
+
+        public init(url: DatabaseURL, maxConnections: Int = 16) {
+            self.url = url
+            self.maxConnections = maxConnections
+        }
     }
 
     public struct Graph: Sendable, Encodable {

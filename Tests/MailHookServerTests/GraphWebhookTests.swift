@@ -1,0 +1,209 @@
+import Foundation
+import MailHookCore
+import MailHookStore
+import MailHookTestSupport
+import Synchronization
+import NIOHTTP1
+import Testing
+
+@Suite("Graph webhooks")
+struct GraphWebhookTests {
+    static let tokens: [String] = [
+        "Validation: Testing client application reachability for subscription Request-Id: 11111111-2222-3333-4444-555555555555",
+        "a+b plus signs + spaces",
+        "literal %2B and %3A stay as text",
+        "colon:separated:value",
+        "non-ASCII: café, Grüße, 日本語, emoji 📬",
+        String(repeating: "0123456789abcdef", count: 64),  // 1 KB
+    ]
+
+    @Test("validation tokens round-trip exactly on both Graph URLs", arguments: TestDatabase.available)
+    func validationTokens(database: TestDatabase) async throws {
+        try await TestServer.run(database: database) { server in
+            for path in ["/webhooks/graph", "/webhooks/graph/lifecycle"] {
+                for token in Self.tokens {
+                    let reply = try await server.post(
+                        "\(path)?validationToken=\(Signing.formEncode(token))", body: "",
+                        headers: [("Content-Type", "text/plain; charset=utf-8")])
+                    #expect(reply.status == 200)
+                    #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/plain") == true)
+                    #expect(reply.body == token, "token \(token.prefix(40)) on \(path)")
+                }
+            }
+            // Raw encodings a sender may use: %20 and + for space, %2B for a literal plus, %3A for a colon.
+            let raw = try await server.post("/webhooks/graph?validationToken=a%20b+c%2Bd%3Ae", body: "", headers: [("Content-Type", "text/plain")])
+            #expect(raw.body == "a b c+d:e")
+            #expect(try await server.store.inboxRows(limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a validation token with markup or broken encoding is refused", arguments: [TestDatabase.sqlite])
+    func badValidationTokens(database: TestDatabase) async throws {
+        try await TestServer.run(database: database) { server in
+            let markup = try await server.post("/webhooks/graph?validationToken=%3Cscript%3E", body: "", headers: [("Content-Type", "text/plain")])
+            #expect(markup.status == 400)
+            let broken = try await server.post("/webhooks/graph?validationToken=%E0%A4", body: "", headers: [("Content-Type", "text/plain")])
+            #expect(broken.status == 400)
+        }
+    }
+
+    @Test("a batch of 3 with a wrong clientState and a duplicate stores exactly the right rows", arguments: TestDatabase.available)
+    func batchWithBadAndDuplicateItems(database: TestDatabase) async throws {
+        try await TestServer.run(database: database) { server in
+            try await server.store.saveSubscription(SubscriptionRecord(
+                subscriptionId: "sub-1", resource: "users/u1/mailFolders('Inbox')/messages", mailbox: "u1",
+                clientState: "state-of-sub-1", expiration: Date().addingTimeInterval(3600), status: "active"))
+
+            let first = try await server.post("/webhooks/graph", body: Samples.batch([
+                Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-1"),
+            ]))
+            #expect(first.status == 202)
+
+            let reply = try await server.post("/webhooks/graph", body: Samples.batch([
+                Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-2"),
+                Samples.graphItem(subscriptionId: "sub-1", clientState: "not-the-state", messageId: "AAMk-3"),
+                Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-1"),
+            ]))
+            #expect(reply.status == 202)
+
+            let rows = try await server.store.inboxRows(limit: 10)
+            #expect(rows.map(\.dedupeKey) == ["graph|sub-1|AAMk-1|created", "graph|sub-1|AAMk-2|created"])
+            #expect(rows.allSatisfy { $0.kind == "graph.notification" && $0.status == "pending" && $0.subscriptionId == "sub-1" })
+            let payload = try JSONValue.parse(Array(rows[1].payload.utf8))
+            #expect(payload["resourceData"]?["id"]?.stringValue == "AAMk-2")
+
+            #expect(server.metric(#"mailhook_notifications_total{source="graph",outcome="accepted"}"#) == 2)
+            #expect(server.metric(#"mailhook_notifications_total{source="graph",outcome="duplicate"}"#) == 1)
+            #expect(server.metric(#"mailhook_notifications_total{source="graph",outcome="rejected"}"#) == 1)
+            #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="client_state_mismatch"}"#) == 1)
+            let exposed = try await server.get("/metrics")
+            #expect(exposed.body.contains(#"mailhook_notifications_total{source="graph",outcome="duplicate"} 1"#))
+            #expect(exposed.body.contains("mailhook_inbox_depth 2"))
+        }
+    }
+
+    @Test("lifecycle notifications are stored as their own kind, on either URL", arguments: TestDatabase.available)
+    func lifecycleItems(database: TestDatabase) async throws {
+        try await TestServer.run(database: database) { server in
+            try await server.store.saveSubscription(SubscriptionRecord(
+                subscriptionId: "sub-9", resource: "users/u9/mailFolders('Inbox')/messages", mailbox: "u9",
+                clientState: "cs-9", expiration: nil, status: "active"))
+            let reply = try await server.post("/webhooks/graph/lifecycle", body: Samples.batch([
+                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "reauthorizationRequired"),
+                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "missed"),
+                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "wrong", event: "subscriptionRemoved"),
+            ]))
+            #expect(reply.status == 202)
+            let again = try await server.post("/webhooks/graph/lifecycle", body: Samples.batch([
+                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "missed"),
+            ]))
+            #expect(again.status == 202)
+            let rows = try await server.store.inboxRows(limit: 10)
+            #expect(rows.count == 2)
+            #expect(rows.allSatisfy { $0.kind == "graph.lifecycle" })
+            #expect(rows.map { try! JSONValue.parse(Array($0.payload.utf8))["lifecycleEvent"]?.stringValue } == ["reauthorizationRequired", "missed"])
+            #expect(server.metric(#"mailhook_notifications_total{source="graph-lifecycle",outcome="duplicate"}"#) == 1)
+            #expect(server.metric(#"mailhook_rejections_total{source="graph-lifecycle",reason="client_state_mismatch"}"#) == 1)
+        }
+    }
+
+    @Test("unknown subscriptions verify against pending creates and the static clientState only", arguments: TestDatabase.available)
+    func unknownSubscriptions(database: TestDatabase) async throws {
+        let config = #"{"graph": {"clientState": "static-state-for-external-subscriptions"}}"#
+        try await TestServer.run(database: database, configJSON: config) { server in
+            // A create in flight: the clientState is stored before Graph knows the subscription.
+            try await server.store.saveSubscription(SubscriptionRecord(
+                subscriptionId: nil, resource: "users/u2/mailFolders('Inbox')/messages", mailbox: "u2",
+                clientState: "pending-state", expiration: nil, status: "pending"))
+            let reply = try await server.post("/webhooks/graph", body: Samples.batch([
+                Samples.graphItem(subscriptionId: "new-sub", clientState: "pending-state", messageId: "m1"),
+                Samples.graphItem(subscriptionId: "external-sub", clientState: "static-state-for-external-subscriptions", messageId: "m2"),
+                Samples.graphItem(subscriptionId: "stranger", clientState: "guess", messageId: "m3"),
+                #"{"subscriptionId":"no-state","changeType":"created","resourceData":{"id":"m4"}}"#,
+            ]))
+            #expect(reply.status == 202)
+            #expect(try await server.store.inboxRows(limit: 10).map(\.subscriptionId) == ["new-sub", "external-sub"])
+            #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="unknown_subscription"}"#) == 1)
+            #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="missing_client_state"}"#) == 1)
+        }
+    }
+
+    @Test("bad input gets a 4xx with a reason, stores nothing, and the server keeps serving", arguments: TestDatabase.available)
+    func badInput(database: TestDatabase) async throws {
+        try await TestServer.run(database: database) { server in
+            let json = [("Content-Type", "application/json")]
+            let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+            let cases: [(String, [UInt8], [(String, String)], Int, String)] = [
+                ("malformed JSON", Array(#"{"value": [ {"#.utf8), json, 400, "not valid JSON"),
+                ("wrong content type", Array(Samples.batch([]).utf8), [("Content-Type", "text/plain")], 415, "application/json"),
+                ("no content type", Array(Samples.batch([]).utf8), [], 415, "application/json"),
+                ("empty body", [], json, 400, "empty"),
+                ("nested 10,000 deep", Array(("{\"value\":" + deep + "}").utf8), json, 400, "nests deeper"),
+                ("invalid UTF-8", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D], json, 400, "UTF-8"),
+                ("value not an array", Array(#"{"value": {"subscriptionId": "x"}}"#.utf8), json, 400, "must be an array"),
+                ("no value", Array(#"{"values": []}"#.utf8), json, 400, "has no"),
+                ("not an object", Array("[1,2,3]".utf8), json, 400, "JSON object"),
+            ]
+            for (name, body, headers, status, reason) in cases {
+                let reply = try await server.post("/webhooks/graph", body: body, headers: headers)
+                #expect(reply.status == status, "\(name)")
+                #expect(reply.body.contains(reason), "\(name): \(reply.body)")
+                #expect(try await server.get("/health").status == 200, "still serving after \(name)")
+            }
+            #expect(try await server.store.inboxRows(limit: 10).isEmpty)
+        }
+    }
+
+    @Test("oversize bodies get 413 and are cut off without being read in full", arguments: TestDatabase.available)
+    func oversizeBodies(database: TestDatabase) async throws {
+        try await TestServer.run(database: database) { server in
+            // Declared 100 MB: refused from the headers, long before 100 MB could be sent.
+            let declared = try await RawHTTPClient.upload(port: server.port, path: "/webhooks/graph", bodySize: 100 << 20, chunked: false)
+            #expect(declared.status == 413)
+            #expect(declared.body.contains("exceeds 1048576 bytes"))
+            #expect(declared.bytesSentBeforeClose < 100 << 20)
+            // 100 MB with no declared length: reading stops at the limit and the connection is closed.
+            let streamed = try await RawHTTPClient.upload(port: server.port, path: "/webhooks/graph", bodySize: 100 << 20, chunked: true)
+            #expect(streamed.status == 413)
+            #expect(streamed.bytesSentBeforeClose < 100 << 20)
+            #expect(try await server.get("/health").status == 200)
+            #expect(try await server.store.inboxRows(limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a store outage answers 503 so Graph retries, and nothing is half-stored", arguments: TestDatabase.available)
+    func storeOutage(database: TestDatabase) async throws {
+        let faulty = FaultyStoreBox()
+        try await TestServer.run(database: database, wrapStore: { faulty.wrap($0) }) { server in
+            try await server.store.saveSubscription(SubscriptionRecord(
+                subscriptionId: "sub-1", resource: "r", mailbox: "u1", clientState: "cs", expiration: nil, status: "active"))
+            faulty.store?.setFailing(true)
+            let reply = try await server.post("/webhooks/graph", body: Samples.batch([
+                Samples.graphItem(subscriptionId: "sub-1", clientState: "cs", messageId: "m1"),
+            ]))
+            #expect(reply.status == 503)
+            #expect(try await server.get("/ready").status == 503)
+            faulty.store?.setFailing(false)
+            #expect(try await server.store.inboxRows(limit: 10).isEmpty)
+            #expect(try await server.get("/ready").status == 200)
+            let retry = try await server.post("/webhooks/graph", body: Samples.batch([
+                Samples.graphItem(subscriptionId: "sub-1", clientState: "cs", messageId: "m1"),
+            ]))
+            #expect(retry.status == 202)
+            #expect(try await server.store.inboxRows(limit: 10).count == 1)
+        }
+    }
+}
+
+/// Hands the test a handle on the store the server was built with.
+final class FaultyStoreBox: Sendable {
+    private let box = Mutex<FaultyStore?>(nil)
+
+    var store: FaultyStore? { box.withLock { $0 } }
+
+    func wrap(_ base: any MailHookStore) -> any MailHookStore {
+        let wrapped = FaultyStore(base)
+        box.withLock { $0 = wrapped }
+        return wrapped
+    }
+}
