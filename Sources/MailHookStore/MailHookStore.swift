@@ -13,6 +13,9 @@ public protocol MailHookStore: Sendable {
     /// Succeeds when the database answers.
     func ping() async throws
 
+    /// The tables of the application schema.
+    func tableNames() async throws -> Set<String>
+
     /// Inserts every group's items in one transaction (the group commit) and reports, per group
     /// and item, whether it was new or a duplicate of an existing dedupe key.
     func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]]

@@ -69,6 +69,13 @@ public final class PostgresStore: MailHookStore {
         try await client.query("SELECT 1", logger: logger)
     }
 
+    public func tableNames() async throws -> Set<String> {
+        var names = Set<String>()
+        let rows = try await client.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", logger: logger)
+        for try await name in rows.decode(String.self) { names.insert(name) }
+        return names
+    }
+
     // MARK: Inbox
 
     public func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]] {

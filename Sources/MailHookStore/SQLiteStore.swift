@@ -91,6 +91,10 @@ public final class SQLiteStore: MailHookStore {
         _ = try await reader.query("SELECT 1")
     }
 
+    public func tableNames() async throws -> Set<String> {
+        Set(try await reader.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0.column("name")?.string })
+    }
+
     // MARK: Inbox
 
     public func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]] {

@@ -19,6 +19,7 @@ public final class FaultyStore: MailHookStore {
     public var kind: String { base.kind }
     public func migrate() async throws -> [String] { try check(); return try await base.migrate() }
     public func ping() async throws { try check(); try await base.ping() }
+    public func tableNames() async throws -> Set<String> { try check(); return try await base.tableNames() }
     public func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]] {
         try check()
         return try await base.insertInboxBatch(groups)
