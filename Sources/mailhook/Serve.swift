@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let (config, integrations) = try options.load()
+            // Certificate problems are configuration errors: report them before touching the database.
+            if let tls = config.server.tls { _ = try MailHookApplication.tlsConfiguration(tls) }
             let logger = makeLogger(level: config.server.logLevel)
             let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
             let mailhook = MailHookApplication(configuration: config, integrations: integrations, store: store, logger: logger)

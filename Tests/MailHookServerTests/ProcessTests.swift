@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import MailHookStore
+import MailHookTestSupport
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// Tests of the real `mailhook` binary.
+@Suite("mailhook process")
+struct ProcessTests {
+    static let secret = "crash-test-signing-secret"
+
+    /// A working directory with Config/ files pointing at `database`.
+    static func workspace(database: MailHookConfiguration.Database, extraConfig: String = "") -> URL {
+        let directory = TemporaryDirectory.make()
+        let config = directory.appendingPathComponent("Config")
+        try? FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        let url: String
+        switch database.url {
+        case .sqlite(let path): url = "sqlite://\(path)"
+        case .postgres(let pg): url = "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)"
+        }
+        let main = #"{"server": {"port": 0, "logLevel": "info"\#(extraConfig)}, "database": {"url": "\#(url)"}}"#
+        FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
+        let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "hmac_sha256", "secret": "${HELPDESK_SECRET}"}}]}"#
+        FileManager.default.createFile(atPath: config.appendingPathComponent("integrations.json").path, contents: Data(integrations.utf8))
+        return directory
+    }
+
+    static func post(port: Int, id: String) async throws -> Int {
+        let body = Samples.canonicalEvent(id: id)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let (name, value) = Signing.hmacHeader(body, secret: secret)
+        request.headers.add(name: name, value: value)
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        return Int(response.status.code)
+    }
+
+    @Test("SIGKILL under concurrent load: every acknowledged event is stored once after restart", arguments: TestDatabase.available)
+    func crashSafety(database: TestDatabase) async throws {
+        let db = try await database.makeDatabase()
+        let directory = Self.workspace(database: db)
+        let env = ["HELPDESK_SECRET": Self.secret]
+        let server = try MailHookProcess(arguments: ["serve"], environment: env, directory: directory)
+        let port = try await server.waitUntilListening()
+
+        let log = AckLog()
+        let killAfter = 200
+        await withTaskGroup(of: Void.self) { clients in
+            for client in 0..<16 {
+                clients.addTask {
+                    var n = 0
+                    while true {
+                        let id = "evt-\(client)-\(n)"
+                        n += 1
+                        guard let status = try? await Self.post(port: port, id: id) else {
+                            if log.killed.load(ordering: .relaxed) { return }
+                            continue
+                        }
+                        if (200..<300).contains(status) {
+                            let count = log.acked.withLock { $0.append(id); return $0.count }
+                            if count == killAfter, !log.killed.exchange(true, ordering: .relaxed) {
+                                server.signal(SIGKILL)
+                            }
+                        }
+                        if n > 2000 { return }
+                    }
+                }
+            }
+        }
+        #expect(await server.waitForExit() == SIGKILL)
+        let acknowledged = log.acked.withLock { $0 }
+        #expect(acknowledged.count >= killAfter)
+
+        // Restart on the same database; replays of acknowledged events are duplicates.
+        let restarted = try MailHookProcess(arguments: ["serve"], environment: env, directory: directory)
+        let port2 = try await restarted.waitUntilListening()
+        for id in acknowledged.prefix(5) {
+            #expect(try await Self.post(port: port2, id: id) == 200)
+        }
+        restarted.signal(SIGTERM)
+        #expect(await restarted.waitForExit() == 0, "graceful shutdown exits 0")
+
+        let rows = try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 100_000) }
+        let keys = rows.map(\.dedupeKey)
+        #expect(Set(keys).count == keys.count, "no event stored twice")
+        let stored = Set(keys)
+        let missing = acknowledged.filter { !stored.contains("event|helpdesk|id:\($0)") }
+        #expect(missing.isEmpty, "acknowledged but lost: \(missing.prefix(10))")
+    }
+
+    @Test("check-config prints the resolved configuration with secrets as ***")
+    func checkConfig() async throws {
+        let directory = Self.workspace(database: .init(url: .sqlite(path: "data/x.sqlite")))
+        let env = ["HELPDESK_SECRET": "hmac-secret-do-not-print", "GRAPH_SECRET": "graph-secret-do-not-print"]
+        try Data(#"{"graph": {"tenantId": "t-1", "clientId": "c-1", "clientSecret": "${GRAPH_SECRET}", "clientState": "state-do-not-print"}, "admin": {"token": "admin-token-do-not-print"}, "database": {"url": "postgres://u:dbpass-do-not-print@h:5432/d"}}"#.utf8)
+            .write(to: directory.appendingPathComponent("Config/mailhook.json"))
+        let (status, out, err) = try await MailHookProcess.run(["check-config"], environment: env, directory: directory)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains(#""clientSecret" : "***""#))
+        #expect(out.contains(#""url" : "postgres://u:***@h:5432/d?sslmode=disable""#))
+        for secret in ["hmac-secret", "graph-secret", "state-do-not", "admin-token", "dbpass"] {
+            #expect(!out.contains(secret) && !err.contains(secret), "\(secret) printed")
+        }
+    }
+
+    @Test("bad configuration: the process refuses to start with one line naming the key")
+    func badConfiguration() async throws {
+        let directory = Self.workspace(database: .init(url: .sqlite(path: "data/x.sqlite")))
+        // Unset ${HELPDESK_SECRET} in an enabled endpoint.
+        let (status, _, err) = try await MailHookProcess.run(["serve"], directory: directory)
+        #expect(status != 0)
+        let lines = err.split(separator: "\n")
+        #expect(lines.count == 1, "\(err)")
+        #expect(err.contains("webhook_endpoints[0].authentication.secret: environment variable HELPDESK_SECRET is not set"))
+
+        try Data(#"{"server": {"port": "eighty"}}"#.utf8).write(to: directory.appendingPathComponent("Config/mailhook.json"))
+        let (status2, _, err2) = try await MailHookProcess.run(["check-config"], environment: ["HELPDESK_SECRET": "s"], directory: directory)
+        #expect(status2 != 0)
+        #expect(err2.contains("server.port"))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("data").path), "nothing was created")
+
+        try Data(#"{"server": {"tls": {"certificateFile": "missing.pem", "privateKeyFile": "missing-key.pem"}}}"#.utf8)
+            .write(to: directory.appendingPathComponent("Config/mailhook.json"))
+        let (status3, _, err3) = try await MailHookProcess.run(["serve"], environment: ["HELPDESK_SECRET": "s"], directory: directory)
+        #expect(status3 != 0)
+        #expect(err3.contains("server.tls.certificateFile"))
+    }
+
+    @Test("migrate applies the schema and is idempotent", arguments: TestDatabase.available)
+    func migrate(database: TestDatabase) async throws {
+        let db = try await database.makeDatabase()
+        let directory = Self.workspace(database: db)
+        let (status, out, err) = try await MailHookProcess.run(["migrate"], environment: ["HELPDESK_SECRET": "s"], directory: directory)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("applied: 0001_initial"))
+        let (again, out2, _) = try await MailHookProcess.run(["migrate"], environment: ["HELPDESK_SECRET": "s"], directory: directory)
+        #expect(again == 0)
+        #expect(out2.contains("up to date"))
+    }
+}
+
+/// What the crash test's clients saw: the events acknowledged with a 2xx, and whether the kill happened.
+final class AckLog: Sendable {
+    let acked = Mutex<[String]>([])
+    let killed = Atomic<Bool>(false)
+}

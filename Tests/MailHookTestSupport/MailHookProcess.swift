@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+
+/// The real `mailhook` binary run as a child process, for tests of what only a process shows:
+/// CLI output and exit codes, SIGKILL in the middle of traffic, SIGTERM shutdown.
+public final class MailHookProcess: Sendable {
+    private let process: Process
+    private let output = CapturedOutput()
+    private let lines: AsyncStream<String>
+    private let linesContinuation: AsyncStream<String>.Continuation
+    private let exited: AsyncStream<Int32>
+    private let exitContinuation: AsyncStream<Int32>.Continuation
+
+    /// The binary built next to the test bundle (`MAILHOOK_BINARY` overrides).
+    public static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["MAILHOOK_BINARY"] { return URL(fileURLWithPath: path) }
+        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var directory = me.deletingLastPathComponent()
+        // Inside an .xctest bundle directory on some layouts.
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("mailhook").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("mailhook")
+    }
+
+    public init(arguments: [String], environment: [String: String] = [:], directory: URL) throws {
+        process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAILHOOK_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.currentDirectoryURL = directory
+        (lines, linesContinuation) = AsyncStream.makeStream(of: String.self)
+        (exited, exitContinuation) = AsyncStream.makeStream(of: Int32.self)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.text.withLock { $0.stdout += String(decoding: data, as: UTF8.self) }
+        }
+        err.fileHandleForReading.readabilityHandler = { [output, linesContinuation] handle in
+            let data = handle.availableData
+            let text = String(decoding: data, as: UTF8.self)
+            output.text.withLock { $0.stderr += text }
+            for line in text.split(separator: "\n") { linesContinuation.yield(String(line)) }
+            if data.isEmpty { linesContinuation.finish() }
+        }
+        process.terminationHandler = { [exitContinuation, linesContinuation] p in
+            exitContinuation.yield(p.terminationStatus)
+            exitContinuation.finish()
+            linesContinuation.finish()
+        }
+        try process.run()
+    }
+
+    public var stdout: String { output.text.withLock { $0.stdout } }
+    public var stderr: String { output.text.withLock { $0.stderr } }
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Waits for the "mailhook listening" line and returns the bound port.
+    public func waitUntilListening() async throws -> Int {
+        for await line in lines where line.contains("mailhook listening") {
+            if let range = line.range(of: "mailhook.port="), let port = Int(line[range.upperBound...].prefix(while: \.isNumber)) {
+                return port
+            }
+        }
+        throw TestSupportError("mailhook exited before listening:\n\(stderr)")
+    }
+
+    public func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// The exit status (or the signal number for a process killed by a signal).
+    public func waitForExit() async -> Int32 {
+        for await status in exited { return status }
+        return process.terminationStatus
+    }
+
+    /// Runs a command to completion: (exit status, stdout, stderr).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL) async throws -> (Int32, String, String) {
+        let p = try MailHookProcess(arguments: arguments, environment: environment, directory: directory)
+        let status = await p.waitForExit()
+        // Let the pipes drain what the process wrote last.
+        for await _ in p.lines {}
+        return (status, p.stdout, p.stderr)
+    }
+}
+
+private final class CapturedOutput: Sendable {
+    let text = Mutex<(stdout: String, stderr: String)>(("", ""))
+}
