@@ -44,14 +44,7 @@ public enum ConfigurationLoader {
         } catch let failure as JSONGuard.Failure {
             throw ConfigError(file: path, keyPath: "", problem: failure.description)
         } catch {
-            throw ConfigError(file: path, keyPath: "", problem: "not valid JSON (\(Self.describe(error)))")
+            throw ConfigError(file: path, keyPath: "", problem: "not valid JSON (\(error))")
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }

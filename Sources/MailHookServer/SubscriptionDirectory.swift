@@ -47,8 +47,14 @@ public final class SubscriptionDirectory: Sendable {
         }
         var accepted = false
         // Compare against every candidate (no early exit), so timing does not say which matched.
-        for candidate in candidates.pending + localPending.withLock({ Array($0.keys) }) + [staticClientState?.value].compactMap({ $0 }) {
+        for candidate in candidates.pending + localPending.withLock({ Array($0.keys) }) {
             if ConstantTime.equals(clientState, candidate) { accepted = true }
+        }
+        if let staticState = staticClientState?.value, ConstantTime.equals(clientState, staticState) {
+            // A subscription made outside MailHook: remember it like a known one, so its
+            // notifications cost no lookup for the cache lifetime.
+            cache.withLock { $0[subscriptionId] = Entry(clientState: staticState, cachedAt: now) }
+            accepted = true
         }
         return accepted ? .valid : .unknownSubscription
     }

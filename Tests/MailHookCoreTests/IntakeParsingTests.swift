@@ -123,3 +123,23 @@ struct IntakeParsingTests {
         #expect(GraphDate.format(base) == "2026-01-15T09:30:00.000Z")
     }
 }
+
+struct JSONParserTests {
+    @Test("parses RFC 8259 JSON and serialises it back with sorted keys")
+    func roundTrip() throws {
+        let text = #"{"b":[1,-2.5,3e2,true,false,null],"a":"x\"y\\z\n\u00e9\ud83d\udcec/","c":{}}"#
+        let value = try JSONValue.parse(Array(text.utf8))
+        #expect(value["a"]?.stringValue == "x\"y\\z\né📬/")
+        #expect(value["b"]?.arrayValue == [.number(1), .number(-2.5), .number(300), .bool(true), .bool(false), .null])
+        #expect(value.jsonText() == #"{"a":"x\"y\\z\né📬/","b":[1,-2.5,300,true,false,null],"c":{}}"#)
+        #expect(try JSONValue.parse(Array(value.jsonText().utf8)) == value)
+        #expect(try JSONValue.parse(Array(" \n[ ] ".utf8)) == .array([]))
+    }
+
+    @Test("rejects what is not JSON")
+    func rejects() {
+        for text in ["", "{", "[1,]", #"{"a" 1}"#, "01", "1.", "-", "tru", #""\x""#, #""\ud800""#, "\"a\u{01}\"", "{} {}", "NaN", #"{'a': 1}"#] {
+            #expect(throws: JSONSyntaxError.self, "\(text)") { try JSONValue.parse(Array(text.utf8)) }
+        }
+    }
+}
