@@ -83,3 +83,13 @@ struct StoreTests {
     }
 }
 
+
+@Suite("Test setup")
+struct TestSetupTests {
+    @Test("in CI the PostgreSQL variants run: they are never skipped silently")
+    func postgresInCI() {
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            #expect(TestDatabase.postgresURL != nil, "CI=true but MAILHOOK_TEST_POSTGRES_URL is not set: run Scripts/test")
+        }
+    }
+}
