@@ -171,6 +171,17 @@ struct GraphWebhookTests {
         }
     }
 
+    @Test("a body that stalls is answered 408 after server.requestTimeoutSeconds", arguments: [TestDatabase.sqlite])
+    func stalledBody(database: TestDatabase) async throws {
+        try await TestServer.run(database: database, configJSON: #"{"server": {"requestTimeoutSeconds": 1}}"#) { server in
+            let started = ContinuousClock.now
+            let answer = try await RawHTTPClient.upload(port: server.port, path: "/webhooks/graph", bodySize: 1000, chunked: false, stopAfter: 10)
+            #expect(answer.status == 408)
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(try await server.get("/health").status == 200)
+        }
+    }
+
     @Test("a store outage answers 503 so Graph retries, and nothing is half-stored", arguments: TestDatabase.available)
     func storeOutage(database: TestDatabase) async throws {
         let faulty = FaultyStoreBox()

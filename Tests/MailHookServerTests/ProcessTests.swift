@@ -97,6 +97,32 @@ struct ProcessTests {
         #expect(missing.isEmpty, "acknowledged but lost: \(missing.prefix(10))")
     }
 
+    @Test("the shipped configuration starts on SQLite with one variable set and stores a signed event")
+    func shippedConfiguration() async throws {
+        // A copy of the repository's Config/ folder, as a new user runs it.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = TemporaryDirectory.make()
+        try FileManager.default.copyItem(at: root.appendingPathComponent("Config"), to: directory.appendingPathComponent("Config"))
+        let env = ["MAILHOOK_HELPDESK_SECRET": "dev-secret", "MAILHOOK_PORT": "0"]
+        let server = try MailHookProcess(arguments: ["serve"], environment: env, directory: directory)
+        let port = try await server.waitUntilListening()
+        let body = Samples.canonicalEvent(id: "evt_quickstart")
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Signature", value: Signing.hmacHeader(body, secret: "dev-secret").1)
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let answer = String(buffer: try await response.body.collect(upTo: 1 << 16))
+        #expect(response.status.code == 202, "\(answer)")
+        server.signal(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        let database = MailHookConfiguration.Database(url: .sqlite(path: directory.appendingPathComponent("data/mailhook.sqlite").path))
+        let rows = try await StoreFactory.withStore(database, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }
+        #expect(rows.map(\.dedupeKey) == ["event|helpdesk|id:evt_quickstart"])
+        #expect(rows.first?.status == "pending")
+    }
+
     @Test("check-config prints the resolved configuration with secrets as ***")
     func checkConfig() async throws {
         let directory = Self.workspace(database: .init(url: .sqlite(path: "data/x.sqlite")))

@@ -22,8 +22,9 @@ public enum RawHTTPClient {
     ///   - head: request line and headers, without the blank line.
     ///   - bodySize: bytes of body to attempt to send (spaces), in 64 KB chunks.
     ///   - chunked: send with `Transfer-Encoding: chunked` instead of the declared length.
+    ///   - stopAfter: send only this many body bytes, then wait for the answer (a stalled sender).
     public static func upload(port: Int, path: String, contentType: String = "application/json", headers: [(String, String)] = [],
-                              bodySize: Int, chunked: Bool) async throws -> Answer {
+                              bodySize: Int, chunked: Bool, stopAfter: Int? = nil) async throws -> Answer {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -38,8 +39,9 @@ public enum RawHTTPClient {
             do {
                 try await outbound.write(ByteBuffer(string: head))
                 let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 64 * 1024)
-                while sent < bodySize {
-                    let n = min(chunk.count, bodySize - sent)
+                let limit = min(bodySize, stopAfter ?? bodySize)
+                while sent < limit {
+                    let n = min(chunk.count, limit - sent)
                     var buffer = ByteBuffer()
                     if chunked { buffer.writeString(String(n, radix: 16) + "\r\n") }
                     buffer.writeBytes(chunk[0..<n])
@@ -47,7 +49,7 @@ public enum RawHTTPClient {
                     try await outbound.write(buffer)
                     sent += n
                 }
-                if chunked { try await outbound.write(ByteBuffer(string: "0\r\n\r\n")) }
+                if chunked, stopAfter == nil { try await outbound.write(ByteBuffer(string: "0\r\n\r\n")) }
             } catch {
                 // The server stopped reading and closed: expected for an oversize upload.
             }
