@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MailHookCore
 import NIOCore
 
 /// Reads a request body with a size limit enforced while reading (a declared Content-Length
@@ -38,5 +39,20 @@ struct BodyReader: Sendable {
         guard let contentType else { return false }
         let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+    }
+
+    /// Checks and parses a JSON body; a failure is counted for `source` and answered 400 with the reason.
+    static func parseJSON(_ body: ByteBuffer, source: String, metrics: ServerMetrics) throws -> JSONValue {
+        let bytes = body.readableBytesView
+        do {
+            try JSONGuard.check(bytes)
+            return try JSONValue.parse(bytes)
+        } catch let failure as JSONGuard.Failure {
+            metrics.rejection(source: source, reason: "malformed")
+            throw IntakeError.badRequest(failure.description)
+        } catch {
+            metrics.rejection(source: source, reason: "malformed")
+            throw IntakeError.badRequest("the body is not valid JSON (\(error))")
+        }
     }
 }

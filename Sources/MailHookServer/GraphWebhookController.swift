@@ -44,18 +44,10 @@ struct GraphWebhookController: Sendable {
         let body = try await bodyReader.read(request)
         let batch: GraphNotificationBatch
         do {
-            let bytes = body.readableBytesView
-            try JSONGuard.check(bytes)
-            batch = try GraphNotificationBatch(json: try JSONValue.parse(bytes))
-        } catch let failure as JSONGuard.Failure {
-            metrics.rejection(source: source, reason: "malformed")
-            throw IntakeError.badRequest(failure.description)
+            batch = try GraphNotificationBatch(json: try BodyReader.parseJSON(body, source: source, metrics: metrics))
         } catch let failure as GraphNotificationBatch.Failure {
             metrics.rejection(source: source, reason: "malformed")
             throw IntakeError.badRequest(failure.description)
-        } catch {
-            metrics.rejection(source: source, reason: "malformed")
-            throw IntakeError.badRequest("the body is not valid JSON")
         }
         metrics.rejection(source: source, reason: "malformed_item", count: batch.malformedCount)
 

@@ -51,17 +51,10 @@ struct IntegrationWebhookController: Sendable {
         }
         let event: EmailEvent
         do {
-            try JSONGuard.check(bytes)
-            event = try EmailEvent(json: try JSONValue.parse(bytes))
-        } catch let failure as JSONGuard.Failure {
-            metrics.rejection(source: source, reason: "malformed")
-            throw IntakeError.badRequest(failure.description)
+            event = try EmailEvent(json: try BodyReader.parseJSON(body, source: source, metrics: metrics))
         } catch let invalid as EmailEvent.Invalid {
             metrics.rejection(source: source, reason: "invalid_event")
             throw IntakeError.badRequest(invalid.reason)
-        } catch {
-            metrics.rejection(source: source, reason: "malformed")
-            throw IntakeError.badRequest("the body is not valid JSON")
         }
 
         // By-reference events carry no sender or subject yet; the pipeline filters them after the fetch.

@@ -121,14 +121,8 @@ public struct ConfigReader: Sendable {
     }
 
     public func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard let value = raw(key) else { return fallback }
-        let number: Double?
-        switch value {
-        case .number(let n): number = n
-        case .string(let s): number = Double(try interpolate(s, key: key).trimmingCharacters(in: .whitespaces))
-        default: number = nil
-        }
-        guard let number, number.rounded() == number, let int = Int(exactly: number) else {
+        guard let (number, value) = try number(key) else { return fallback }
+        guard number.rounded() == number, let int = Int(exactly: number) else {
             throw ConfigError(keyPath: keyPath(key), problem: "expected a whole number, got \(value.jsonText())")
         }
         guard range.contains(int) else {
@@ -138,7 +132,16 @@ public struct ConfigReader: Sendable {
     }
 
     public func double(_ key: String, default fallback: Double, range: ClosedRange<Double>) throws(ConfigError) -> Double {
-        guard let value = raw(key) else { return fallback }
+        guard let (number, _) = try number(key) else { return fallback }
+        guard range.contains(number) else {
+            throw ConfigError(keyPath: keyPath(key), problem: "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    /// A number, or a string (after interpolation) that reads as one.
+    private func number(_ key: String) throws(ConfigError) -> (Double, JSONValue)? {
+        guard let value = raw(key) else { return nil }
         let number: Double?
         switch value {
         case .number(let n): number = n
@@ -148,10 +151,7 @@ public struct ConfigReader: Sendable {
         guard let number, number.isFinite else {
             throw ConfigError(keyPath: keyPath(key), problem: "expected a number, got \(value.jsonText())")
         }
-        guard range.contains(number) else {
-            throw ConfigError(keyPath: keyPath(key), problem: "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
-        }
-        return number
+        return (number, value)
     }
 
     public func bool(_ key: String, default fallback: Bool) throws(ConfigError) -> Bool {
