@@ -58,12 +58,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Microsoft Graph client: tokens, retries, throttling, subscriptions, messages, delta.
+        .target(
+            name: "MailHookGraph",
+            dependencies: [
+                "MailHookCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server: routes, intake, metrics, service composition.
         .target(
             name: "MailHookServer",
             dependencies: [
                 "MailHookCore",
+                "MailHookGraph",
                 "MailHookStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -97,6 +111,7 @@ let package = Package(
             name: "MailHookTestSupport",
             dependencies: [
                 "MailHookCore",
+                "MailHookGraph",
                 "MailHookStore",
                 "MailHookServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -122,6 +137,7 @@ let package = Package(
             name: "MailHookServerTests",
             dependencies: [
                 "MailHookCore",
+                "MailHookGraph",
                 "MailHookStore",
                 "MailHookServer",
                 "MailHookTestSupport",

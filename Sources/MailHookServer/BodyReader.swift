@@ -43,16 +43,21 @@ struct BodyReader: Sendable {
 
     /// Checks and parses a JSON body; a failure is counted for `source` and answered 400 with the reason.
     static func parseJSON(_ body: ByteBuffer, source: String, metrics: ServerMetrics) throws -> JSONValue {
-        let bytes = body.readableBytesView
+        try parseJSON(body, source: source, metrics: metrics) { try JSONValue.parse($0) }
+    }
+
+    /// Checks the body, then hands its bytes to `parse`; guard and syntax failures become 400s.
+    static func parseJSON<T>(_ body: ByteBuffer, source: String, metrics: ServerMetrics, _ parse: ([UInt8]) throws -> T) throws -> T {
+        let bytes = Array(body.readableBytesView)
         do {
             try JSONGuard.check(bytes)
-            return try JSONValue.parse(bytes)
+            return try parse(bytes)
         } catch let failure as JSONGuard.Failure {
             metrics.rejection(source: source, reason: "malformed")
             throw IntakeError.badRequest(failure.description)
-        } catch {
+        } catch let syntax as JSONSyntaxError {
             metrics.rejection(source: source, reason: "malformed")
-            throw IntakeError.badRequest("the body is not valid JSON (\(error))")
+            throw IntakeError.badRequest("the body is not valid JSON (\(syntax))")
         }
     }
 }

@@ -44,7 +44,7 @@ struct GraphWebhookController: Sendable {
         let body = try await bodyReader.read(request)
         let batch: GraphNotificationBatch
         do {
-            batch = try GraphNotificationBatch(json: try BodyReader.parseJSON(body, source: source, metrics: metrics))
+            batch = try BodyReader.parseJSON(body, source: source, metrics: metrics) { try GraphNotificationBatch(bytes: $0) }
         } catch let failure as GraphNotificationBatch.Failure {
             metrics.rejection(source: source, reason: "malformed")
             throw IntakeError.badRequest(failure.description)

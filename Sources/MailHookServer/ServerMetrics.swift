@@ -7,24 +7,28 @@ public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let ackLatency: DurationHistogram
     let inboxDepth: Gauge
-    private let counters = Mutex<[String: Counter]>([:])
+    private let counters = Mutex<[CounterKey: Counter]>([:])
+
+    private struct CounterKey: Hashable {
+        let name: String
+        let labels: [String]
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         ackLatency = registry.makeDurationHistogram(
-            name: "mailhook_ack_duration_seconds",
+            descriptor: .init(metricName: "mailhook_ack_duration_seconds", unitName: "", helpText: "Time from a webhook request's arrival to its acknowledgement (rows committed)."),
             buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                       .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .seconds(3)],
-            help: "Time from a webhook request's arrival to its acknowledgement (rows committed).")
-        inboxDepth = registry.makeGauge(name: "mailhook_inbox_depth", help: "Inbox rows pending or in progress.")
+                      .seconds(1), .seconds(3)])
+        inboxDepth = registry.makeGauge(descriptor: .init(metricName: "mailhook_inbox_depth", unitName: "", helpText: "Inbox rows pending or in progress."))
     }
 
     private func counter(_ name: String, _ labels: [(String, String)], help: String) -> Counter {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        let key = CounterKey(name: name, labels: labels.map(\.1))
         return counters.withLock { cache in
             if let existing = cache[key] { return existing }
-            let made = registry.makeCounter(name: name, labels: labels, help: help)
+            let made = registry.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: labels)
             cache[key] = made
             return made
         }

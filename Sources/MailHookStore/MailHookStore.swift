@@ -35,6 +35,46 @@ public protocol MailHookStore: Sendable {
 
     func appendAudit(actor: String, action: String, subject: String?, detail: String?) async throws
 
+    // MARK: Subscriptions (Graph)
+
+    /// Every stored subscription row.
+    func subscriptionRows() async throws -> [SubscriptionRow]
+
+    /// Stores a subscription about to be created (no Graph id yet), so notifications racing the
+    /// create call verify. Returns the row id.
+    func insertPendingSubscription(mailbox: String, resource: String, clientState: String, notificationUrl: String, lifecycleUrl: String) async throws -> Int64
+
+    /// Records Graph's answer to the create call.
+    func activateSubscription(rowId: Int64, subscriptionId: String, expiration: Date?, mailboxId: String?) async throws
+
+    /// Updates a subscription's state after a renewal, reauthorization or failure.
+    func updateSubscription(rowId: Int64, _ change: SubscriptionChange) async throws
+
+    func deleteSubscriptionRow(rowId: Int64) async throws
+
+    // MARK: Delta state
+
+    func deltaState(mailbox: String, folder: String) async throws -> DeltaState?
+    func saveDeltaState(_ state: DeltaState) async throws
+
+    // MARK: Inbox processing
+
+    /// Leases up to `limit` rows of the given kinds that are due (pending and past
+    /// `next_attempt_at`) or whose lease expired (a crashed worker), counting an attempt each.
+    func claimInbox(kinds: [String], limit: Int, owner: String, leaseSeconds: Int) async throws -> [InboxRow]
+
+    /// Ends a row's processing: `completed`, `gone`, `filtered` or `dead` (with the error).
+    func finishInbox(id: Int64, owner: String, status: String, error: String?) async throws
+
+    /// Puts a row back for another attempt at `retryAt`.
+    func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws
+
+    // MARK: Coordination
+
+    /// Runs `body` only if this process holds the named lock (one replica at a time); returns
+    /// nil without running it when another replica holds it.
+    func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?
+
     /// Releases connections.
     func close() async throws
 }
@@ -56,9 +96,76 @@ public struct InboxRow: Sendable, Equatable {
     public var endpoint: String?
     public var subscriptionId: String?
     public var dedupeKey: String
+    public var messageKey: String?
     public var payload: String
     public var status: String
     public var attempts: Int
+    public var lastError: String?
+}
+
+public struct SubscriptionRow: Sendable, Equatable {
+    public var rowId: Int64
+    public var subscriptionId: String?
+    public var resource: String
+    public var mailbox: String
+    public var mailboxId: String?
+    public var clientState: String
+    public var notificationUrl: String?
+    public var expiration: Date?
+    public var status: String
+    public var lastRenewedAt: Date?
+    public var lastReauthorizedAt: Date?
+    public var lastError: String?
+
+    public init(
+        rowId: Int64, subscriptionId: String?, resource: String, mailbox: String, mailboxId: String?, clientState: String,
+        notificationUrl: String?, expiration: Date?, status: String, lastRenewedAt: Date?, lastReauthorizedAt: Date?, lastError: String?
+    ) {
+        self.rowId = rowId
+        self.subscriptionId = subscriptionId
+        self.resource = resource
+        self.mailbox = mailbox
+        self.mailboxId = mailboxId
+        self.clientState = clientState
+        self.notificationUrl = notificationUrl
+        self.expiration = expiration
+        self.status = status
+        self.lastRenewedAt = lastRenewedAt
+        self.lastReauthorizedAt = lastReauthorizedAt
+        self.lastError = lastError
+    }
+}
+
+public struct SubscriptionChange: Sendable, Equatable {
+    public var status: String?
+    public var expiration: Date?
+    public var lastRenewedAt: Date?
+    public var lastReauthorizedAt: Date?
+    public var lastError: String??
+
+    public init(status: String? = nil, expiration: Date? = nil, lastRenewedAt: Date? = nil, lastReauthorizedAt: Date? = nil, lastError: String?? = nil) {
+        self.status = status
+        self.expiration = expiration
+        self.lastRenewedAt = lastRenewedAt
+        self.lastReauthorizedAt = lastReauthorizedAt
+        self.lastError = lastError
+    }
+}
+
+public struct DeltaState: Sendable, Equatable {
+    public var mailbox: String
+    public var folder: String
+    public var deltaLink: String?
+    public var lastReceivedAt: Date?
+    public var lastSyncAt: Date?
+
+    public init(mailbox: String, folder: String, deltaLink: String?, lastReceivedAt: Date?, lastSyncAt: Date?) {
+        self.mailbox = mailbox
+        self.folder = folder
+        self.deltaLink = deltaLink
+        self.lastReceivedAt = lastReceivedAt
+        self.lastSyncAt = lastSyncAt
+    }
 }
 
 public struct SubscriptionRecord: Sendable, Equatable {

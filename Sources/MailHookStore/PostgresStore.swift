@@ -11,7 +11,7 @@ import ServiceLifecycle
 public final class PostgresStore: MailHookStore {
     public let kind = "postgres"
     public let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
 
     /// Arbitrary constant for the advisory lock that serialises migrations across replicas.
     static let migrationLockKey: Int64 = 0x6d61_696c_686f_6f6b
@@ -86,13 +86,16 @@ public final class PostgresStore: MailHookStore {
         let endpoints = items.map { $0.endpoint ?? "" }
         let subscriptions = items.map { $0.subscriptionId ?? "" }
         let keys = items.map(\.dedupeKey)
+        let messageKeys = items.map { $0.messageKey ?? "" }
         let payloads = items.map(\.payload)
+        // No conflict target: a repeat of either the dedupe key or the message identity is a duplicate.
         let rows = try await client.query("""
-            INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, payload)
-            SELECT s, k, NULLIF(e, ''), NULLIF(sub, ''), d, p
-            FROM unnest(\(sources)::text[], \(kinds)::text[], \(endpoints)::text[], \(subscriptions)::text[], \(keys)::text[], \(payloads)::text[])
-                AS t(s, k, e, sub, d, p)
-            ON CONFLICT (dedupe_key) DO NOTHING
+            INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, message_key, payload)
+            SELECT s, k, NULLIF(e, ''), NULLIF(sub, ''), d, NULLIF(m, ''), p
+            FROM unnest(\(sources)::text[], \(kinds)::text[], \(endpoints)::text[], \(subscriptions)::text[], \(keys)::text[],
+                        \(messageKeys)::text[], \(payloads)::text[])
+                AS t(s, k, e, sub, d, m, p)
+            ON CONFLICT DO NOTHING
             RETURNING id, dedupe_key
             """, logger: logger)
         var inserted: [String: Int64] = [:]
@@ -107,15 +110,18 @@ public final class PostgresStore: MailHookStore {
     }
 
     public func inboxRows(limit: Int) async throws -> [InboxRow] {
-        let rows = try await client.query("""
-            SELECT id, source, kind, endpoint, subscription_id, dedupe_key, payload, status, attempts
+        try await Self.inboxRows(try await client.query("""
+            SELECT id, source, kind, endpoint, subscription_id, dedupe_key, message_key, payload, status, attempts, last_error
             FROM inbox ORDER BY id LIMIT \(limit)
-            """, logger: logger)
+            """, logger: logger))
+    }
+
+    static func inboxRows(_ rows: PostgresRowSequence) async throws -> [InboxRow] {
         var out: [InboxRow] = []
-        for try await (id, source, kind, endpoint, sub, key, payload, status, attempts)
-            in rows.decode((Int64, String, String, String?, String?, String, String, String, Int32).self) {
+        for try await (id, source, kind, endpoint, sub, key, messageKey, payload, status, attempts, lastError)
+            in rows.decode((Int64, String, String, String?, String?, String, String?, String, String, Int32, String?).self) {
             out.append(InboxRow(id: id, source: source, kind: kind, endpoint: endpoint, subscriptionId: sub, dedupeKey: key,
-                                payload: payload, status: status, attempts: Int(attempts)))
+                                messageKey: messageKey, payload: payload, status: status, attempts: Int(attempts), lastError: lastError))
         }
         return out
     }

@@ -4,6 +4,7 @@ import MailHookCore
 import NIOCore
 import NIOPosix
 import SQLiteNIO
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode. One writer connection (every write
 /// transaction holds ``AsyncLock``) and one reader connection, which WAL lets run alongside.
@@ -12,12 +13,13 @@ import SQLiteNIO
 public final class SQLiteStore: MailHookStore {
     public let kind = "sqlite"
     public let path: String
-    private let writer: SQLiteConnection
-    private let reader: SQLiteConnection
+    let writer: SQLiteConnection
+    let reader: SQLiteConnection
     private let writeLock = AsyncLock()
-    private let logger: Logger
+    let logger: Logger
+    let heldLocks = Mutex<Set<String>>([])
 
-    /// Rows per INSERT statement (6 bound values each, well under SQLite's variable limit).
+    /// Rows per INSERT statement (7 bound values each, well under SQLite's variable limit).
     static let rowsPerStatement = 400
 
     public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
@@ -105,21 +107,23 @@ public final class SQLiteStore: MailHookStore {
             var start = 0
             while start < items.count {
                 let chunk = items[start..<min(start + Self.rowsPerStatement, items.count)]
-                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                 var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 6)
+                binds.reserveCapacity(chunk.count * 7)
                 for item in chunk {
                     binds.append(.text(item.source))
                     binds.append(.text(item.kind.rawValue))
                     binds.append(item.endpoint.map { .text($0) } ?? .null)
                     binds.append(item.subscriptionId.map { .text($0) } ?? .null)
                     binds.append(.text(item.dedupeKey))
+                    binds.append(item.messageKey.map { .text($0) } ?? .null)
                     binds.append(.text(item.payload))
                 }
+                // No conflict target: a repeat of either the dedupe key or the message identity is a duplicate.
                 let rows = try await db.query("""
-                    INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, payload)
+                    INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, message_key, payload)
                     VALUES \(placeholders)
-                    ON CONFLICT (dedupe_key) DO NOTHING
+                    ON CONFLICT DO NOTHING
                     RETURNING id, dedupe_key
                     """, binds)
                 for row in rows {
@@ -138,21 +142,24 @@ public final class SQLiteStore: MailHookStore {
     }
 
     public func inboxRows(limit: Int) async throws -> [InboxRow] {
-        try await reader.query("""
-            SELECT id, source, kind, endpoint, subscription_id, dedupe_key, payload, status, attempts
-            FROM inbox ORDER BY id LIMIT ?
-            """, [.integer(limit)]).map { row in
-            InboxRow(
-                id: Int64(row.column("id")?.integer ?? 0),
-                source: row.column("source")?.string ?? "",
-                kind: row.column("kind")?.string ?? "",
-                endpoint: row.column("endpoint")?.string,
-                subscriptionId: row.column("subscription_id")?.string,
-                dedupeKey: row.column("dedupe_key")?.string ?? "",
-                payload: row.column("payload")?.string ?? "",
-                status: row.column("status")?.string ?? "",
-                attempts: Int(row.column("attempts")?.integer ?? 0))
-        }
+        try await reader.query("SELECT \(Self.inboxColumns) FROM inbox ORDER BY id LIMIT ?", [.integer(limit)]).map(Self.inboxRow)
+    }
+
+    static let inboxColumns = "id, source, kind, endpoint, subscription_id, dedupe_key, message_key, payload, status, attempts, last_error"
+
+    static func inboxRow(_ row: SQLiteRow) -> InboxRow {
+        InboxRow(
+            id: Int64(row.column("id")?.integer ?? 0),
+            source: row.column("source")?.string ?? "",
+            kind: row.column("kind")?.string ?? "",
+            endpoint: row.column("endpoint")?.string,
+            subscriptionId: row.column("subscription_id")?.string,
+            dedupeKey: row.column("dedupe_key")?.string ?? "",
+            messageKey: row.column("message_key")?.string,
+            payload: row.column("payload")?.string ?? "",
+            status: row.column("status")?.string ?? "",
+            attempts: Int(row.column("attempts")?.integer ?? 0),
+            lastError: row.column("last_error")?.string)
     }
 
     // MARK: Subscriptions

@@ -23,11 +23,100 @@ struct StoreTests {
     @Test("migrations create every table once and are idempotent", arguments: TestDatabase.available)
     func migrations(database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
-            #expect(try await store.migrate() == ["0001_initial"])
+            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity"])
             #expect(try await store.migrate() == [])
             let tables = try await store.tableNames()
             #expect(tables.isSuperset(of: Set(Self.tables)), "missing: \(Set(Self.tables).subtracting(tables))")
             try await store.appendAudit(actor: "test", action: "probe", subject: "audit_log", detail: #"{"ok":true}"#)
+        }
+    }
+
+    @Test("an item repeating another's message identity is a duplicate, whatever its dedupe key", arguments: TestDatabase.available)
+    func messageIdentity(database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            let key = NewInboxItem.messageKey(mailboxId: "0F0E-AA", messageId: "AAMk1=")
+            let notification = NewInboxItem(source: "graph", kind: .graphNotification, dedupeKey: "graph|s|AAMk1=|created", messageKey: key, payload: "{}")
+            let delta = NewInboxItem(source: "delta", kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: "{}")
+            let other = NewInboxItem(source: "graph", kind: .graphNotification, dedupeKey: "graph|s|AAMk2=|updated", payload: "{}")
+            let outcomes = try await store.insertInboxBatch([[notification], [delta, other]])
+            #expect(outcomes[1][0] == .duplicate)
+            #expect(try await store.insertInboxBatch([[delta]])[0] == [.duplicate])
+            #expect(try await store.inboxRows(limit: 10).map(\.dedupeKey) == ["graph|s|AAMk1=|created", "graph|s|AAMk2=|updated"])
+        }
+    }
+
+    @Test("claims lease due rows once, retries come back when due, expired leases are reclaimed", arguments: TestDatabase.available)
+    func claiming(database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            _ = try await store.insertInboxBatch([(0..<5).map {
+                NewInboxItem(source: "graph", kind: $0 < 4 ? .graphLifecycle : .canonicalEvent, dedupeKey: "k\($0)", payload: "{}")
+            }])
+            let first = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 3, owner: "a", leaseSeconds: 60)
+            #expect(first.map(\.dedupeKey) == ["k0", "k1", "k2"])
+            #expect(first.allSatisfy { $0.status == "processing" && $0.attempts == 1 })
+            let second = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 10, owner: "b", leaseSeconds: 0)
+            #expect(second.map(\.dedupeKey) == ["k3"], "claimed rows are not claimed again; other kinds are left alone")
+
+            try await store.finishInbox(id: first[0].id, owner: "a", status: "completed", error: nil)
+            try await store.retryInbox(id: first[1].id, owner: "a", error: "Graph 503", retryAt: Date().addingTimeInterval(3600))
+            try await store.retryInbox(id: first[2].id, owner: "a", error: "Graph 503", retryAt: Date().addingTimeInterval(-1))
+            // A finish by someone who does not hold the lease changes nothing.
+            try await store.finishInbox(id: first[2].id, owner: "intruder", status: "completed", error: nil)
+
+            // k2 is due again; k3's lease (0 s) expired, as after a crash; k1 waits an hour.
+            let third = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 10, owner: "c", leaseSeconds: 60)
+            #expect(third.map(\.dedupeKey) == ["k2", "k3"])
+            #expect(third.map(\.attempts) == [2, 2])
+            #expect(third[0].lastError == "Graph 503")
+            let rows = try await store.inboxRows(limit: 10)
+            #expect(rows.map(\.status) == ["completed", "pending", "processing", "processing", "pending"])
+        }
+    }
+
+    @Test("subscription rows: pending before the create call, then active; updates; delta state", arguments: TestDatabase.available)
+    func subscriptionsAndDelta(database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            let row = try await store.insertPendingSubscription(
+                mailbox: "it@example.com", resource: "users/it@example.com/mailFolders('Inbox')/messages", clientState: "cs-1",
+                notificationUrl: "https://hooks.example.com/webhooks/graph", lifecycleUrl: "https://hooks.example.com/webhooks/graph/lifecycle")
+            #expect(try await store.clientStates(forSubscription: "sub-1") == ClientStateCandidates(known: nil, pending: ["cs-1"]))
+            let expiry = Date(timeIntervalSince1970: 1_900_000_000)
+            try await store.activateSubscription(rowId: row, subscriptionId: "sub-1", expiration: expiry, mailboxId: "guid-1")
+            #expect(try await store.clientStates(forSubscription: "sub-1") == ClientStateCandidates(known: "cs-1", pending: []))
+            let renewed = Date(timeIntervalSince1970: 1_800_000_000)
+            try await store.updateSubscription(rowId: row, SubscriptionChange(expiration: expiry.addingTimeInterval(60), lastRenewedAt: renewed, lastError: .some("boom")))
+            try await store.updateSubscription(rowId: row, SubscriptionChange(lastError: .some(nil)))
+            let rows = try await store.subscriptionRows()
+            #expect(rows.count == 1)
+            #expect(rows[0].subscriptionId == "sub-1" && rows[0].status == "active" && rows[0].mailboxId == "guid-1")
+            #expect(rows[0].expiration == expiry.addingTimeInterval(60))
+            #expect(rows[0].lastRenewedAt == renewed)
+            #expect(rows[0].lastError == nil)
+            try await store.deleteSubscriptionRow(rowId: row)
+            #expect(try await store.subscriptionRows().isEmpty)
+
+            #expect(try await store.deltaState(mailbox: "m", folder: "Inbox") == nil)
+            let state = DeltaState(mailbox: "m", folder: "Inbox", deltaLink: "https://graph/delta?$deltatoken=1", lastReceivedAt: expiry, lastSyncAt: renewed)
+            try await store.saveDeltaState(state)
+            var next = state
+            next.deltaLink = nil
+            try await store.saveDeltaState(next)
+            #expect(try await store.deltaState(mailbox: "m", folder: "Inbox") == next)
+        }
+    }
+
+    @Test("exclusive locks: one holder at a time", arguments: TestDatabase.available)
+    func exclusiveLock(database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            let outer = try await store.withExclusiveLock("renewal") {
+                try await store.withExclusiveLock("renewal") { "inner ran" }
+            }
+            #expect(outer == .some(nil), "the lock was held, so the inner body did not run")
+            #expect(try await store.withExclusiveLock("renewal") { 1 } == 1, "released afterwards")
         }
     }
 

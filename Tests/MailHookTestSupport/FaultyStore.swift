@@ -34,5 +34,34 @@ public final class FaultyStore: MailHookStore {
     public func appendAudit(actor: String, action: String, subject: String?, detail: String?) async throws {
         try await base.appendAudit(actor: actor, action: action, subject: subject, detail: detail)
     }
+    public func subscriptionRows() async throws -> [SubscriptionRow] { try check(); return try await base.subscriptionRows() }
+    public func insertPendingSubscription(mailbox: String, resource: String, clientState: String, notificationUrl: String, lifecycleUrl: String) async throws -> Int64 {
+        try check()
+        return try await base.insertPendingSubscription(mailbox: mailbox, resource: resource, clientState: clientState, notificationUrl: notificationUrl, lifecycleUrl: lifecycleUrl)
+    }
+    public func activateSubscription(rowId: Int64, subscriptionId: String, expiration: Date?, mailboxId: String?) async throws {
+        try check()
+        try await base.activateSubscription(rowId: rowId, subscriptionId: subscriptionId, expiration: expiration, mailboxId: mailboxId)
+    }
+    public func updateSubscription(rowId: Int64, _ change: SubscriptionChange) async throws { try check(); try await base.updateSubscription(rowId: rowId, change) }
+    public func deleteSubscriptionRow(rowId: Int64) async throws { try check(); try await base.deleteSubscriptionRow(rowId: rowId) }
+    public func deltaState(mailbox: String, folder: String) async throws -> DeltaState? { try check(); return try await base.deltaState(mailbox: mailbox, folder: folder) }
+    public func saveDeltaState(_ state: DeltaState) async throws { try check(); try await base.saveDeltaState(state) }
+    public func claimInbox(kinds: [String], limit: Int, owner: String, leaseSeconds: Int) async throws -> [InboxRow] {
+        try check()
+        return try await base.claimInbox(kinds: kinds, limit: limit, owner: owner, leaseSeconds: leaseSeconds)
+    }
+    public func finishInbox(id: Int64, owner: String, status: String, error: String?) async throws {
+        try check()
+        try await base.finishInbox(id: id, owner: owner, status: status, error: error)
+    }
+    public func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws {
+        try check()
+        try await base.retryInbox(id: id, owner: owner, error: error, retryAt: retryAt)
+    }
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try check()
+        return try await base.withExclusiveLock(name, body)
+    }
     public func close() async throws { try await base.close() }
 }

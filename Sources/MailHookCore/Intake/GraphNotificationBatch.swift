@@ -37,12 +37,22 @@ public struct GraphNotificationBatch: Sendable {
     }
 
     public init(json: JSONValue) throws(Failure) {
+        try self.init(json: json, raw: nil)
+    }
+
+    /// Parses a request body; each stored item is the exact bytes Graph sent for it.
+    public init(bytes: [UInt8]) throws {
+        let (json, ranges) = try JSONValue.parse(bytes, elementRangesOf: "value")
+        try self.init(json: json, raw: (bytes, ranges))
+    }
+
+    private init(json: JSONValue, raw: ([UInt8], [Range<Int>])?) throws(Failure) {
         guard let object = json.objectValue else { throw .notAnObject }
         guard let value = object["value"] else { throw .valueMissing }
         guard let array = value.arrayValue else { throw .valueNotArray }
         var items: [Item] = []
         var malformed = 0
-        for element in array {
+        for (position, element) in array.enumerated() {
             guard let o = element.objectValue, let sub = o["subscriptionId"]?.stringValue, !sub.isEmpty else {
                 malformed += 1
                 continue
@@ -57,7 +67,7 @@ public struct GraphNotificationBatch: Sendable {
                 tenantId: o["tenantId"]?.stringValue,
                 subscriptionExpiration: o["subscriptionExpirationDateTime"]?.stringValue,
                 lifecycleEvent: o["lifecycleEvent"]?.stringValue,
-                json: element.jsonText()
+                json: raw.map { bytes, ranges in String(decoding: bytes[ranges[position]], as: UTF8.self) } ?? element.jsonText()
             ))
         }
         self.items = items
@@ -82,6 +92,30 @@ extension GraphNotificationBatch.Item {
         return NewInboxItem(
             source: "graph", kind: .graphNotification, subscriptionId: subscriptionId,
             dedupeKey: "graph|\(subscriptionId)|\(target)|\(changeType ?? "")",
+            messageKey: changeType == "created" ? messageKey : nil,
             payload: json)
+    }
+
+    /// `Users/{id}/Messages/{id}` or `Users('{id}')/Messages('{id}')` → mailbox object id and message id.
+    public var mailboxAndMessage: (mailbox: String, message: String)? {
+        guard let resource else { return nil }
+        let segments = resource.split(separator: "/").map(String.init)
+        func value(after name: String) -> String? {
+            for (i, segment) in segments.enumerated() {
+                if segment.lowercased() == name { return i + 1 < segments.count ? segments[i + 1] : nil }
+                if segment.lowercased().hasPrefix(name + "("), segment.hasSuffix(")") {
+                    return String(segment.dropFirst(name.count + 1).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+                }
+            }
+            return nil
+        }
+        guard let mailbox = value(after: "users"), let message = resourceId ?? value(after: "messages"), !mailbox.isEmpty, !message.isEmpty else {
+            return nil
+        }
+        return (mailbox, message)
+    }
+
+    var messageKey: String? {
+        mailboxAndMessage.map { NewInboxItem.messageKey(mailboxId: $0.mailbox, messageId: $0.message) }
     }
 }

@@ -14,15 +14,26 @@ public struct NewInboxItem: Sendable, Equatable {
     public var endpoint: String?
     public var subscriptionId: String?
     public var dedupeKey: String
+    /// The message's identity (`message|<mailbox object id>|<immutable message id>`), when known,
+    /// so a notification and a delta round finding the same message make one row.
+    public var messageKey: String?
     public var payload: String
 
-    public init(source: String, kind: Kind, endpoint: String? = nil, subscriptionId: String? = nil, dedupeKey: String, payload: String) {
+    public init(
+        source: String, kind: Kind, endpoint: String? = nil, subscriptionId: String? = nil, dedupeKey: String, messageKey: String? = nil,
+        payload: String
+    ) {
         self.source = source
         self.kind = kind
         self.endpoint = endpoint
         self.subscriptionId = subscriptionId
         self.dedupeKey = dedupeKey
+        self.messageKey = messageKey
         self.payload = payload
+    }
+
+    public static func messageKey(mailboxId: String, messageId: String) -> String {
+        "message|\(mailboxId.lowercased())|\(messageId)"
     }
 }
 

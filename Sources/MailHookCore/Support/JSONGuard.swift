@@ -21,25 +21,34 @@ public enum JSONGuard {
 
     /// Verifies UTF-8 and the nesting depth of arrays and objects (brackets inside strings ignored).
     public static func check(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(Failure) {
+        try check(Array(bytes), maxDepth: maxDepth)
+    }
+
+    /// The concrete entry point the receive path uses: one pass over contiguous bytes.
+    public static func check(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(Failure) {
         guard bytes.contains(where: { !isWhitespace($0) }) else { throw .empty }
         guard String(validating: bytes, as: UTF8.self) != nil else { throw .invalidUTF8 }
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
+        let depthOK = bytes.withUnsafeBufferPointer { buffer -> Bool in
+            var depth = 0
+            var inString = false
+            var escaped = false
+            for byte in buffer {
+                if inString {
+                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+                    continue
+                }
+                switch byte {
+                case 0x22: inString = true
+                case 0x5B, 0x7B:  // [ {
+                    depth += 1
+                    if depth > maxDepth { return false }
+                case 0x5D, 0x7D: depth -= 1  // ] }
+                default: break
+                }
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                if depth > maxDepth { throw .tooDeep(limit: maxDepth) }
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
+            return true
         }
+        guard depthOK else { throw .tooDeep(limit: maxDepth) }
     }
 
     private static func isWhitespace(_ b: UInt8) -> Bool {

@@ -10,15 +10,25 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
 struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
+    /// A member of the root object whose array elements' byte ranges are recorded.
+    private let captureKey: String?
+    private(set) var captured: [Range<Int>] = []
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], captureKey: String? = nil) {
+        self.bytes = bytes
+        self.captureKey = captureKey
+    }
 
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON value") }
+        return try parser.parseDocument()
+    }
+
+    mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        guard index == bytes.count else { throw error("unexpected data after the JSON value") }
         return value
     }
 
@@ -68,7 +78,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth + 1)
+            if depth == 0, key == captureKey, index < bytes.count, bytes[index] == UInt8(ascii: "[") {
+                members[key] = try parseArray(depth: depth + 1, capture: true)
+            } else {
+                members[key] = try parseValue(depth: depth + 1)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -77,7 +91,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseArray(depth: Int, capture: Bool = false) throws(JSONSyntaxError) -> JSONValue {
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -87,7 +101,9 @@ struct JSONParser {
         }
         while true {
             skipWhitespace()
+            let start = index
             elements.append(try parseValue(depth: depth + 1))
+            if capture { captured.append(start..<index) }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -81,6 +81,18 @@ extension JSONValue {
         try JSONParser.parse(Array(bytes))
     }
 
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        try JSONParser.parse(bytes)
+    }
+
+    /// Parses and also reports where each element of the root object's `key` array lies in
+    /// `bytes`, so an element can be stored exactly as it was received.
+    public static func parse(_ bytes: [UInt8], elementRangesOf key: String) throws(JSONSyntaxError) -> (JSONValue, [Range<Int>]) {
+        var parser = JSONParser(bytes, captureKey: key)
+        let value = try parser.parseDocument()
+        return (value, parser.captured)
+    }
+
     /// Compact JSON text with sorted keys.
     public func jsonText() -> String {
         var out: [UInt8] = []

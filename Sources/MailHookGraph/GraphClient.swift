@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import NIOCore
+import NIOHTTP1
+
+/// A Microsoft Graph client on AsyncHTTPClient. Every call gets an app-only token, holds one of
+/// the mailbox's 4 permits, has a deadline, is retried on 429/503/504 and transport failures
+/// (waiting as `Retry-After` says, else exponential backoff with jitter), and goes through a
+/// circuit breaker that opens after repeated failures.
+public final class GraphClient: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: ByteBuffer
+
+        public var json: JSONValue? { try? JSONValue.parse(body.readableBytesView) }
+    }
+
+    public let baseURL: String
+    let httpClient: HTTPClient
+    let tokens: TokenProvider
+    let limiter: MailboxLimiter
+    let breaker: CircuitBreaker
+    let retry: RetryPolicy
+    let timeout: Duration
+    let logger: Logger
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    public init(
+        baseURL: String, httpClient: HTTPClient, tokens: TokenProvider, limiter: MailboxLimiter = MailboxLimiter(),
+        breaker: CircuitBreaker = CircuitBreaker(), retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30),
+        logger: Logger, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.httpClient = httpClient
+        self.tokens = tokens
+        self.limiter = limiter
+        self.breaker = breaker
+        self.retry = retry
+        self.timeout = timeout
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// Builds a client for the configured tenant, or nil when Graph is off.
+    public static func make(configuration graph: MailHookConfiguration.Graph, httpClient: HTTPClient, logger: Logger) -> GraphClient? {
+        guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let secret = graph.clientSecret else { return nil }
+        let tokens = TokenProvider(
+            credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, clientSecret: secret,
+                               scope: scope(forBaseURL: graph.baseUrl)),
+            httpClient: httpClient, logger: logger)
+        return GraphClient(baseURL: graph.baseUrl, httpClient: httpClient, tokens: tokens, logger: logger)
+    }
+
+    /// `https://graph.microsoft.com/v1.0` → `https://graph.microsoft.com/.default` (national clouds alike).
+    public static func scope(forBaseURL base: String) -> String {
+        guard let url = URLComponents(string: base), let scheme = url.scheme, let host = url.host else { return "https://graph.microsoft.com/.default" }
+        let port = url.port.map { ":\($0)" } ?? ""
+        return "\(scheme)://\(host)\(port)/.default"
+    }
+
+    /// Sends one Graph request with every policy applied. `path` is relative to the base URL
+    /// (`/subscriptions`) or an absolute URL (an `@odata.nextLink`). Non-2xx answers that are
+    /// not retried become ``GraphError``.
+    public func send(
+        _ method: HTTPMethod, _ path: String, mailbox: String? = nil, body: JSONValue? = nil, prefer: [String] = []
+    ) async throws -> Response {
+        let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : baseURL + path
+        var attempt = 0
+        var refreshedToken = false
+        while true {
+            attempt += 1
+            guard breaker.allow() else {
+                throw GraphError(kind: .circuitOpen, code: "circuit_open", message: "Graph calls are paused after repeated failures")
+            }
+            let outcome: Result<Response, GraphError>
+            do {
+                let token = try await tokens.token()
+                let response = try await limiter.withPermit(mailbox: mailbox) {
+                    try await self.execute(method, url, token: token, body: body, prefer: prefer)
+                }
+                outcome = .success(response)
+            } catch let error as GraphError {
+                outcome = .failure(error)
+            } catch {
+                outcome = .failure(GraphError(kind: .transport, code: "transport", message: "\(type(of: error)): no answer from Graph"))
+            }
+
+            switch outcome {
+            case .success(let response) where (200..<300).contains(response.status):
+                breaker.recordSuccess()
+                return response
+            case .success(let response):
+                let error = Self.error(from: response)
+                if response.status == 401, !refreshedToken {
+                    // The token may have been revoked or expired early: fetch a new one once.
+                    refreshedToken = true
+                    await tokens.invalidate()
+                    attempt -= 1
+                    continue
+                }
+                if response.status >= 500 { breaker.recordFailure() } else { breaker.recordSuccess() }
+                guard RetryPolicy.isRetryable(status: response.status), attempt < retry.maxAttempts else { throw error }
+                let wait = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After")) ?? retry.backoff(attempt: attempt)
+                guard wait <= retry.maxRetryAfter else { throw error }
+                logger.notice("Graph asked to retry", metadata: [
+                    "mailhook.graph.status": "\(response.status)", "mailhook.graph.code": "\(error.code)",
+                    "mailhook.graph.wait_ms": "\(Int(wait / .milliseconds(1)))", "mailhook.graph.attempt": "\(attempt)",
+                ])
+                try await sleep(wait)
+            case .failure(let error):
+                if error.kind == .authentication { throw error }
+                breaker.recordFailure()
+                guard attempt < retry.maxAttempts else { throw error }
+                try await sleep(retry.backoff(attempt: attempt))
+            }
+        }
+    }
+
+    private func execute(_ method: HTTPMethod, _ url: String, token: String, body: JSONValue?, prefer: [String]) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        if !prefer.isEmpty { request.headers.add(name: "Prefer", value: prefer.joined(separator: ", ")) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.jsonText()))
+        }
+        let response = try await httpClient.execute(request, timeout: .seconds(Int64(timeout / .seconds(1))), logger: logger)
+        let bytes = try await response.body.collect(upTo: 32 << 20)
+        return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
+    }
+
+    static func error(from response: Response) -> GraphError {
+        let json = response.json
+        let code = json?["error"]?["code"]?.stringValue ?? "HTTP\(response.status)"
+        let message = json?["error"]?["message"]?.stringValue.map { String($0.prefix(500)) } ?? "status \(response.status)"
+        let requestId = response.headers.first(name: "request-id") ?? response.headers.first(name: "client-request-id")
+            ?? json?["error"]?["innerError"]?["request-id"]?.stringValue
+        return GraphError(kind: .http, status: response.status, code: code, message: message, requestId: requestId)
+    }
+}

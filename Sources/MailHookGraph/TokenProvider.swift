@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import NIOCore
+import NIOHTTP1
+
+/// App-only tokens from the client-credentials flow, cached until a few minutes before they
+/// expire. However many callers ask at once, one token request is made (single flight).
+public actor TokenProvider {
+    public struct Credentials: Sendable {
+        public var authorityHost: String
+        public var tenantId: String
+        public var clientId: String
+        public var clientSecret: Secret
+        /// e.g. `https://graph.microsoft.com/.default`
+        public var scope: String
+
+        public init(authorityHost: String, tenantId: String, clientId: String, clientSecret: Secret, scope: String) {
+            self.authorityHost = authorityHost
+            self.tenantId = tenantId
+            self.clientId = clientId
+            self.clientSecret = clientSecret
+            self.scope = scope
+        }
+    }
+
+    private struct Token {
+        let value: String
+        let refreshAt: ContinuousClock.Instant
+    }
+
+    private let credentials: Credentials
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    private var cached: Token?
+    private var inFlight: Task<Token, any Error>?
+
+    public init(credentials: Credentials, httpClient: HTTPClient, logger: Logger) {
+        self.credentials = credentials
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// A valid access token.
+    public func token() async throws -> String {
+        if let cached, ContinuousClock.now < cached.refreshAt { return cached.value }
+        if let inFlight { return try await inFlight.value.value }
+        let task = Task { [credentials, httpClient, logger] in try await Self.fetch(credentials, httpClient, logger) }
+        inFlight = task
+        defer { inFlight = nil }
+        let token = try await task.value
+        cached = token
+        return token.value
+    }
+
+    /// Forgets the cached token (after Graph refused it).
+    public func invalidate() {
+        cached = nil
+    }
+
+    private static func fetch(_ c: Credentials, _ client: HTTPClient, _ logger: Logger) async throws -> Token {
+        var request = HTTPClientRequest(url: "\(c.authorityHost)/\(c.tenantId)/oauth2/v2.0/token")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let form = [
+            ("client_id", c.clientId), ("scope", c.scope), ("grant_type", "client_credentials"), ("client_secret", c.clientSecret.value),
+        ].map { "\($0)=\(formEncode($1))" }.joined(separator: "&")
+        request.body = .bytes(ByteBuffer(string: form))
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: .seconds(30), logger: logger)
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw GraphError(kind: .transport, code: "token_endpoint_unreachable", message: "the token endpoint did not answer (\(type(of: error)))")
+        }
+        let json = try? JSONValue.parse(body.readableBytesView)
+        guard response.status == .ok, let access = json?["access_token"]?.stringValue, !access.isEmpty else {
+            // Entra's error fields say what is wrong without echoing the secret.
+            let code = json?["error"]?.stringValue ?? "token_request_failed"
+            let description = json?["error_description"]?.stringValue.map { String($0.prefix(300)) } ?? "status \(response.status.code)"
+            throw GraphError(kind: .authentication, status: Int(response.status.code), code: code, message: description,
+                             requestId: response.headers.first(name: "x-ms-request-id") ?? response.headers.first(name: "request-id"))
+        }
+        let lifetime: Double
+        switch json?["expires_in"] {
+        case .number(let n): lifetime = n
+        case .string(let s): lifetime = Double(s) ?? 3599
+        default: lifetime = 3599
+        }
+        // Refresh five minutes early, or at half the lifetime for short-lived tokens.
+        let margin = min(300, lifetime / 2)
+        logger.debug("obtained a Graph access token", metadata: ["mailhook.token.lifetime": "\(Int(lifetime))"])
+        return Token(value: access, refreshAt: .now + .milliseconds(Int((lifetime - margin) * 1000)))
+    }
+
+    static func formEncode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+}

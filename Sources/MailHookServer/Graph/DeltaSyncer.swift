@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import MailHookCore
+import MailHookGraph
+import MailHookStore
+import Synchronization
+
+/// Catch-up with delta queries, per mailbox folder. The first round for a folder starts from
+/// "now" (a filtered round that only establishes the deltaLink), so old mail is never replayed;
+/// later rounds call the stored deltaLink verbatim. A 410 `SyncStateNotFound` drops the token and
+/// resyncs from the last message received. Every message found becomes an inbox row keyed by the
+/// message's identity, so a message also announced by a notification is stored once.
+public final class DeltaSyncer: Sendable {
+    public struct Result: Sendable, Equatable {
+        public var found = 0
+        public var inserted = 0
+        public var removed = 0
+        public var resynced = false
+    }
+
+    let graph: GraphClient
+    let store: any MailHookStore
+    let folder: String
+    let logger: Logger
+    let pageSize: Int
+    private let running = Mutex<Set<String>>([])
+
+    public init(graph: GraphClient, store: any MailHookStore, folder: String, logger: Logger, pageSize: Int = 50) {
+        self.graph = graph
+        self.store = store
+        self.folder = folder
+        self.logger = logger
+        self.pageSize = pageSize
+    }
+
+    /// Runs one round for the mailbox; nil when a round for it is already running (here or, with
+    /// PostgreSQL, on another replica), since two rounds must never use one token.
+    @discardableResult
+    public func sync(mailbox: String, mailboxId: String?) async throws -> Result? {
+        guard running.withLock({ $0.insert(mailbox.lowercased()).inserted }) else { return nil }
+        defer { _ = running.withLock { $0.remove(mailbox.lowercased()) } }
+        return try await store.withExclusiveLock("mailhook.delta.\(mailbox.lowercased())") {
+            try await self.round(mailbox: mailbox, mailboxId: mailboxId ?? mailbox)
+        }
+    }
+
+    private func round(mailbox: String, mailboxId: String) async throws -> Result {
+        var result = Result()
+        let state = try await store.deltaState(mailbox: mailbox, folder: folder)
+        var lastReceived = state?.lastReceivedAt
+        // Without a token: from the last message seen (a little before, for clock skew), or from now.
+        let since: Date? = state?.deltaLink == nil ? (lastReceived?.addingTimeInterval(-300) ?? Date()) : nil
+        var link = state?.deltaLink ?? graph.deltaStart(mailbox: mailbox, folder: folder, receivedSince: since)
+        var restarted = false
+        while true {
+            let page: DeltaPage
+            do {
+                page = try await graph.delta(link, mailbox: mailbox, pageSize: pageSize)
+            } catch let error as GraphError where error.status == 410 && !restarted {
+                logger.warning("delta token expired; resyncing from the last received message", metadata: [
+                    "mailhook.mailbox": "\(mailbox)", "mailhook.graph.code": "\(error.code)",
+                ])
+                restarted = true
+                result.resynced = true
+                try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: nil, lastReceivedAt: lastReceived, lastSyncAt: state?.lastSyncAt))
+                link = graph.deltaStart(mailbox: mailbox, folder: folder, receivedSince: lastReceived?.addingTimeInterval(-300) ?? Date())
+                continue
+            }
+            var items: [NewInboxItem] = []
+            for message in page.messages {
+                guard let id = message["id"]?.stringValue else { continue }
+                let received = message["receivedDateTime"]?.stringValue.flatMap(GraphDate.parse)
+                if let received, received > (lastReceived ?? .distantPast) { lastReceived = received }
+                let key = NewInboxItem.messageKey(mailboxId: mailboxId, messageId: id)
+                let payload: JSONValue = .object([
+                    "mailbox": .string(mailbox), "mailboxId": .string(mailboxId), "messageId": .string(id),
+                    "receivedDateTime": message["receivedDateTime"] ?? .null,
+                ])
+                items.append(NewInboxItem(source: "delta", kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: payload.jsonText()))
+            }
+            result.found += items.count
+            result.removed += page.removedIds.count
+            if !items.isEmpty {
+                let outcomes = try await store.insertInboxBatch([items])
+                result.inserted += outcomes[0].filter { $0 != .duplicate }.count
+            }
+            if let next = page.nextLink {
+                link = next
+                continue
+            }
+            guard let deltaLink = page.deltaLink else {
+                throw GraphError(kind: .decoding, code: "delta_without_link", message: "a delta page had neither nextLink nor deltaLink")
+            }
+            try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: deltaLink, lastReceivedAt: lastReceived, lastSyncAt: Date()))
+            logger.info("delta round finished", metadata: [
+                "mailhook.mailbox": "\(mailbox)", "mailhook.delta.found": "\(result.found)", "mailhook.delta.new": "\(result.inserted)",
+            ])
+            return result
+        }
+    }
+}

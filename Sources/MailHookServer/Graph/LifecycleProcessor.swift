@@ -1,0 +1,25 @@
+import MailHookCore
+import MailHookStore
+
+/// Acts on lifecycle notifications stored by the receive path.
+public struct LifecycleProcessor: InboxProcessor {
+    let manager: SubscriptionManager
+
+    public init(manager: SubscriptionManager) { self.manager = manager }
+
+    public var kinds: [NewInboxItem.Kind] { [.graphLifecycle] }
+
+    public func process(_ row: InboxRow) async throws -> ProcessingOutcome {
+        let item = try JSONValue.parse(Array(row.payload.utf8))
+        guard let subscriptionId = item["subscriptionId"]?.stringValue, let event = item["lifecycleEvent"]?.stringValue else {
+            return .finished(status: "completed", note: "not a lifecycle notification")
+        }
+        switch event {
+        case "reauthorizationRequired": try await manager.handleReauthorizationRequired(subscriptionId: subscriptionId)
+        case "subscriptionRemoved": try await manager.handleRemoved(subscriptionId: subscriptionId)
+        case "missed": try await manager.handleMissed(subscriptionId: subscriptionId)
+        default: return .finished(status: "completed", note: "unknown lifecycle event \(event)")
+        }
+        return .finished(status: "completed")
+    }
+}
