@@ -96,9 +96,12 @@ let package = Package(
             name: "mailhook",
             dependencies: [
                 "MailHookCore",
+                "MailHookGraph",
                 "MailHookStore",
                 "MailHookServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

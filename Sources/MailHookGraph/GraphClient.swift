@@ -22,7 +22,7 @@ public final class GraphClient: Sendable {
     let httpClient: HTTPClient
     let tokens: TokenProvider
     let limiter: MailboxLimiter
-    let breaker: CircuitBreaker
+    public let breaker: CircuitBreaker
     let retry: RetryPolicy
     let timeout: Duration
     let logger: Logger
@@ -76,8 +76,9 @@ public final class GraphClient: Sendable {
                 throw GraphError(kind: .circuitOpen, code: "circuit_open", message: "Graph calls are paused after repeated failures")
             }
             let outcome: Result<Response, GraphError>
+            var token = ""
             do {
-                let token = try await tokens.token()
+                token = try await tokens.token()
                 let response = try await limiter.withPermit(mailbox: mailbox) {
                     try await self.execute(method, url, token: token, body: body, prefer: prefer)
                 }
@@ -97,7 +98,7 @@ public final class GraphClient: Sendable {
                 if response.status == 401, !refreshedToken {
                     // The token may have been revoked or expired early: fetch a new one once.
                     refreshedToken = true
-                    await tokens.invalidate()
+                    await tokens.invalidate(token)
                     attempt -= 1
                     continue
                 }

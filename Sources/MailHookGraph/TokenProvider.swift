@@ -54,9 +54,9 @@ public actor TokenProvider {
         return token.value
     }
 
-    /// Forgets the cached token (after Graph refused it).
-    public func invalidate() {
-        cached = nil
+    /// Forgets the cached token after Graph refused it, unless another caller already replaced it.
+    public func invalidate(_ refused: String) {
+        if cached?.value == refused { cached = nil }
     }
 
     private static func fetch(_ c: Credentials, _ client: HTTPClient, _ logger: Logger) async throws -> Token {

@@ -16,6 +16,7 @@ struct GraphWebhookController: Sendable {
     let bodyReader: BodyReader
     let metrics: ServerMetrics
     let tenantId: String?
+    let dispatcher: InboxDispatcher?
 
     func handle(_ request: Request, context: some RequestContext, lifecycleURL: Bool) async throws -> Response {
         let started = ContinuousClock.now
@@ -95,6 +96,7 @@ struct GraphWebhookController: Sendable {
                 let itemSource = item.kind == .graphLifecycle ? "graph-lifecycle" : "graph"
                 metrics.notification(source: itemSource, outcome: outcome == .duplicate ? "duplicate" : "accepted")
             }
+            if accepted.contains(where: { $0.kind == .graphLifecycle }) { dispatcher?.wake() }
         }
         metrics.recordAck(since: started)
         return Response(status: .accepted)

@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import MailHookCore
+import MailHookGraph
 import MailHookStore
 import NIOCore
 import NIOSSL
@@ -22,9 +23,18 @@ public struct MailHookApplication: Sendable {
     public let logger: Logger
     let now: @Sendable () -> Date
 
+    /// Graph parts, present when `graph` is configured.
+    public let graph: GraphClient?
+    public let subscriptions: SubscriptionManager?
+    public let graphSync: GraphSyncService?
+    /// Works through stored inbox rows (lifecycle notifications today).
+    public let dispatcher: InboxDispatcher?
+    /// Opens when the listener accepts connections.
+    public let ready = ReadySignal()
+
     public init(
         configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any MailHookStore,
-        metrics: ServerMetrics = ServerMetrics(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.integrations = integrations
@@ -34,7 +44,24 @@ public struct MailHookApplication: Sendable {
         self.now = now
         // SQLite has one writer; PostgreSQL takes a few overlapping group commits.
         self.writer = InboxWriter(store: store, flushers: store.kind == "postgres" ? 4 : 1, logger: logger)
-        self.directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
+        let directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
+        self.directory = directory
+        self.graph = graph
+        if let graph, let publicBaseUrl = configuration.server.publicBaseUrl {
+            let delta = DeltaSyncer(graph: graph, store: store, folder: configuration.graph.folder, logger: logger)
+            let manager = SubscriptionManager(
+                graph: graph, store: store, directory: directory, delta: delta, settings: configuration.graph, publicBaseUrl: publicBaseUrl,
+                metrics: GraphMetrics(registry: metrics.registry), logger: logger, now: now)
+            subscriptions = manager
+            graphSync = GraphSyncService(manager: manager, store: store, settings: configuration.graph, ready: ready, logger: logger)
+            dispatcher = InboxDispatcher(
+                store: store, processors: [LifecycleProcessor(manager: manager)], concurrency: configuration.pipeline.concurrency,
+                maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
+        } else {
+            subscriptions = nil
+            graphSync = nil
+            dispatcher = nil
+        }
     }
 
     public func makeRouter() -> Router<MailHookRequestContext> {
@@ -62,11 +89,11 @@ public struct MailHookApplication: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: metrics.emit())))
         }
 
-        let graph = GraphWebhookController(
+        let graphController = GraphWebhookController(
             writer: writer, directory: directory, bodyReader: bodyReader, metrics: metrics,
-            tenantId: configuration.graph.tenantId)
-        router.post("/webhooks/graph") { request, context in try await graph.handle(request, context: context, lifecycleURL: false) }
-        router.post("/webhooks/graph/lifecycle") { request, context in try await graph.handle(request, context: context, lifecycleURL: true) }
+            tenantId: configuration.graph.tenantId, dispatcher: dispatcher)
+        router.post("/webhooks/graph") { request, context in try await graphController.handle(request, context: context, lifecycleURL: false) }
+        router.post("/webhooks/graph/lifecycle") { request, context in try await graphController.handle(request, context: context, lifecycleURL: true) }
 
         for endpoint in integrations.enabledEndpoints {
             let controller = IntegrationWebhookController(endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now)
@@ -75,9 +102,13 @@ public struct MailHookApplication: Sendable {
         return router
     }
 
-    /// The services that must run next to the HTTP server, in start order.
+    /// The services that must run next to the HTTP server, in start order (they stop in reverse,
+    /// after the server).
     public func services(storeServices: [any Service]) -> [any Service] {
-        storeServices + [writer]
+        var services = storeServices + [writer as any Service]
+        if let dispatcher { services.append(dispatcher) }
+        if let graphSync { services.append(graphSync) }
+        return services
     }
 
     /// The complete application: store services, group-commit writer, migrations before the
@@ -97,7 +128,10 @@ public struct MailHookApplication: Sendable {
             server: server,
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "mailhook"),
             services: services(storeServices: storeServices),
-            onServerRunning: onServerRunning,
+            onServerRunning: { [ready] channel in
+                ready.open()
+                await onServerRunning(channel)
+            },
             logger: logger)
         app.beforeServerStarts { [store, logger] in
             let applied = try await store.migrate()

@@ -1,8 +1,10 @@
 import Foundation
 import ArgumentParser
+import AsyncHTTPClient
 import Hummingbird
 import Logging
 import MailHookCore
+import MailHookGraph
 import MailHookServer
 import MailHookStore
 import ServiceLifecycle
@@ -20,7 +22,10 @@ struct Serve: AsyncParsableCommand {
             if let tls = config.server.tls { _ = try MailHookApplication.tlsConfiguration(tls) }
             let logger = makeLogger(level: config.server.logLevel)
             let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
-            let mailhook = MailHookApplication(configuration: config, integrations: integrations, store: store, logger: logger)
+            // Outbound calls (Graph) share one client, shut down after the services stop.
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookDefault)
+            let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
+            let mailhook = MailHookApplication(configuration: config, integrations: integrations, store: store, graph: graph, logger: logger)
             let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
                 logger.notice("mailhook listening", metadata: [
                     "mailhook.address": "\(channel.localAddress?.description ?? "?")",
@@ -41,9 +46,11 @@ struct Serve: AsyncParsableCommand {
             do {
                 try await ServiceGroup(configuration: groupConfiguration).run()
             } catch {
+                try? await http.shutdown()
                 try? await store.close()
                 throw error
             }
+            try await http.shutdown()
             try await store.close()
             logger.notice("stopped")
         }

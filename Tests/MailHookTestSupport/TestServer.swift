@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MailHookCore
+import MailHookGraph
 import MailHookServer
 import MailHookStore
 import NIOCore
@@ -18,6 +19,8 @@ public struct TestServer: Sendable {
     public let database: TestDatabase
     public let client: HTTPClient
     public let scheme: String
+    /// The application under test (Graph parts included when configured).
+    public let application: MailHookApplication
 
     public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
@@ -31,16 +34,31 @@ public struct TestServer: Sendable {
         client: HTTPClient = .shared,
         now: @escaping @Sendable () -> Date = { Date() },
         wrapStore: @Sendable (any MailHookStore) -> any MailHookStore = { $0 },
+        databaseConfig: MailHookConfiguration.Database? = nil,
+        graph: FakeGraph? = nil,
+        graphSettings: String = "",
+        port fixedPort: Int? = nil,
+        publicPort: Int? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
-        var config = try MailHookConfiguration(root: try JSONValue.parse(Array(configJSON.utf8)), environment: environment)
-        config.server.port = 0
-        config.database = try await database.makeDatabase()
+        var configText = configJSON
+        var port = 0
+        if let graph {
+            // Graph calls back the public URL, so the port is chosen before the server starts.
+            port = try fixedPort ?? freePort()
+            let graphSection = #""graph": {"tenantId": "tenant-1", "clientId": "client-1", "clientSecret": "secret-1", "authorityHost": "\#(graph.authorityHost)", "baseUrl": "\#(graph.graphBaseURL)"\#(graphSettings)}"#
+            configText = #"{"server": {"publicBaseUrl": "http://127.0.0.1:\#(publicPort ?? port)"}, \#(graphSection)}"#
+        }
+        var config = try MailHookConfiguration(root: try JSONValue.parse(Array(configText.utf8)), environment: environment)
+        config.server.port = port
+        if let databaseConfig { config.database = databaseConfig } else { config.database = try await database.makeDatabase() }
         let integrations = try IntegrationsConfiguration(root: try JSONValue.parse(Array(integrationsJSON.utf8)), environment: environment)
         let (realStore, storeServices) = try await StoreFactory.open(config.database, logger: logger)
         let store = wrapStore(realStore)
         let metrics = ServerMetrics()
-        let mailhook = MailHookApplication(configuration: config, integrations: integrations, store: store, metrics: metrics, logger: logger, now: now)
+        let graphClient = GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
+        let mailhook = MailHookApplication(
+            configuration: config, integrations: integrations, store: store, metrics: metrics, graph: graphClient, logger: logger, now: now)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -52,7 +70,7 @@ public struct TestServer: Sendable {
             tasks.addTask { try await group.run() }
             var iterator = portStream.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestSupportError("the server did not start") }
-            let server = TestServer(port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme)
+            let server = TestServer(port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook)
             do {
                 let value = try await body(server)
                 await group.triggerGracefulShutdown()
@@ -111,4 +129,31 @@ public struct TestServer: Sendable {
         }
         return 0
     }
+}
+
+/// A TCP port nothing listens on right now (bound to port 0, read, released).
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestSupportError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    guard bound == 0 else { throw TestSupportError("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    guard named == 0 else { throw TestSupportError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Waits until `condition` holds, checking every 20 ms, for at most `timeout`.
+public func eventually(timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestSupportError("condition not met within \(timeout)")
 }

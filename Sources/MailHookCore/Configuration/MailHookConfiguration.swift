@@ -287,6 +287,10 @@ extension MailHookConfiguration {
             renewIntervalSeconds: try g.int("renewIntervalSeconds", default: 300, range: 1...86400)
         )
 
+        if graph.enabled, !graph.mailboxes.isEmpty, server.publicBaseUrl == nil {
+            throw ConfigError(keyPath: "server.publicBaseUrl", problem: "required when graph.mailboxes are configured (Graph calls this HTTPS URL back)")
+        }
+
         // pipeline
         let p = try r.scoped("pipeline")
         try p.rejectUnknownKeys(["concurrency", "maxAttempts", "leaseSeconds"])

@@ -39,8 +39,14 @@ public final class DeltaSyncer: Sendable {
     public func sync(mailbox: String, mailboxId: String?) async throws -> Result? {
         guard running.withLock({ $0.insert(mailbox.lowercased()).inserted }) else { return nil }
         defer { _ = running.withLock { $0.remove(mailbox.lowercased()) } }
+        var id = mailboxId
+        if id == nil {
+            // The object id recorded with the mailbox's subscription keys messages as notifications do.
+            id = try await store.subscriptionRows().last { $0.mailbox == mailbox && $0.mailboxId != nil }?.mailboxId
+        }
+        let resolved = id ?? mailbox.lowercased()
         return try await store.withExclusiveLock("mailhook.delta.\(mailbox.lowercased())") {
-            try await self.round(mailbox: mailbox, mailboxId: mailboxId ?? mailbox)
+            try await self.round(mailbox: mailbox, mailboxId: resolved)
         }
     }
 

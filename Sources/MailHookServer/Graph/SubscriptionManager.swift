@@ -16,7 +16,7 @@ public final class SubscriptionManager: Sendable {
     let graph: GraphClient
     let store: any MailHookStore
     let directory: SubscriptionDirectory
-    let delta: DeltaSyncer
+    public let delta: DeltaSyncer
     let settings: MailHookConfiguration.Graph
     let notificationUrl: String
     let lifecycleUrl: String
@@ -72,8 +72,12 @@ public final class SubscriptionManager: Sendable {
         var kept: SubscriptionRow?
         for row in rows {
             switch row.status {
-            case "active" where row.subscriptionId.map(liveIds.contains) == true && kept == nil:
+            case "active" where row.subscriptionId.map(liveIds.contains) == true && kept == nil && row.notificationUrl == notificationUrl:
                 kept = row
+            case "active" where row.subscriptionId.map(liveIds.contains) == true:
+                // Made for another public URL (server.publicBaseUrl changed): replace it.
+                if let id = row.subscriptionId { try await graph.deleteSubscription(id: id) }
+                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "removed"))
             case "active", "pending", "failed":
                 // Graph no longer has it (expired or removed), or a create that never finished.
                 try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "removed"))
@@ -97,8 +101,11 @@ public final class SubscriptionManager: Sendable {
         }
         let hadOne = !rows.isEmpty
         let created = try await create(mailbox: mailbox)
-        // After a gap (a subscription that had lapsed), catch up; a first subscription only sets the baseline.
-        try await delta.sync(mailbox: mailbox, mailboxId: created.mailboxId)
+        if hadOne {
+            // After a gap (a subscription that had lapsed), catch up. A first subscription's baseline
+            // round is the startup delta round.
+            try await delta.sync(mailbox: mailbox, mailboxId: created.mailboxId)
+        }
         return hadOne ? .recreated : .created
     }
 

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import MailHookCore
+import MailHookStore
+import ServiceLifecycle
+import Synchronization
+
+/// Opens once: lets services that need the listener (Graph validates the notification URL while
+/// a create call is in flight) wait until the server accepts connections.
+public final class ReadySignal: Sendable {
+    private struct State {
+        var ready = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextId: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func open() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.ready = true
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once open, or when the task is cancelled.
+    public func wait() async {
+        let id = state.withLock { s -> UInt64 in
+            s.nextId += 1
+            return s.nextId
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.ready || Task.isCancelled { return true }
+                    s.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}
+
+/// The subscription timer: once the server listens, subscribes every configured mailbox (reusing
+/// what exists) and catches up with delta; then every `graph.renewIntervalSeconds` renews what is
+/// due, and every `graph.deltaIntervalMinutes` runs a delta round per mailbox as a safety net.
+/// With PostgreSQL, one replica at a time does the work (an advisory lock).
+public final class GraphSyncService: Service, Sendable {
+    let manager: SubscriptionManager
+    let store: any MailHookStore
+    let settings: MailHookConfiguration.Graph
+    let ready: ReadySignal
+    let logger: Logger
+    /// Opens after the startup subscribe and delta rounds.
+    public let started = ReadySignal()
+
+    public init(manager: SubscriptionManager, store: any MailHookStore, settings: MailHookConfiguration.Graph, ready: ReadySignal, logger: Logger) {
+        self.manager = manager
+        self.store = store
+        self.settings = settings
+        self.ready = ready
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown { await self.ready.wait() }
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        await startup()
+        started.open()
+        var lastDelta = ContinuousClock.now
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.settings.renewIntervalSeconds)) }
+            } catch {
+                return
+            }
+            await renewRound()
+            if ContinuousClock.now - lastDelta >= .seconds(settings.deltaIntervalMinutes * 60) {
+                lastDelta = .now
+                await deltaRound()
+            }
+        }
+    }
+
+    func startup() async {
+        do {
+            _ = try await store.withExclusiveLock("mailhook.renewal") { try await self.manager.ensureAll() }
+        } catch {
+            logger.error("subscribing to the configured mailboxes failed; the renewal timer will retry", metadata: ["error": "\(error)"])
+        }
+        await deltaRound()
+    }
+
+    public func renewRound() async {
+        do {
+            _ = try await store.withExclusiveLock("mailhook.renewal") { try await self.manager.renewDue() }
+        } catch {
+            logger.error("renewal round failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func deltaRound() async {
+        let rows: [SubscriptionRow]
+        do {
+            rows = try await store.subscriptionRows().filter { $0.status == "active" }
+        } catch {
+            logger.error("could not read subscriptions for the delta round", metadata: ["error": "\(String(reflecting: error))"])
+            return
+        }
+        for mailbox in settings.mailboxes {
+            do {
+                try await manager.delta.sync(mailbox: mailbox, mailboxId: rows.first { $0.mailbox == mailbox }?.mailboxId)
+            } catch {
+                logger.error("delta round failed", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
+            }
+        }
+    }
+}

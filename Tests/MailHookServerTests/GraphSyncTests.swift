@@ -1,0 +1,222 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import MailHookGraph
+import MailHookServer
+import MailHookStore
+import MailHookTestSupport
+import Synchronization
+import Testing
+
+/// Subscriptions, renewal, lifecycle handling and delta catch-up: the real server, the real Graph
+/// client and the fake Graph, all over HTTP on 127.0.0.1.
+@Suite("Graph subscriptions and catch-up")
+struct GraphSyncTests {
+    static let mailboxes = #", "mailboxes": ["alice@example.com", "bob@example.com"]"#
+
+    static func run(
+        _ database: TestDatabase, graph: FakeGraph, settings: String = mailboxes, databaseConfig: MailHookConfiguration.Database? = nil,
+        port: Int? = nil, publicPort: Int? = nil, now: @escaping @Sendable () -> Date = { Date() }, _ body: @Sendable (TestServer) async throws -> Void
+    ) async throws {
+        try await TestServer.run(
+            database: database, now: now, databaseConfig: databaseConfig, graph: graph, graphSettings: settings, port: port, publicPort: publicPort
+        ) { server in
+            // Start from a settled server: subscribed and the startup delta round done.
+            await server.application.graphSync?.started.wait()
+            try await body(server)
+        }
+    }
+
+    @Test("create for 2 mailboxes: validated by Graph's callback, idempotent, and each clientState verifies only its own", arguments: TestDatabase.available)
+    func createAndReuse(database: TestDatabase) async throws {
+        try await FakeGraph.with { graph in
+            try await Self.run(database, graph: graph) { server in
+                let manager = try #require(server.application.subscriptions)
+                #expect(graph.subscriptions.count == 2)
+                let again = try await manager.ensureAll()
+                #expect(Set(again.values) == [.reused])
+                #expect(graph.subscriptions.count == 2)
+                #expect(graph.calls(matching: "POST", pathPrefix: "/v1.0/subscriptions").filter { $0.status == 201 }.count == 2)
+                #expect(graph.validations.count == 4, "notification and lifecycle URLs validated for each")
+                #expect(graph.validations.allSatisfy { $0.succeeded })
+                #expect(graph.subscriptions.allSatisfy { $0.immutableIds && $0.notificationUrl == server.baseURL + "/webhooks/graph" })
+                #expect(graph.subscriptions.allSatisfy { ($0.clientState?.count ?? 0) >= 43 && ($0.clientState?.count ?? 999) <= 128 })
+
+                let subs = graph.subscriptions
+                let alice = try #require(subs.first { $0.resource.contains("alice") })
+                let bob = try #require(subs.first { $0.resource.contains("bob") })
+                let aliceMessage = graph.addMessage(mailbox: "alice@example.com", .init(subject: "hi"))
+                #expect(try await graph.notify(subscriptionId: alice.id, messageId: aliceMessage) == 202)
+                // Bob's subscription id with Alice's clientState: refused (and still answered 202).
+                let swapped = Samples.batch([Samples.graphItem(subscriptionId: bob.id, clientState: alice.clientState ?? "", messageId: "AAMk-x")])
+                    .replacingOccurrences(of: "c0ffee00-0000-4000-8000-0000000000bb", with: "tenant-1")
+                #expect(try await server.post("/webhooks/graph", body: swapped).status == 202)
+                let rows = try await server.store.inboxRows(limit: 10).filter { $0.kind == "graph.notification" }
+                #expect(rows.count == 1)
+                #expect(rows.first?.subscriptionId == alice.id)
+                #expect(rows.first?.messageKey == NewInboxItem.messageKey(mailboxId: graph.mailboxId("alice@example.com"), messageId: aliceMessage))
+                #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="client_state_mismatch"}"#) == 1)
+            }
+        }
+    }
+
+    @Test("a restart reuses the subscriptions (no 409, no duplicate)", arguments: TestDatabase.available)
+    func restartReuses(database: TestDatabase) async throws {
+        let db = try await database.makeDatabase()
+        let port = try freePort()
+        try await FakeGraph.with { graph in
+            try await Self.run(database, graph: graph, databaseConfig: db, port: port) { _ in
+                #expect(graph.subscriptions.count == 2)
+            }
+            try await Self.run(database, graph: graph, databaseConfig: db, port: port) { server in
+                let outcomes = try #require(try await server.application.subscriptions?.ensureAll())
+                #expect(Set(outcomes.values) == [.reused])
+            }
+            #expect(graph.subscriptions.count == 2)
+            #expect(graph.calls.filter { $0.status == 409 }.isEmpty)
+        }
+    }
+
+    @Test("the timer keeps a subscription alive across 3 renewals; one deleted at Graph is recreated and caught up", arguments: TestDatabase.available)
+    func renewals(database: TestDatabase) async throws {
+        let clock = VirtualClock()
+        try await FakeGraph.with { graph in
+            let settings = #", "mailboxes": ["alice@example.com"], "subscriptionMinutes": 60, "renewBeforeMinutes": 50, "renewIntervalSeconds": 1"#
+            try await Self.run(database, graph: graph, settings: settings, now: clock.now) { server in
+                let first = try #require(graph.subscriptions.first)
+                for n in 1...3 {
+                    clock.advance(minutes: 15)
+                    graph.advanceTime(by: 15 * 60)
+                    try await eventually { graph.calls(matching: "PATCH", pathPrefix: "/v1.0/subscriptions/").filter { $0.status == 200 }.count == n }
+                }
+                #expect(graph.subscriptions.map(\.id) == [first.id], "the same subscription, renewed")
+                let patches = graph.calls(matching: "PATCH", pathPrefix: "/v1.0/subscriptions/")
+                #expect(patches.count == 3, "one PATCH per renewal")
+                try await eventually { server.metric("mailhook_subscription_renewals_total") == 3 }
+
+                // Graph deletes it; the next due renewal finds 404, recreates and runs a delta round.
+                graph.removeSubscription(id: first.id)
+                let deltasBefore = graph.calls.filter { $0.path.hasSuffix("/delta") }.count
+                clock.advance(minutes: 15)
+                graph.advanceTime(by: 15 * 60)
+                try await eventually { graph.subscriptions.count == 1 && graph.subscriptions[0].id != first.id }
+                try await eventually { graph.calls.filter { $0.path.hasSuffix("/delta") }.count > deltasBefore }
+                let rows = try await server.store.subscriptionRows()
+                #expect(rows.filter { $0.status == "active" }.map(\.subscriptionId) == [graph.subscriptions[0].id])
+            }
+        }
+    }
+
+    @Test("lifecycle events produce exactly the documented calls", arguments: TestDatabase.available)
+    func lifecycleEvents(database: TestDatabase) async throws {
+        try await FakeGraph.with { graph in
+            try await Self.run(database, graph: graph, settings: #", "mailboxes": ["alice@example.com"]"#) { server in
+                let subscription = try #require(graph.subscriptions.first)
+                graph.resetCalls()
+
+                // reauthorizationRequired → one PATCH; a second one within 10 minutes → nothing more.
+                #expect(try await graph.sendLifecycle(subscriptionId: subscription.id, event: "reauthorizationRequired") == 202)
+                try await eventually { try await Self.settled(server) }
+                #expect(try await graph.sendLifecycle(subscriptionId: subscription.id, event: "reauthorizationRequired") >= 200)
+                try await eventually { try await Self.settled(server) }
+                #expect(graph.calls(matching: "PATCH", pathPrefix: "/v1.0/subscriptions/").count == 1)
+                #expect(graph.calls(matching: "POST", pathPrefix: "/v1.0/subscriptions/").isEmpty, "no reauthorize next to the PATCH")
+                #expect(graph.calls.filter { $0.path.hasSuffix("/delta") }.isEmpty)
+
+                // missed → a delta round, nothing else.
+                graph.resetCalls()
+                #expect(try await graph.sendLifecycle(subscriptionId: subscription.id, event: "missed") == 202)
+                try await eventually { try await Self.settled(server) && graph.calls.contains { $0.path.hasSuffix("/delta") } }
+                #expect(graph.calls.allSatisfy { $0.path.hasSuffix("/delta") })
+
+                // subscriptionRemoved → a new subscription, then a delta round.
+                graph.resetCalls()
+                graph.removeSubscription(id: subscription.id)
+                #expect(try await graph.sendLifecycle(subscriptionId: subscription.id, event: "subscriptionRemoved") == 202)
+                try await eventually { try await Self.settled(server) && graph.calls.contains { $0.path.hasSuffix("/delta") } }
+                let calls = graph.calls.map { "\($0.method) \($0.path.hasSuffix("/delta") ? "delta" : $0.path)" }
+                #expect(calls.filter { $0 == "POST /v1.0/subscriptions" }.count == 1)
+                #expect(calls.firstIndex(of: "POST /v1.0/subscriptions")! < calls.firstIndex(of: "GET delta")!)
+                #expect(graph.subscriptions.count == 1 && graph.subscriptions[0].id != subscription.id)
+            }
+        }
+    }
+
+    @Test("catch-up: 50 messages that arrived while stopped reach the inbox once; notifications for 10 add nothing; 410 resyncs without duplicates",
+          arguments: TestDatabase.available)
+    func catchUp(database: TestDatabase) async throws {
+        let db = try await database.makeDatabase()
+        let port = try freePort()
+        try await FakeGraph.with { graph in
+            let settings = #", "mailboxes": ["alice@example.com"]"#
+            // First run: subscribe and set the delta baseline.
+            try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: port) { server in
+                let state = try await server.store.deltaState(mailbox: "alice@example.com", folder: "Inbox")
+                #expect(state?.deltaLink != nil)
+            }
+            // While stopped: 50 messages arrive (no notifications: nobody listens).
+            let ids = (0..<50).map { graph.addMessage(mailbox: "alice@example.com", .init(subject: "while away \($0)")) }
+            try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: port) { server in
+                #expect(try await server.store.inboxRows(limit: 1000).count == 50)
+                let subscription = try #require(graph.subscriptions.first)
+                for id in ids.prefix(10) { #expect(try await graph.notify(subscriptionId: subscription.id, messageId: id) == 202) }
+                #expect(try await server.store.inboxRows(limit: 1000).count == 50)
+                #expect(server.metric(#"mailhook_notifications_total{source="graph",outcome="duplicate"}"#) == 10)
+
+                // The stored token is gone at Graph: full resync, still no duplicates; a new message is found.
+                graph.invalidateDeltaTokens()
+                let late = graph.addMessage(mailbox: "alice@example.com", .init(subject: "after the resync"))
+                let result = try await server.application.subscriptions?.delta.sync(mailbox: "alice@example.com", mailboxId: nil)
+                #expect(result?.resynced == true)
+                let rows = try await server.store.inboxRows(limit: 1000)
+                #expect(rows.count == 51)
+                #expect(Set(rows.compactMap(\.messageKey)).count == 51)
+                #expect(rows.contains { $0.messageKey?.hasSuffix("|" + late) == true })
+            }
+        }
+    }
+
+    @Test("two replicas on one PostgreSQL database renew each due subscription once", arguments: TestDatabase.available.filter { $0 == .postgres })
+    func twoReplicas(database: TestDatabase) async throws {
+        let db = try await database.makeDatabase()
+        // Behind one load balancer the replicas share a public URL; here the first replica's
+        // port stands for it (the second only answers what reaches it directly).
+        let port = try freePort()
+        let secondPort = try freePort()
+        let clock = VirtualClock()
+        try await FakeGraph.with { graph in
+            let settings = #", "mailboxes": ["alice@example.com", "bob@example.com"], "subscriptionMinutes": 60, "renewBeforeMinutes": 50, "renewIntervalSeconds": 3600"#
+            try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: port, now: clock.now) { first in
+                try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: secondPort, publicPort: port, now: clock.now) { second in
+                    #expect(graph.subscriptions.count == 2, "the second replica reused them")
+                    for round in 1...3 {
+                        clock.advance(minutes: 15)
+                        graph.advanceTime(by: 15 * 60)
+                        let a = try #require(first.application.graphSync)
+                        let b = try #require(second.application.graphSync)
+                        async let x: Void = a.renewRound()
+                        async let y: Void = b.renewRound()
+                        _ = await (x, y)
+                        // Rounds that lost the lock skip; the next one may see the subscription renewed already.
+                        await a.renewRound()
+                        await b.renewRound()
+                        #expect(graph.calls(matching: "PATCH", pathPrefix: "/v1.0/subscriptions/").count == 2 * round)
+                    }
+                }
+            }
+        }
+    }
+
+    /// No inbox row is waiting or in progress.
+    static func settled(_ server: TestServer) async throws -> Bool {
+        try await server.store.inboxRows(limit: 1000).allSatisfy { $0.status != "pending" && $0.status != "processing" }
+    }
+}
+
+/// A wall clock the test moves forward.
+final class VirtualClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+    var now: @Sendable () -> Date { { [self] in Date().addingTimeInterval(self.offset.withLock { $0 }) } }
+    func advance(minutes: Double) { offset.withLock { $0 += minutes * 60 } }
+}

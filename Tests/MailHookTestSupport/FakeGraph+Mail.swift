@@ -1,0 +1,454 @@
+import Foundation
+import MailHookCore
+import Synchronization
+
+extension FakeGraph {
+    /// `/v1.0/users/{idOrUpn}/…`
+    func usersRoute(_ request: GraphRequest, mailbox reference: String, _ rest: [String]) async -> Reply {
+        let lower = rest.map { $0.lowercased() }
+        let method = request.method
+        switch lower.count {
+        case 0:
+            return method == "GET" ? state.withLock { $0.readUser(reference) } : Self.methodNotAllowed(request)
+        case 1 where lower[0] == "sendmail":
+            return method == "POST" ? state.withLock { $0.sendMail(request, mailbox: reference) } : Self.methodNotAllowed(request)
+        default:
+            break
+        }
+        // messages/{id}[/{action}] and mailFolders/{folder}/messages/{id|delta}[/{action}]
+        var messagePart = lower
+        var messageRest = rest
+        if lower[0] == "mailfolders", lower.count >= 3, lower[2] == "messages" {
+            if lower.count == 4, lower[3] == "delta" {
+                guard method == "GET" else { return Self.methodNotAllowed(request) }
+                return await delta(request, mailbox: reference, folder: rest[1])
+            }
+            messagePart = Array(lower.dropFirst(2))
+            messageRest = Array(rest.dropFirst(2))
+        }
+        guard messagePart[0] == "messages", messagePart.count == 2 || messagePart.count == 3 else {
+            return .error(400, "BadRequest", "Resource not found for the segment '\(rest.last ?? "")'.")
+        }
+        let id = messageRest[1]
+        if messagePart.count == 2 {
+            switch method {
+            case "GET": return state.withLock { $0.readMessage(request, mailbox: reference, id: id) }
+            case "PATCH": return state.withLock { $0.patchMessage(request, mailbox: reference, id: id) }
+            case "DELETE": return state.withLock { $0.deleteMessage(request, mailbox: reference, id: id) }
+            default: return Self.methodNotAllowed(request)
+            }
+        }
+        guard method == "POST" else { return Self.methodNotAllowed(request) }
+        return state.withLock { $0.messageAction(request, mailbox: reference, id: id, action: messagePart[2]) }
+    }
+
+    private func delta(_ request: GraphRequest, mailbox reference: String, folder: String) async -> Reply {
+        let delay = state.withLock { $0.deltaPageDelay }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        return state.withLock { $0.deltaPage(request, mailbox: reference, folder: folder) }
+    }
+}
+
+// MARK: - State: users and messages
+
+extension FakeGraph.State {
+    static func itemNotFound() -> Reply {
+        .error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    }
+
+    mutating func readUser(_ reference: String) -> Reply {
+        let id = mailboxKey(reference)
+        let upn = mailboxes[id]?.userPrincipalName ?? reference
+        return .json(200, .object([
+            "@odata.context": .string("\(baseURL)/v1.0/$metadata#users/$entity"),
+            "id": .string(id),
+            "userPrincipalName": .string(upn),
+            "mail": .string(upn),
+            "displayName": .string(String(upn.split(separator: "@").first ?? Substring(upn))),
+            "businessPhones": .array([]),
+            "givenName": .null, "surname": .null, "jobTitle": .null, "mobilePhone": .null, "officeLocation": .null,
+            "preferredLanguage": .null,
+        ]))
+    }
+
+    static func html(_ text: String) -> String {
+        let escaped = text
+            .replacingOccurrences(of: "&", with: "&amp;")
+            .replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "\r\n", with: "\n")
+            .replacingOccurrences(of: "\n", with: "<br>\r\n")
+        return "<html><head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head>"
+            + "<body><div>\(escaped)</div></body></html>"
+    }
+
+    static func preview(_ text: String) -> String {
+        String(text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").prefix(255))
+    }
+
+    func messageJSON(_ stored: FakeGraph.StoredMessage, mailbox: String, textBody: Bool, context: Bool) -> JSONValue {
+        let m = stored.message
+        let body: JSONValue = .object([
+            "contentType": .string(textBody ? "text" : "html"),
+            "content": .string(textBody ? m.body : Self.html(m.body)),
+        ])
+        let from = GraphJSON.recipient(name: m.fromName, address: m.fromAddress)
+        var object: [String: JSONValue] = [
+            "@odata.etag": .string("W/\"\(stored.changeKey)\""),
+            "id": .string(stored.id),
+            "createdDateTime": .string(GraphFormat.dateTime(stored.createdAt)),
+            "lastModifiedDateTime": .string(GraphFormat.dateTime(stored.modifiedAt)),
+            "changeKey": .string(stored.changeKey),
+            "categories": GraphJSON.strings(m.categories),
+            "receivedDateTime": .string(GraphFormat.dateTime(m.receivedDateTime)),
+            "sentDateTime": .string(GraphFormat.dateTime(m.receivedDateTime.addingTimeInterval(-1))),
+            "hasAttachments": .bool(m.hasAttachments),
+            "internetMessageId": .string(m.internetMessageId),
+            "subject": .string(m.subject),
+            "bodyPreview": .string(Self.preview(m.body)),
+            "importance": .string(m.importance),
+            "parentFolderId": .string(mailboxes[mailbox]?.folders[stored.folder] ?? ""),
+            "conversationId": .string(m.conversationId),
+            "isDeliveryReceiptRequested": .bool(false),
+            "isReadReceiptRequested": .bool(false),
+            "isRead": .bool(m.isRead),
+            "isDraft": .bool(m.isDraft),
+            "inferenceClassification": .string("focused"),
+            "webLink": .string("https://outlook.office365.com/owa/?ItemID=\(FormCoding.encode(stored.id))&exvsurl=1&viewmodel=ReadMessageItem"),
+            "body": body,
+            "uniqueBody": body,
+            "sender": from,
+            "from": from,
+            "toRecipients": GraphJSON.recipients(m.toAddresses),
+            "ccRecipients": GraphJSON.recipients(m.ccAddresses),
+            "bccRecipients": .array([]),
+            "replyTo": .array([]),
+            "flag": .object(["flagStatus": .string(m.flagStatus)]),
+        ]
+        if context { object["@odata.context"] = .string("\(baseURL)/v1.0/$metadata#users('\(mailbox)')/messages/$entity") }
+        return .object(object)
+    }
+
+    /// The few properties a delta round returns by default.
+    func deltaItemJSON(_ stored: FakeGraph.StoredMessage, mailbox: String) -> JSONValue {
+        let m = stored.message
+        return .object([
+            "@odata.type": .string("#microsoft.graph.message"),
+            "@odata.etag": .string("W/\"\(stored.changeKey)\""),
+            "id": .string(stored.id),
+            "changeKey": .string(stored.changeKey),
+            "subject": .string(m.subject),
+            "receivedDateTime": .string(GraphFormat.dateTime(m.receivedDateTime)),
+            "isRead": .bool(m.isRead),
+            "from": GraphJSON.recipient(name: m.fromName, address: m.fromAddress),
+            "parentFolderId": .string(mailboxes[mailbox]?.folders[stored.folder] ?? ""),
+            "internetMessageId": .string(m.internetMessageId),
+            "conversationId": .string(m.conversationId),
+        ])
+    }
+
+    private func bodyReply(_ status: Int, _ stored: FakeGraph.StoredMessage, mailbox: String, prefer: PreferHeader) -> Reply {
+        .json(
+            status, messageJSON(stored, mailbox: mailbox, textBody: prefer.textBody, context: true),
+            headers: prefer.textBody ? [("Preference-Applied", "outlook.body-content-type=\"text\"")] : [])
+    }
+
+    mutating func readMessage(_ request: GraphRequest, mailbox reference: String, id: String) -> Reply {
+        let mailbox = mailboxKey(reference)
+        guard let stored = mailboxes[mailbox]?.messages[id] else { return Self.itemNotFound() }
+        return bodyReply(200, stored, mailbox: mailbox, prefer: request.prefer)
+    }
+
+    mutating func deleteMessage(_ request: GraphRequest, mailbox reference: String, id: String) -> Reply {
+        let mailbox = mailboxKey(reference)
+        guard remove(mailbox: mailbox, id: id) != nil else { return Self.itemNotFound() }
+        recordAction("delete", mailbox: mailbox, target: id, request: request, result: nil)
+        return .empty(204)
+    }
+
+    mutating func recordAction(_ kind: String, mailbox: String?, target: String?, request: GraphRequest, result: String?) {
+        actions.append(FakeGraph.Action(kind: kind, mailbox: mailbox, targetId: target, body: request.body, resultId: result, at: now))
+    }
+
+    private static let writableMessageProperties: Set<String> = [
+        "categories", "flag", "isRead", "subject", "body", "importance", "toRecipients", "ccRecipients", "inferenceClassification",
+    ]
+
+    mutating func patchMessage(_ request: GraphRequest, mailbox reference: String, id: String) -> Reply {
+        let mailbox = mailboxKey(reference)
+        guard mailboxes[mailbox]?.messages[id] != nil else { return Self.itemNotFound() }
+        let body: [String: JSONValue]
+        switch request.jsonObject() {
+        case .failure(let reply): return reply
+        case .success(let object): body = object
+        }
+        for key in body.keys.sorted() where !key.hasPrefix("@odata") && !Self.writableMessageProperties.contains(key) {
+            return .error(400, "RequestBodyRead", "The property '\(key)' does not exist on type 'microsoft.graph.message'. Make sure to only use property names that are defined by the type or mark the type as open type.")
+        }
+        func invalid(_ key: String) -> Reply { .error(400, "ErrorInvalidProperty", "The value of property '\(key)' is not valid.") }
+        var categories: [String]?
+        if let value = body["categories"] {
+            guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { return invalid("categories") }
+            categories = items.compactMap(\.stringValue)
+        }
+        var flagStatus: String?
+        if let value = body["flag"] {
+            guard let status = value["flagStatus"]?.stringValue, ["notFlagged", "flagged", "complete"].contains(status) else { return invalid("flag") }
+            flagStatus = status
+        }
+        var isRead: Bool?
+        if let value = body["isRead"] {
+            guard case .bool(let flag) = value else { return invalid("isRead") }
+            isRead = flag
+        }
+        var importance: String?
+        if let value = body["importance"] {
+            guard let text = value.stringValue, ["low", "normal", "high"].contains(text) else { return invalid("importance") }
+            importance = text
+        }
+        let subject = body["subject"]?.stringValue
+        let content = body["body"]?["content"]?.stringValue
+        let to = body["toRecipients"].map { GraphJSON.addresses($0) }
+        let cc = body["ccRecipients"].map { GraphJSON.addresses($0) }
+        guard let updated = update(mailbox: mailbox, id: id, { m in
+            if let categories { m.categories = categories }
+            if let flagStatus { m.flagStatus = flagStatus }
+            if let isRead { m.isRead = isRead }
+            if let importance { m.importance = importance }
+            if let subject { m.subject = subject }
+            if let content { m.body = content }
+            if let to { m.toAddresses = to }
+            if let cc { m.ccAddresses = cc }
+        }) else { return Self.itemNotFound() }
+        recordAction("update", mailbox: mailbox, target: id, request: request, result: id)
+        return bodyReply(200, updated, mailbox: mailbox, prefer: request.prefer)
+    }
+
+    mutating func messageAction(_ request: GraphRequest, mailbox reference: String, id: String, action: String) -> Reply {
+        let mailbox = mailboxKey(reference)
+        guard ["reply", "replyall", "createreply", "createreplyall", "send", "move"].contains(action) else {
+            return .error(400, "BadRequest", "Resource not found for the segment '\(action)'.")
+        }
+        guard let original = mailboxes[mailbox]?.messages[id] else { return Self.itemNotFound() }
+        let body: [String: JSONValue]
+        switch request.jsonObject(required: action == "move") {
+        case .failure(let reply): return reply
+        case .success(let object): body = object
+        }
+        let me = mailboxes[mailbox]?.userPrincipalName ?? reference
+        switch action {
+        case "reply", "replyall", "createreply", "createreplyall":
+            let comment = body["comment"]?.stringValue
+            let messageBody = body["message"]?["body"]?["content"]?.stringValue
+            if comment != nil, body["message"]?["body"] != nil {
+                return .error(400, "ErrorInvalidRequest", "Cannot specify both 'comment' and 'message.body' for a reply.")
+            }
+            let all = action.hasSuffix("all")
+            var recipients = GraphJSON.addresses(body["message"]?["toRecipients"])
+            if recipients.isEmpty {
+                recipients = [original.message.fromAddress]
+                if all { recipients += original.message.toAddresses.filter { $0.lowercased() != me.lowercased() } }
+            }
+            let draft = action.hasPrefix("create")
+            let reply = FakeGraph.Message(
+                subject: "RE: " + original.message.subject, fromAddress: me, fromName: me, toAddresses: recipients,
+                ccAddresses: all ? original.message.ccAddresses : [], body: comment ?? messageBody ?? "", receivedDateTime: now,
+                conversationId: original.message.conversationId, isRead: true, isDraft: draft)
+            let newId = insert(mailbox: mailbox, folder: draft ? "drafts" : "sentitems", reply)
+            let kind = ["reply": "reply", "replyall": "replyAll", "createreply": "createReply", "createreplyall": "createReplyAll"][action] ?? action
+            recordAction(kind, mailbox: mailbox, target: id, request: request, result: newId)
+            guard draft, let stored = mailboxes[mailbox]?.messages[newId] else { return .empty(202) }
+            return bodyReply(201, stored, mailbox: mailbox, prefer: request.prefer)
+        case "send":
+            guard original.message.isDraft else {
+                return .error(400, "ErrorInvalidOperation", "Only drafts can be sent.")
+            }
+            remove(mailbox: mailbox, id: id)
+            var sent = original.message
+            sent.isDraft = false
+            sent.receivedDateTime = now
+            let newId = insert(mailbox: mailbox, folder: "sentitems", sent)
+            recordAction("send", mailbox: mailbox, target: id, request: request, result: newId)
+            return .empty(202)
+        default:  // move
+            guard let destination = body["destinationId"]?.stringValue, !destination.isEmpty else {
+                return .error(400, "ErrorInvalidRequest", "The destinationId property is required.")
+            }
+            let folder = resolveFolder(mailbox: mailbox, destination)
+            remove(mailbox: mailbox, id: id)
+            // Without immutable ids a moved item gets a new id, which is why clients should ask for them.
+            let newId = insert(mailbox: mailbox, folder: folder, original.message, id: request.prefer.immutableIds ? id : GraphIDs.message())
+            recordAction("move", mailbox: mailbox, target: id, request: request, result: newId)
+            guard let stored = mailboxes[mailbox]?.messages[newId] else { return Self.itemNotFound() }
+            return bodyReply(201, stored, mailbox: mailbox, prefer: request.prefer)
+        }
+    }
+
+    mutating func sendMail(_ request: GraphRequest, mailbox reference: String) -> Reply {
+        let mailbox = mailboxKey(reference)
+        let body: [String: JSONValue]
+        switch request.jsonObject() {
+        case .failure(let reply): return reply
+        case .success(let object): body = object
+        }
+        guard let message = body["message"], message.objectValue != nil else {
+            return .error(400, "ErrorInvalidRequest", "The message property is required.")
+        }
+        let recipients = GraphJSON.addresses(message["toRecipients"])
+        guard !recipients.isEmpty else {
+            return .error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.")
+        }
+        let me = mailboxes[mailbox]?.userPrincipalName ?? reference
+        var sentId: String?
+        if body["saveToSentItems"] != .bool(false) {
+            sentId = insert(mailbox: mailbox, folder: "sentitems", FakeGraph.Message(
+                subject: message["subject"]?.stringValue ?? "", fromAddress: me, fromName: me, toAddresses: recipients,
+                ccAddresses: GraphJSON.addresses(message["ccRecipients"]), body: message["body"]?["content"]?.stringValue ?? "",
+                receivedDateTime: now, isRead: true))
+        }
+        recordAction("sendMail", mailbox: mailbox, target: nil, request: request, result: sentId)
+        return .empty(202)
+    }
+
+    // MARK: - Delta
+
+    private static func syncStateNotFound() -> Reply {
+        .error(410, "SyncStateNotFound", "The sync state generation is not found.")
+    }
+
+    /// One page of `mailFolders/{folder}/messages/delta`: every message on the first round, then what
+    /// changed since the deltaLink was issued; `@odata.nextLink` until the last page, which has the deltaLink.
+    mutating func deltaPage(_ request: GraphRequest, mailbox reference: String, folder folderReference: String) -> Reply {
+        var mailbox = mailboxKey(reference)
+        var folder = resolveFolder(mailbox: mailbox, folderReference)
+        let items: [JSONValue]
+        let upTo: Int
+        let skipToken = FormCoding.value("$skiptoken", in: request.query)
+        if let token = skipToken ?? FormCoding.value("$deltatoken", in: request.query) {
+            guard let sync = syncStates[token] else { return Self.syncStateNotFound() }
+            switch sync {
+            case .skip(let m, let f, let remaining, let end):
+                (mailbox, folder, items, upTo) = (m, f, remaining, end)
+            case .delta(let m, let f, let since):
+                (mailbox, folder, upTo) = (m, f, changeSequence)
+                items = changes(mailbox: m, folder: f, since: since)
+            }
+        } else {
+            _ = folderId(mailbox: mailbox, folder: folder)
+            let box = mailboxes[mailbox]
+            items = (box?.order ?? []).compactMap { box?.messages[$0] }.filter { $0.folder == folder }.map { deltaItemJSON($0, mailbox: mailbox) }
+            upTo = changeSequence
+        }
+        let maxPageSize = request.prefer.maxPageSize
+        let size = maxPageSize ?? deltaPageSize
+        let token = GraphIDs.syncToken()
+        let link = baseURL + request.rawPath
+        var object: [String: JSONValue] = [
+            "@odata.context": .string("\(baseURL)/v1.0/$metadata#Collection(message)"),
+            "value": .array(Array(items.prefix(size))),
+        ]
+        if items.count > size {
+            syncStates[token] = .skip(mailbox: mailbox, folder: folder, remaining: Array(items.dropFirst(size)), upTo: upTo)
+            object["@odata.nextLink"] = .string(link + "?$skiptoken=" + token)
+        } else {
+            syncStates[token] = .delta(mailbox: mailbox, folder: folder, since: upTo)
+            object["@odata.deltaLink"] = .string(link + "?$deltatoken=" + token)
+        }
+        return .json(200, .object(object), headers: maxPageSize.map { [("Preference-Applied", "odata.maxpagesize=\($0)")] } ?? [])
+    }
+
+    /// Messages added or changed after `since`, and `@removed` entries for ones that existed then and are gone.
+    func changes(mailbox: String, folder: String, since: Int) -> [JSONValue] {
+        guard let box = mailboxes[mailbox] else { return [] }
+        var changed: [(Int, JSONValue)] = box.messages.values
+            .filter { $0.folder == folder && $0.changedSequence > since }
+            .map { ($0.changedSequence, deltaItemJSON($0, mailbox: mailbox)) }
+        for tombstone in box.tombstones
+        where tombstone.folder == folder && tombstone.removedSequence > since && tombstone.createdSequence <= since {
+            changed.append((tombstone.removedSequence, .object([
+                "@odata.type": .string("#microsoft.graph.message"),
+                "id": .string(tombstone.id),
+                "@removed": .object(["reason": .string("deleted")]),
+            ])))
+        }
+        return changed.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    // MARK: - Teams chats
+
+    mutating func chatsRoute(_ request: GraphRequest, _ rest: [String]) -> Reply {
+        switch (request.method, rest.count) {
+        case ("POST", 0): return createChat(request)
+        case ("POST", 2) where rest[1].lowercased() == "messages": return postChatMessage(request, chat: rest[0])
+        case (_, 0), (_, 2): return FakeGraph.methodNotAllowed(request)
+        default: return .error(400, "BadRequest", "Resource not found for the segment '\(rest.last ?? "")'.")
+        }
+    }
+
+    private mutating func createChat(_ request: GraphRequest) -> Reply {
+        let body: [String: JSONValue]
+        switch request.jsonObject() {
+        case .failure(let reply): return reply
+        case .success(let object): body = object
+        }
+        guard let chatType = body["chatType"]?.stringValue, ["oneOnOne", "group"].contains(chatType) else {
+            return .error(400, "BadRequest", "chatType must be 'oneOnOne' or 'group'.")
+        }
+        let topic = body["topic"]?.stringValue
+        if topic != nil, chatType != "group" { return .error(400, "BadRequest", "A topic can only be set on group chats.") }
+        guard let members = body["members"]?.arrayValue, !members.isEmpty else {
+            return .error(400, "BadRequest", "The members of the chat are required.")
+        }
+        let id = "19:\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))@thread.v2"
+        chats.insert(id)
+        recordAction("createChat", mailbox: nil, target: nil, request: request, result: id)
+        let created = GraphFormat.dateTime(now)
+        return .json(201, .object([
+            "@odata.context": .string("\(baseURL)/v1.0/$metadata#chats/$entity"),
+            "id": .string(id),
+            "topic": GraphJSON.string(topic),
+            "chatType": .string(chatType),
+            "createdDateTime": .string(created),
+            "lastUpdatedDateTime": .string(created),
+            "tenantId": .string(tenantId),
+            "webUrl": .string("https://teams.microsoft.com/l/chat/\(FormCoding.encode(id))/0?tenantId=\(tenantId)"),
+        ]))
+    }
+
+    private mutating func postChatMessage(_ request: GraphRequest, chat: String) -> Reply {
+        guard chats.contains(chat) else { return .error(404, "NotFound", "Resource not found for the chat '\(chat)'.") }
+        if rejectAppOnlyChatMessages {
+            return .error(403, "Forbidden", "Message POST is allowed in application-only context only for import purposes.")
+        }
+        let body: [String: JSONValue]
+        switch request.jsonObject() {
+        case .failure(let reply): return reply
+        case .success(let object): body = object
+        }
+        guard let content = body["body"]?["content"]?.stringValue, !content.isEmpty else {
+            return .error(400, "BadRequest", "Message body cannot be empty.")
+        }
+        // Teams message ids are creation times in milliseconds.
+        lastChatMessageId = max(lastChatMessageId + 1, Int(now.timeIntervalSince1970 * 1000))
+        let id = String(lastChatMessageId)
+        recordAction("chatMessage", mailbox: nil, target: chat, request: request, result: id)
+        let created = GraphFormat.dateTime(now)
+        return .json(201, .object([
+            "@odata.context": .string("\(baseURL)/v1.0/$metadata#chats('\(chat)')/messages/$entity"),
+            "id": .string(id),
+            "etag": .string(id),
+            "replyToId": .null,
+            "messageType": .string("message"),
+            "createdDateTime": .string(created),
+            "lastModifiedDateTime": .string(created),
+            "chatId": .string(chat),
+            "importance": .string("normal"),
+            "from": .object(["application": .object(["id": .string(clientId), "displayName": .string("FakeGraph app")])]),
+            "body": .object([
+                "contentType": .string(body["body"]?["contentType"]?.stringValue ?? "text"),
+                "content": .string(content),
+            ]),
+        ]))
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import MailHookCore
+
+extension FakeGraph {
+    /// A mail message as the test puts it into a mailbox.
+    public struct Message: Sendable, Equatable {
+        public var subject: String
+        public var fromAddress: String
+        public var fromName: String
+        public var toAddresses: [String]
+        public var ccAddresses: [String]
+        public var body: String
+        public var receivedDateTime: Date
+        public var internetMessageId: String
+        public var conversationId: String
+        public var importance: String
+        public var isRead: Bool
+        public var categories: [String]
+        public var hasAttachments: Bool
+        public var flagStatus: String
+        public var isDraft: Bool
+
+        public init(
+            subject: String = "Test message",
+            fromAddress: String = "sender@fabrikam.example",
+            fromName: String = "Sender",
+            toAddresses: [String] = ["mailbox@contoso.example"],
+            ccAddresses: [String] = [],
+            body: String = "Hello from the fake Graph.",
+            receivedDateTime: Date = Date(),
+            internetMessageId: String? = nil,
+            conversationId: String? = nil,
+            importance: String = "normal",
+            isRead: Bool = false,
+            categories: [String] = [],
+            hasAttachments: Bool = false,
+            flagStatus: String = "notFlagged",
+            isDraft: Bool = false
+        ) {
+            self.subject = subject
+            self.fromAddress = fromAddress
+            self.fromName = fromName
+            self.toAddresses = toAddresses
+            self.ccAddresses = ccAddresses
+            self.body = body
+            self.receivedDateTime = receivedDateTime
+            self.internetMessageId = internetMessageId ?? "<\(UUID().uuidString.lowercased())@fabrikam.example>"
+            self.conversationId = conversationId ?? GraphIDs.conversation()
+            self.importance = importance
+            self.isRead = isRead
+            self.categories = categories
+            self.hasAttachments = hasAttachments
+            self.flagStatus = flagStatus
+            self.isDraft = isDraft
+        }
+    }
+
+    /// A live subscription as Graph holds it (including the clientState that `GET` hides).
+    public struct Subscription: Sendable, Equatable {
+        public let id: String
+        public var resource: String
+        public var changeType: String
+        public var notificationUrl: String
+        public var lifecycleNotificationUrl: String?
+        public var expirationDateTime: Date
+        public var clientState: String?
+        public var latestSupportedTlsVersion: String
+        /// Whether the create request carried `Prefer: IdType="ImmutableId"`.
+        public var immutableIds: Bool
+        /// The object id of the mailbox named in `resource`, when it names one.
+        public var mailboxId: String?
+        public let createdAt: Date
+    }
+
+    /// One request the fake received.
+    public struct Call: Sendable {
+        public let method: String
+        /// Percent-decoded path, e.g. `/v1.0/users/alice@contoso.example/mailFolders('Inbox')/messages/delta`.
+        public let path: String
+        /// Raw query string without the `?`.
+        public let query: String
+        /// Lowercased names; `authorization` is left out.
+        public let headers: [String: String]
+        public let body: String
+        public let at: Date
+        /// 0 while the request is still being answered.
+        public internal(set) var status: Int
+        let sequence: Int
+
+        public var json: JSONValue? { try? JSONValue.parse(Array(body.utf8)) }
+    }
+
+    /// One validation request the fake sent while creating or patching a subscription.
+    public struct Validation: Sendable {
+        public enum Target: String, Sendable { case notification, lifecycle }
+        public let target: Target
+        /// The full URL called, with the encoded `validationToken`.
+        public let url: String
+        public let token: String
+        /// nil when no answer came.
+        public let status: Int?
+        public let contentType: String?
+        public let body: String?
+        public let succeeded: Bool
+        public let timedOut: Bool
+        public let at: Date
+    }
+
+    /// One change or lifecycle notification the fake posted.
+    public struct Delivery: Sendable {
+        public let url: String
+        public let body: String
+        /// nil when the receiver did not answer.
+        public let status: Int?
+        public let at: Date
+    }
+
+    /// A write the client made: reply, replyAll, createReply, createReplyAll, update, send, sendMail, move,
+    /// createChat, chatMessage.
+    public struct Action: Sendable {
+        public let kind: String
+        /// Mailbox object id for mail actions.
+        public let mailbox: String?
+        /// The message or chat acted on.
+        public let targetId: String?
+        /// The request body as sent.
+        public let body: String
+        /// The id of what the action created (draft, sent copy, moved message, chat, chat message).
+        public let resultId: String?
+        public let at: Date
+
+        public var json: JSONValue? { try? JSONValue.parse(Array(body.utf8)) }
+    }
+}
+
+public struct FakeGraphError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,476 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import MailHookCore
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A real HTTP server on 127.0.0.1 (a free port) that imitates Microsoft Graph v1.0 (users, messages, delta,
+/// subscriptions, mail actions, Teams chats) and the Entra client-credentials token endpoint, closely
+/// enough to test a Graph client end to end. See `graph-protocol.md` sections 1-9 for the behaviour copied.
+///
+/// ```swift
+/// try await FakeGraph.with { graph in
+///     let id = graph.addMessage(mailbox: "alice@contoso.example", .init(subject: "Hi"))
+///     // point the client at graph.authorityHost and graph.graphBaseURL …
+/// }
+/// ```
+///
+/// All state sits behind one `Mutex`, which is never held across an `await`.
+public final class FakeGraph: Sendable {
+    public let tenantId: String
+    public let clientId: String
+    public let clientSecret: String
+    let state: Mutex<State>
+    private let runner = Mutex<Runner?>(nil)
+
+    private struct Runner: Sendable {
+        let group: ServiceGroup
+        let task: Task<Void, any Error>
+    }
+
+    private init(tenantId: String, clientId: String, clientSecret: String) {
+        self.tenantId = tenantId
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.state = Mutex(State(tenantId: tenantId, clientId: clientId, clientSecret: clientSecret))
+    }
+
+    // MARK: - Lifecycle
+
+    /// Starts the fake and returns once it listens. Call ``stop()`` when done; prefer
+    /// ``with(tenantId:clientId:clientSecret:logger:isolation:_:)``, which cannot leak the server.
+    public static func start(
+        tenantId: String = "tenant-1",
+        clientId: String = "client-1",
+        clientSecret: String = "secret-1",
+        logger: Logger = Logger(label: "FakeGraph", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> FakeGraph {
+        let graph = FakeGraph(tenantId: tenantId, clientId: clientId, clientSecret: clientSecret)
+        let (group, ports, continuation) = graph.makeServiceGroup(logger: logger)
+        let task = Task { try await Self.run(group, finishing: continuation) }
+        var iterator = ports.makeAsyncIterator()
+        guard await iterator.next() != nil else {
+            try await task.value
+            throw FakeGraphError("the fake Graph server stopped before it listened")
+        }
+        graph.runner.withLock { $0 = Runner(group: group, task: task) }
+        return graph
+    }
+
+    /// Shuts the server started by ``start(tenantId:clientId:clientSecret:logger:)`` down gracefully.
+    public func stop() async throws {
+        guard let runner = runner.withLock({ current -> Runner? in
+            defer { current = nil }
+            return current
+        }) else { return }
+        await runner.group.triggerGracefulShutdown()
+        try await runner.task.value
+    }
+
+    /// Runs `body` with a started fake and shuts it down afterwards, also when `body` throws.
+    public static func with<T>(
+        tenantId: String = "tenant-1",
+        clientId: String = "client-1",
+        clientSecret: String = "secret-1",
+        logger: Logger = Logger(label: "FakeGraph", factory: { _ in SwiftLogNoOpLogHandler() }),
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (FakeGraph) async throws -> T
+    ) async throws -> T {
+        let graph = FakeGraph(tenantId: tenantId, clientId: clientId, clientSecret: clientSecret)
+        let (group, ports, continuation) = graph.makeServiceGroup(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { tasks in
+            tasks.addTask { try await Self.run(group, finishing: continuation) }
+            var iterator = ports.makeAsyncIterator()
+            guard await iterator.next() != nil else {
+                try await tasks.waitForAll()
+                throw FakeGraphError("the fake Graph server stopped before it listened")
+            }
+            do {
+                let value = try await body(graph)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    private func makeServiceGroup(logger: Logger) -> (ServiceGroup, AsyncStream<Int>, AsyncStream<Int>.Continuation) {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: CallbackResponder<BasicRequestContext> { [self] request, _ in await self.respond(to: request) },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "FakeGraph"),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? 0
+                self.state.withLock { $0.port = port }
+                continuation.yield(port)
+                continuation.finish()
+            },
+            logger: logger)
+        return (ServiceGroup(services: [app], logger: logger), ports, continuation)
+    }
+
+    /// Finishes the port stream however the group ends, so a failed bind does not hang the caller.
+    private static func run(_ group: ServiceGroup, finishing continuation: AsyncStream<Int>.Continuation) async throws {
+        defer { continuation.finish() }
+        try await group.run()
+    }
+
+    // MARK: - Addresses
+
+    /// `http://127.0.0.1:PORT`
+    public var baseURL: String { state.withLock { $0.baseURL } }
+    /// `baseURL + "/v1.0"`, the Graph root to give the client.
+    public var graphBaseURL: String { baseURL + "/v1.0" }
+    /// The Entra authority host; tokens come from `authorityHost/{tenantId}/oauth2/v2.0/token`.
+    public var authorityHost: String { baseURL }
+
+    // MARK: - Tokens
+
+    /// Requests to the token endpoint so far, failed ones included.
+    public var tokenRequestCount: Int { state.withLock { $0.tokenRequestCount } }
+
+    /// Lifetime of newly issued tokens (`expires_in`). Default 3599.
+    public var tokenLifetimeSeconds: Int {
+        get { state.withLock { $0.tokenLifetimeSeconds } }
+        set { state.withLock { $0.tokenLifetimeSeconds = newValue } }
+    }
+
+    /// Makes every token issued so far invalid (as after a secret rotation or revocation).
+    public func expireTokens() { state.withLock { $0.tokens.removeAll() } }
+
+    /// Moves the fake's clock forward: tokens and subscriptions expire, new dates are later.
+    public func advanceTime(by seconds: TimeInterval) { state.withLock { $0.timeOffset += seconds } }
+
+    /// The fake's current time (the wall clock plus ``advanceTime(by:)``).
+    public var now: Date { state.withLock { $0.now } }
+
+    // MARK: - Mailboxes and messages
+
+    /// The stable object id (GUID) of a mailbox given by UPN or id; a GUID maps to itself (lowercased).
+    public func mailboxId(_ idOrUpn: String) -> String { state.withLock { $0.mailboxKey(idOrUpn) } }
+
+    /// Puts a message into a mailbox folder and returns its (immutable) id.
+    @discardableResult
+    public func addMessage(mailbox: String, folder: String = "Inbox", _ message: FakeGraph.Message) -> String {
+        state.withLock { s in
+            let key = s.mailboxKey(mailbox)
+            return s.insert(mailbox: key, folder: State.folderKey(folder), message)
+        }
+    }
+
+    /// Deletes a message; the next delta round reports it as `@removed`.
+    public func deleteMessage(mailbox: String, id: String) {
+        state.withLock { s in
+            let key = s.mailboxKey(mailbox)
+            _ = s.remove(mailbox: key, id: id)
+        }
+    }
+
+    /// The message as it is now (after any PATCH, reply or move), or nil.
+    public func message(mailbox: String, id: String) -> FakeGraph.Message? {
+        state.withLock { s in
+            let key = s.mailboxKey(mailbox)
+            return s.mailboxes[key]?.messages[id]?.message
+        }
+    }
+
+    /// Ids of the messages in a folder, oldest first.
+    public func messageIds(mailbox: String, folder: String = "Inbox") -> [String] {
+        state.withLock { s in
+            let key = s.mailboxKey(mailbox)
+            let folderKey = State.folderKey(folder)
+            guard let box = s.mailboxes[key] else { return [] }
+            return box.order.filter { box.messages[$0]?.folder == folderKey }
+        }
+    }
+
+    /// Page size of delta rounds unless the request sends `Prefer: odata.maxpagesize=N`. Default 10.
+    public var deltaPageSize: Int {
+        get { state.withLock { $0.deltaPageSize } }
+        set { state.withLock { $0.deltaPageSize = max(1, newValue) } }
+    }
+
+    /// Extra wait before each delta page is answered. Default zero.
+    public var deltaPageDelay: Duration {
+        get { state.withLock { $0.deltaPageDelay } }
+        set { state.withLock { $0.deltaPageDelay = newValue } }
+    }
+
+    /// Makes every skip and delta token issued so far answer 410 `SyncStateNotFound`.
+    public func invalidateDeltaTokens() { state.withLock { $0.syncStates.removeAll() } }
+
+    // MARK: - Subscriptions
+
+    /// Longest lifetime accepted, in minutes. Default 10080.
+    public var maxSubscriptionMinutes: Int {
+        get { state.withLock { $0.maxSubscriptionMinutes } }
+        set { state.withLock { $0.maxSubscriptionMinutes = newValue } }
+    }
+
+    /// Page size of `GET /subscriptions`. Default 100.
+    public var pageSize: Int {
+        get { state.withLock { $0.pageSize } }
+        set { state.withLock { $0.pageSize = max(1, newValue) } }
+    }
+
+    /// How long a validation callback may take. Default 10 s, as in Graph.
+    public var validationTimeout: Duration {
+        get { state.withLock { $0.validationTimeout } }
+        set { state.withLock { $0.validationTimeout = newValue } }
+    }
+
+    /// How long ``notify(subscriptionId:messageId:changeType:)`` waits for the receiver. Default 10 s.
+    public var deliveryTimeout: Duration {
+        get { state.withLock { $0.deliveryTimeout } }
+        set { state.withLock { $0.deliveryTimeout = newValue } }
+    }
+
+    /// Live subscriptions, oldest first.
+    public var subscriptions: [FakeGraph.Subscription] {
+        state.withLock { s in
+            s.purgeExpiredSubscriptions()
+            return s.subscriptions
+        }
+    }
+
+    /// Every validation callback sent, in order.
+    public var validations: [FakeGraph.Validation] { state.withLock { $0.validations } }
+
+    /// Every change or lifecycle notification posted, in order.
+    public var deliveries: [FakeGraph.Delivery] { state.withLock { $0.deliveries } }
+
+    /// Deletes a subscription on Graph's side (as before a `subscriptionRemoved` lifecycle event).
+    public func removeSubscription(id: String) { state.withLock { _ = $0.retire(id) } }
+
+    /// Lets a subscription lapse: it disappears and its id answers 404.
+    public func expireSubscription(id: String) { removeSubscription(id: id) }
+
+    // MARK: - Mail actions and chats
+
+    /// Every write the client made (replies, drafts, updates, moves, sends, chats), in order.
+    public var actions: [FakeGraph.Action] { state.withLock { $0.actions } }
+
+    /// When true, `POST /chats/{id}/messages` fails with 403 as it does for app-only tokens in real Graph.
+    public var rejectAppOnlyChatMessages: Bool {
+        get { state.withLock { $0.rejectAppOnlyChatMessages } }
+        set { state.withLock { $0.rejectAppOnlyChatMessages = newValue } }
+    }
+
+    // MARK: - Failure injection
+
+    /// Answers `fraction` of authenticated `/v1.0` requests with 429 `ApplicationThrottled`. The choice is deterministic:
+    /// request n (counted from this call) is throttled when `floor(n·fraction)` grows. 0 turns it off.
+    public func setThrottle(fraction: Double, retryAfterSeconds: Int) {
+        state.withLock {
+            $0.throttle = fraction > 0 ? .init(fraction: min(fraction, 1), retryAfterSeconds: retryAfterSeconds) : nil
+            $0.throttleSequence = 0
+        }
+    }
+
+    /// Answers the next `count` authenticated `/v1.0` requests with `status` and a Graph error body.
+    public func failNext(_ count: Int, status: Int, retryAfter: String? = nil) {
+        state.withLock { $0.failures = .init(remaining: max(0, count), status: status, retryAfter: retryAfter) }
+    }
+
+    /// Every authenticated `/v1.0` request waits this long before it is answered (while counting as in flight).
+    public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
+
+    /// The most requests seen in flight at once per mailbox object id, rejected ones included.
+    public var peakConcurrencyPerMailbox: [String: Int] { state.withLock { $0.peakInFlight } }
+
+    // MARK: - Recording
+
+    /// Every request received (token endpoint included), in arrival order.
+    public var calls: [FakeGraph.Call] { state.withLock { $0.calls } }
+
+    /// The calls with this method whose path starts with `pathPrefix` (case-insensitive).
+    public func calls(matching method: String, pathPrefix: String) -> [FakeGraph.Call] {
+        calls.filter { $0.method.uppercased() == method.uppercased() && $0.path.lowercased().hasPrefix(pathPrefix.lowercased()) }
+    }
+
+    /// Forgets the recorded calls (not the other records).
+    public func resetCalls() { state.withLock { $0.calls.removeAll() } }
+}
+
+// MARK: - State
+
+extension FakeGraph {
+    struct MailboxState: Sendable {
+        let id: String
+        var userPrincipalName: String
+        var messages: [String: StoredMessage] = [:]
+        /// Live message ids in arrival order.
+        var order: [String] = []
+        var tombstones: [Tombstone] = []
+        /// Folder key (lowercased name) → folder id.
+        var folders: [String: String] = [:]
+    }
+
+    struct StoredMessage: Sendable {
+        let id: String
+        var folder: String
+        var message: Message
+        let createdSequence: Int
+        var changedSequence: Int
+        var changeKey: String
+        let createdAt: Date
+        var modifiedAt: Date
+    }
+
+    struct Tombstone: Sendable {
+        let id: String
+        let folder: String
+        let createdSequence: Int
+        let removedSequence: Int
+    }
+
+    enum SyncState: Sendable {
+        case delta(mailbox: String, folder: String, since: Int)
+        case skip(mailbox: String, folder: String, remaining: [JSONValue], upTo: Int)
+    }
+
+    struct Throttle: Sendable {
+        let fraction: Double
+        let retryAfterSeconds: Int
+    }
+
+    struct Failures: Sendable {
+        var remaining: Int
+        let status: Int
+        let retryAfter: String?
+    }
+
+    struct State: Sendable {
+        let tenantId: String
+        let clientId: String
+        let clientSecret: String
+        var port = 0
+        var timeOffset: TimeInterval = 0
+        var now: Date { Date().addingTimeInterval(timeOffset) }
+        var baseURL: String { "http://127.0.0.1:\(port)" }
+
+        var tokenLifetimeSeconds = 3599
+        var tokenRequestCount = 0
+        var tokensIssued = 0
+        /// Valid access tokens → expiry.
+        var tokens: [String: Date] = [:]
+
+        var mailboxes: [String: MailboxState] = [:]
+        /// Lowercased UPN → object id.
+        var aliases: [String: String] = [:]
+        /// Grows with every message change; delta tokens remember a point on it.
+        var changeSequence = 0
+        var deltaPageSize = 10
+        var deltaPageDelay: Duration = .zero
+        var syncStates: [String: SyncState] = [:]
+
+        var subscriptions: [Subscription] = []
+        /// Deleted or lapsed subscriptions, kept so lifecycle events can still be sent for them.
+        var retiredSubscriptions: [String: Subscription] = [:]
+        /// The app's service principal, reported as `creatorId`.
+        let creatorId = GraphIDs.uuid()
+        var maxSubscriptionMinutes = 10080
+        var pageSize = 100
+        var validationTimeout: Duration = .seconds(10)
+        var deliveryTimeout: Duration = .seconds(10)
+        var validations: [Validation] = []
+        var deliveries: [Delivery] = []
+
+        var actions: [Action] = []
+        var chats: Set<String> = []
+        var lastChatMessageId = 0
+        var rejectAppOnlyChatMessages = false
+
+        var throttle: Throttle?
+        var throttleSequence = 0
+        var failures: Failures?
+        var latency: Duration = .zero
+        var inFlight: [String: Int] = [:]
+        var peakInFlight: [String: Int] = [:]
+
+        var calls: [Call] = []
+        var callSequence = 0
+
+        init(tenantId: String, clientId: String, clientSecret: String) {
+            self.tenantId = tenantId
+            self.clientId = clientId
+            self.clientSecret = clientSecret
+        }
+
+        static func folderKey(_ name: String) -> String { name.lowercased() }
+
+        /// Creates the mailbox on first use. A GUID is its own id; a UPN gets a new random one.
+        mutating func mailboxKey(_ idOrUpn: String) -> String {
+            if let uuid = UUID(uuidString: idOrUpn) {
+                let id = uuid.uuidString.lowercased()
+                if mailboxes[id] == nil { mailboxes[id] = MailboxState(id: id, userPrincipalName: "user-\(id.prefix(8))@contoso.example") }
+                return id
+            }
+            if let id = aliases[idOrUpn.lowercased()] { return id }
+            let id = GraphIDs.uuid()
+            aliases[idOrUpn.lowercased()] = id
+            mailboxes[id] = MailboxState(id: id, userPrincipalName: idOrUpn)
+            return id
+        }
+
+        mutating func folderId(mailbox: String, folder: String) -> String {
+            if let id = mailboxes[mailbox]?.folders[folder] { return id }
+            let id = GraphIDs.folder()
+            mailboxes[mailbox]?.folders[folder] = id
+            return id
+        }
+
+        /// A folder given by well-known name (any case) or by the id this fake handed out.
+        func resolveFolder(mailbox: String, _ reference: String) -> String {
+            if let match = mailboxes[mailbox]?.folders.first(where: { $0.value == reference }) { return match.key }
+            return Self.folderKey(reference)
+        }
+
+        mutating func insert(mailbox: String, folder: String, _ message: Message, id: String = GraphIDs.message()) -> String {
+            changeSequence += 1
+            _ = folderId(mailbox: mailbox, folder: folder)
+            let created = now
+            mailboxes[mailbox]?.messages[id] = StoredMessage(
+                id: id, folder: folder, message: message, createdSequence: changeSequence, changedSequence: changeSequence,
+                changeKey: GraphIDs.changeKey(), createdAt: created, modifiedAt: created)
+            mailboxes[mailbox]?.order.append(id)
+            return id
+        }
+
+        @discardableResult
+        mutating func remove(mailbox: String, id: String) -> StoredMessage? {
+            guard let stored = mailboxes[mailbox]?.messages.removeValue(forKey: id) else { return nil }
+            changeSequence += 1
+            mailboxes[mailbox]?.order.removeAll { $0 == id }
+            mailboxes[mailbox]?.tombstones.append(
+                Tombstone(id: id, folder: stored.folder, createdSequence: stored.createdSequence, removedSequence: changeSequence))
+            return stored
+        }
+
+        /// Applies a change to a stored message and marks it changed for delta.
+        mutating func update(mailbox: String, id: String, _ change: (inout Message) -> Void) -> StoredMessage? {
+            guard var stored = mailboxes[mailbox]?.messages[id] else { return nil }
+            change(&stored.message)
+            changeSequence += 1
+            stored.changedSequence = changeSequence
+            stored.changeKey = GraphIDs.changeKey()
+            stored.modifiedAt = now
+            mailboxes[mailbox]?.messages[id] = stored
+            return stored
+        }
+
+        /// Graph deletes lapsed subscriptions; this fake does so whenever it looks.
+        mutating func purgeExpiredSubscriptions() {
+            let now = self.now
+            for lapsed in subscriptions where lapsed.expirationDateTime <= now { retiredSubscriptions[lapsed.id] = lapsed }
+            subscriptions.removeAll { $0.expirationDateTime <= now }
+        }
+    }
+}
