@@ -14,7 +14,7 @@ extension GraphClient {
     /// The fields the pipeline needs from a message.
     public static let messageSelect = [
         "id", "subject", "from", "sender", "toRecipients", "ccRecipients", "replyTo", "receivedDateTime", "conversationId",
-        "internetMessageId", "importance", "hasAttachments", "isRead", "categories", "flag", "parentFolderId", "body", "bodyPreview",
+        "internetMessageId", "importance", "hasAttachments", "isRead", "isDraft", "categories", "flag", "parentFolderId", "body", "bodyPreview",
     ].joined(separator: ",")
 
     /// The user's object id (GUID) for a mailbox given as UPN or id: notifications name mailboxes by object id.

@@ -96,7 +96,7 @@ struct GraphWebhookController: Sendable {
                 let itemSource = item.kind == .graphLifecycle ? "graph-lifecycle" : "graph"
                 metrics.notification(source: itemSource, outcome: outcome == .duplicate ? "duplicate" : "accepted")
             }
-            if accepted.contains(where: { $0.kind == .graphLifecycle }) { dispatcher?.wake() }
+            if outcomes.contains(where: { $0 != .duplicate }) { dispatcher?.wake() }
         }
         metrics.recordAck(since: started)
         return Response(status: .accepted)

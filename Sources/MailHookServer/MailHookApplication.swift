@@ -55,7 +55,12 @@ public struct MailHookApplication: Sendable {
             subscriptions = manager
             graphSync = GraphSyncService(manager: manager, store: store, settings: configuration.graph, ready: ready, logger: logger)
             dispatcher = InboxDispatcher(
-                store: store, processors: [LifecycleProcessor(manager: manager)], concurrency: configuration.pipeline.concurrency,
+                store: store,
+                processors: [
+                    LifecycleProcessor(manager: manager),
+                    MessageFetchProcessor(graph: graph, store: store, filters: configuration.graph.filters, logger: logger),
+                ],
+                concurrency: configuration.pipeline.concurrency,
                 maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
         } else {
             subscriptions = nil

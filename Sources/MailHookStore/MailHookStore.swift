@@ -69,6 +69,15 @@ public protocol MailHookStore: Sendable {
     /// Puts a row back for another attempt at `retryAt`.
     func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws
 
+    // MARK: Emails
+
+    /// Stores a fetched email (once: a message already stored is left as it is). Returns whether it was new.
+    @discardableResult
+    func recordEmail(_ email: EmailMessage, inboxId: Int64, source: String) async throws -> Bool
+
+    /// Stored emails, oldest first.
+    func emails(limit: Int) async throws -> [StoredEmail]
+
     // MARK: Coordination
 
     /// Runs `body` only if this process holds the named lock (one replica at a time); returns
@@ -191,4 +200,14 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
     public let reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { "store unavailable: \(reason)" }
+}
+
+public struct StoredEmail: Sendable, Equatable {
+    public var id: String
+    public var inboxId: Int64?
+    public var mailbox: String?
+    public var senderEmail: String
+    public var subject: String
+    public var body: String
+    public var processingStatus: String?
 }

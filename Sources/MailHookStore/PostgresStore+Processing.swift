@@ -116,6 +116,34 @@ extension PostgresStore {
             """, logger: logger)
     }
 
+    // MARK: Emails
+
+    public func recordEmail(_ email: EmailMessage, inboxId: Int64, source: String) async throws -> Bool {
+        let recipients = email.to.map(\.address).joined(separator: ", ")
+        let attachments = email.hasAttachments ? 1 : 0
+        let rows = try await client.query("""
+            INSERT INTO email_messages (id, inbox_id, source, mailbox, internet_message_id, sender_email, sender_name, recipient_email,
+                subject, body, html_body, received_datetime, conversation_id, importance, attachments_count, processing_status)
+            VALUES (\(email.id), \(inboxId), \(source), \(email.mailbox), \(email.internetMessageId), \(email.from.address), \(email.from.name),
+                \(recipients), \(email.subject), \(email.bodyText), \(email.bodyHtml), \(email.receivedAt), \(email.conversationId),
+                \(email.importance), \(attachments), 'received')
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """, logger: logger)
+        for try await _ in rows.decode(String.self) { return true }
+        return false
+    }
+
+    public func emails(limit: Int) async throws -> [StoredEmail] {
+        let rows = try await client.query("""
+            SELECT id, inbox_id, mailbox, sender_email, subject, body, processing_status FROM email_messages ORDER BY created_at, id LIMIT \(limit)
+            """, logger: logger)
+        var out: [StoredEmail] = []
+        for try await (id, inboxId, mailbox, sender, subject, body, status) in rows.decode((String, Int64?, String?, String, String, String, String?).self) {
+            out.append(StoredEmail(id: id, inboxId: inboxId, mailbox: mailbox, senderEmail: sender, subject: subject, body: body, processingStatus: status))
+        }
+        return out
+    }
+
     // MARK: Coordination
 
     /// A session advisory lock held on one pooled connection for the length of `body`.

@@ -142,6 +142,36 @@ extension SQLiteStore {
         }
     }
 
+    // MARK: Emails
+
+    public func recordEmail(_ email: EmailMessage, inboxId: Int64, source: String) async throws -> Bool {
+        let binds: [SQLiteData] = [
+            .text(email.id), .integer(Int(inboxId)), .text(source), .optionalText(email.mailbox), .optionalText(email.internetMessageId),
+            .text(email.from.address), .optionalText(email.from.name), .text(email.to.map(\.address).joined(separator: ", ")),
+            .text(email.subject), .text(email.bodyText), .optionalText(email.bodyHtml), .date(email.receivedAt),
+            .optionalText(email.conversationId), .optionalText(email.importance), .integer(email.hasAttachments ? 1 : 0),
+        ]
+        return try await transaction { db in
+            try await db.query("""
+                INSERT INTO email_messages (id, inbox_id, source, mailbox, internet_message_id, sender_email, sender_name, recipient_email,
+                    subject, body, html_body, received_datetime, conversation_id, importance, attachments_count, processing_status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, binds).isEmpty == false
+        }
+    }
+
+    public func emails(limit: Int) async throws -> [StoredEmail] {
+        try await reader.query("""
+            SELECT id, inbox_id, mailbox, sender_email, subject, body, processing_status FROM email_messages ORDER BY created_at, id LIMIT ?
+            """, [.integer(limit)]).map { row in
+            StoredEmail(
+                id: row.column("id")?.string ?? "", inboxId: row.column("inbox_id")?.integer.map(Int64.init), mailbox: row.column("mailbox")?.string,
+                senderEmail: row.column("sender_email")?.string ?? "", subject: row.column("subject")?.string ?? "",
+                body: row.column("body")?.string ?? "", processingStatus: row.column("processing_status")?.string)
+        }
+    }
+
     // MARK: Coordination
 
     /// SQLite serves one node, so an in-process lock is the whole story.

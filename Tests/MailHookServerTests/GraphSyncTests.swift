@@ -208,6 +208,39 @@ struct GraphSyncTests {
         }
     }
 
+    @Test("fetch: notified and delta-found messages are fetched and stored once; gone, own and draft mail is not processed",
+          arguments: TestDatabase.available)
+    func fetching(database: TestDatabase) async throws {
+        try await FakeGraph.with { graph in
+            try await Self.run(database, graph: graph, settings: #", "mailboxes": ["alice@example.com"]"#) { server in
+                let subscription = try #require(graph.subscriptions.first)
+                let inbound = graph.addMessage(mailbox: "alice@example.com", .init(
+                    subject: "VPN drops every hour &amp; more", fromAddress: "carol@example.com", body: "Since Monday&nbsp;the VPN drops."))
+                let own = graph.addMessage(mailbox: "alice@example.com", .init(subject: "Re: VPN", fromAddress: "alice@example.com"))
+                let draft = graph.addMessage(mailbox: "alice@example.com", .init(subject: "draft", fromAddress: "dan@example.com", isDraft: true))
+                let deleted = graph.addMessage(mailbox: "alice@example.com", .init(subject: "soon gone", fromAddress: "erin@example.com"))
+                graph.deleteMessage(mailbox: "alice@example.com", id: deleted)
+                for id in [inbound, own, draft, deleted] { #expect(try await graph.notify(subscriptionId: subscription.id, messageId: id) == 202) }
+                // The same message found again by a delta round adds nothing.
+                _ = try await server.application.subscriptions?.delta.sync(mailbox: "alice@example.com", mailboxId: nil)
+                try await eventually { try await Self.settled(server) }
+                let rows = try await server.store.inboxRows(limit: 100).filter { $0.kind != "graph.lifecycle" }
+                let status = Dictionary(uniqueKeysWithValues: rows.compactMap { row in row.messageKey.map { ($0.components(separatedBy: "|").last!, row.status) } })
+                #expect(status[inbound] == "completed")
+                #expect(status[own] == "ignored")
+                #expect(status[draft] == "ignored")
+                #expect(status[deleted] == "gone")
+                #expect(rows.count == 4, "one row per message, whether notified or found by delta")
+                let emails = try await server.store.emails(limit: 10)
+                #expect(emails.map(\.id) == [inbound])
+                #expect(emails.first?.subject == "VPN drops every hour & more")
+                #expect(emails.first?.body == "Since Monday the VPN drops.")
+                #expect(emails.first?.senderEmail == "carol@example.com")
+                #expect(emails.first?.processingStatus == "received")
+            }
+        }
+    }
+
     /// No inbox row is waiting or in progress.
     static func settled(_ server: TestServer) async throws -> Bool {
         try await server.store.inboxRows(limit: 1000).allSatisfy { $0.status != "pending" && $0.status != "processing" }

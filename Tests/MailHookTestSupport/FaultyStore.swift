@@ -59,6 +59,11 @@ public final class FaultyStore: MailHookStore {
         try check()
         try await base.retryInbox(id: id, owner: owner, error: error, retryAt: retryAt)
     }
+    public func recordEmail(_ email: EmailMessage, inboxId: Int64, source: String) async throws -> Bool {
+        try check()
+        return try await base.recordEmail(email, inboxId: inboxId, source: source)
+    }
+    public func emails(limit: Int) async throws -> [StoredEmail] { try await base.emails(limit: limit) }
     public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
         try check()
         return try await base.withExclusiveLock(name, body)

@@ -28,11 +28,13 @@ public struct EmailMessage: Sendable, Equatable, Codable {
     public var isRead: Bool
     public var hasAttachments: Bool
     public var parentFolderId: String?
+    public var isDraft: Bool
 
     public init(
         id: String, mailbox: String? = nil, internetMessageId: String? = nil, from: Address, to: [Address] = [], cc: [Address] = [],
         subject: String, bodyText: String, bodyHtml: String? = nil, receivedAt: Date, conversationId: String? = nil,
-        importance: String? = nil, categories: [String] = [], isRead: Bool = false, hasAttachments: Bool = false, parentFolderId: String? = nil
+        importance: String? = nil, categories: [String] = [], isRead: Bool = false, hasAttachments: Bool = false, parentFolderId: String? = nil,
+        isDraft: Bool = false
     ) {
         self.id = id
         self.mailbox = mailbox
@@ -50,6 +52,7 @@ public struct EmailMessage: Sendable, Equatable, Codable {
         self.isRead = isRead
         self.hasAttachments = hasAttachments
         self.parentFolderId = parentFolderId
+        self.isDraft = isDraft
     }
 }
 
@@ -87,7 +90,8 @@ public enum GraphMessageMapper {
             categories: (json["categories"]?.arrayValue ?? []).compactMap(\.stringValue),
             isRead: json["isRead"] == .bool(true),
             hasAttachments: json["hasAttachments"] == .bool(true),
-            parentFolderId: json["parentFolderId"]?.stringValue)
+            parentFolderId: json["parentFolderId"]?.stringValue,
+            isDraft: json["isDraft"] == .bool(true))
     }
 }
 

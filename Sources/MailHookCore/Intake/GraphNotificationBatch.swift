@@ -16,6 +16,20 @@ public struct GraphNotificationBatch: Sendable {
         public var json: String
 
         public var isLifecycle: Bool { lifecycleEvent != nil }
+
+        /// Reads one notification item (as received, or as stored in the inbox); nil without a subscription id.
+        public init?(_ element: JSONValue, text: String? = nil) {
+            guard let o = element.objectValue, let sub = o["subscriptionId"]?.stringValue, !sub.isEmpty else { return nil }
+            subscriptionId = sub
+            clientState = o["clientState"]?.stringValue
+            changeType = o["changeType"]?.stringValue
+            resource = o["resource"]?.stringValue
+            resourceId = o["resourceData"]?["id"]?.stringValue
+            tenantId = o["tenantId"]?.stringValue
+            subscriptionExpiration = o["subscriptionExpirationDateTime"]?.stringValue
+            lifecycleEvent = o["lifecycleEvent"]?.stringValue
+            json = text ?? element.jsonText()
+        }
     }
 
     public var items: [Item]
@@ -53,22 +67,12 @@ public struct GraphNotificationBatch: Sendable {
         var items: [Item] = []
         var malformed = 0
         for (position, element) in array.enumerated() {
-            guard let o = element.objectValue, let sub = o["subscriptionId"]?.stringValue, !sub.isEmpty else {
+            let text = raw.map { bytes, ranges in String(decoding: bytes[ranges[position]], as: UTF8.self) }
+            guard let item = Item(element, text: text) else {
                 malformed += 1
                 continue
             }
-            let resourceData = o["resourceData"]?.objectValue
-            items.append(Item(
-                subscriptionId: sub,
-                clientState: o["clientState"]?.stringValue,
-                changeType: o["changeType"]?.stringValue,
-                resource: o["resource"]?.stringValue,
-                resourceId: resourceData?["id"]?.stringValue,
-                tenantId: o["tenantId"]?.stringValue,
-                subscriptionExpiration: o["subscriptionExpirationDateTime"]?.stringValue,
-                lifecycleEvent: o["lifecycleEvent"]?.stringValue,
-                json: raw.map { bytes, ranges in String(decoding: bytes[ranges[position]], as: UTF8.self) } ?? element.jsonText()
-            ))
+            items.append(item)
         }
         self.items = items
         self.malformedCount = malformed
