@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import InMemoryLogging
 import Logging
 import MailHookCore
 import MailHookGraph
@@ -252,4 +253,38 @@ final class VirtualClock: Sendable {
     private let offset = Mutex<TimeInterval>(0)
     var now: @Sendable () -> Date { { [self] in Date().addingTimeInterval(self.offset.withLock { $0 }) } }
     func advance(minutes: Double) { offset.withLock { $0 += minutes * 60 } }
+}
+
+@Suite("Graph secrets")
+struct GraphSecretsTests {
+    @Test("client secret, access tokens and clientStates never reach logs or CLI output")
+    func secretsStayOut() async throws {
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "mailhook", factory: { _ in handler })
+        logger.logLevel = .trace
+        let secret = "graph-client-secret-7q8w9e"
+        try await FakeGraph.with(clientSecret: secret) { graph in
+            let port = try freePort()
+            let settings = #", "mailboxes": ["alice@example.com"]"#
+            let states = try await TestServer.run(database: .sqlite, logger: logger, graph: graph, graphSettings: settings, port: port) { server in
+                await server.application.graphSync?.started.wait()
+                let subscription = try #require(graph.subscriptions.first)
+                let id = graph.addMessage(mailbox: "alice@example.com", .init(subject: "hello", fromAddress: "bob@example.com"))
+                _ = try await graph.notify(subscriptionId: subscription.id, messageId: id)
+                _ = try await graph.sendLifecycle(subscriptionId: subscription.id, event: "missed")
+                graph.expireTokens()
+                _ = try await graph.sendLifecycle(subscriptionId: subscription.id, event: "reauthorizationRequired")
+                try await eventually { try await GraphSyncTests.settled(server) }
+                return graph.subscriptions.compactMap(\.clientState)
+            }
+            #expect(!states.isEmpty)
+            #expect(graph.tokenRequestCount >= 2)
+            let tokens = (1...graph.tokenRequestCount + 1).map { "fake-token-\($0)" }
+            let logText = handler.entries.map { "\($0.message) \($0.metadata) \(String(describing: $0.error))" }.joined(separator: "\n")
+            #expect(handler.entries.count > 5)
+            for value in [secret] + states + tokens {
+                #expect(!logText.contains(value), "a log line contains \(value.prefix(10))…")
+            }
+        }
+    }
 }

@@ -123,6 +123,47 @@ struct ProcessTests {
         #expect(rows.first?.status == "pending")
     }
 
+    @Test("mailhook subscriptions list|create|renew|delete against Graph, with no secret in the output")
+    func subscriptionsCommand() async throws {
+        let secret = "cli-graph-secret-4r5t6y"
+        try await FakeGraph.with(clientSecret: secret) { graph in
+            let port = try freePort()
+            let directory = Self.workspace(database: .init(url: .sqlite(path: "data/mailhook.sqlite")))
+            let config = """
+                {"server": {"port": \(port), "publicBaseUrl": "http://127.0.0.1:\(port)"}, "database": {"url": "sqlite://data/mailhook.sqlite"},
+                 "graph": {"tenantId": "tenant-1", "clientId": "client-1", "clientSecret": "${GRAPH_SECRET}", "authorityHost": "\(graph.authorityHost)",
+                           "baseUrl": "\(graph.graphBaseURL)", "mailboxes": ["alice@example.com"]}}
+                """
+            try Data(config.utf8).write(to: directory.appendingPathComponent("Config/mailhook.json"))
+            let env = ["GRAPH_SECRET": secret, "HELPDESK_SECRET": "s"]
+            let server = try MailHookProcess(arguments: ["serve"], environment: env, directory: directory)
+            _ = try await server.waitUntilListening()
+            try await eventually { graph.subscriptions.count == 1 }
+            let id = graph.subscriptions[0].id
+
+            let (listStatus, list, listErr) = try await MailHookProcess.run(["subscriptions", "list"], environment: env, directory: directory)
+            #expect(listStatus == 0, "\(listErr)")
+            #expect(list.contains("alice@example.com\t\(id)\tactive"))
+            let (createStatus, create, _) = try await MailHookProcess.run(["subscriptions", "create"], environment: env, directory: directory)
+            #expect(createStatus == 0)
+            #expect(create.contains("alice@example.com\treused"))
+            let (renewStatus, renew, _) = try await MailHookProcess.run(["subscriptions", "renew"], environment: env, directory: directory)
+            #expect(renewStatus == 0)
+            #expect(renew.contains("renewed"))
+            let (deleteStatus, delete, _) = try await MailHookProcess.run(["subscriptions", "delete"], environment: env, directory: directory)
+            #expect(deleteStatus == 0)
+            #expect(delete.contains("deleted 1 subscription"))
+            #expect(graph.subscriptions.isEmpty)
+            server.signal(SIGTERM)
+            #expect(await server.waitForExit() == 0)
+            let clientStates = graph.calls(matching: "POST", pathPrefix: "/v1.0/subscriptions").compactMap { $0.json?["clientState"]?.stringValue }
+            #expect(!clientStates.isEmpty)
+            for text in [list, create, renew, delete, listErr, server.stderr] {
+                for value in [secret, "fake-token-"] + clientStates { #expect(!text.contains(value)) }
+            }
+        }
+    }
+
     @Test("check-config prints the resolved configuration with secrets as ***")
     func checkConfig() async throws {
         let directory = Self.workspace(database: .init(url: .sqlite(path: "data/x.sqlite")))

@@ -46,7 +46,7 @@ public struct TestServer: Sendable {
         if let graph {
             // Graph calls back the public URL, so the port is chosen before the server starts.
             port = try fixedPort ?? freePort()
-            let graphSection = #""graph": {"tenantId": "tenant-1", "clientId": "client-1", "clientSecret": "secret-1", "authorityHost": "\#(graph.authorityHost)", "baseUrl": "\#(graph.graphBaseURL)"\#(graphSettings)}"#
+            let graphSection = #""graph": {"tenantId": "\#(graph.tenantId)", "clientId": "\#(graph.clientId)", "clientSecret": "\#(graph.clientSecret)", "authorityHost": "\#(graph.authorityHost)", "baseUrl": "\#(graph.graphBaseURL)"\#(graphSettings)}"#
             configText = #"{"server": {"publicBaseUrl": "http://127.0.0.1:\#(publicPort ?? port)"}, \#(graphSection)}"#
         }
         var config = try MailHookConfiguration(root: try JSONValue.parse(Array(configText.utf8)), environment: environment)
