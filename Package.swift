@@ -130,6 +130,19 @@ let package = Package(
             path: "Tests/MailHookTestSupport",
             swiftSettings: swiftSettings
         ),
+        // Subscription renewal and delta catch-up at scale against the fake Graph (Scripts/bench-graph).
+        .executableTarget(
+            name: "GraphBenchmarks",
+            dependencies: [
+                "MailHookCore",
+                "MailHookServer",
+                "MailHookStore",
+                "MailHookTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/GraphBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MailHookCoreTests",
             dependencies: ["MailHookCore"],

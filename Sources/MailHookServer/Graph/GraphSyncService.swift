@@ -114,11 +114,12 @@ public final class GraphSyncService: Service, Sendable {
             logger.error("could not read subscriptions for the delta round", metadata: ["error": "\(String(reflecting: error))"])
             return
         }
-        for mailbox in settings.mailboxes {
+        let ids = Dictionary(rows.compactMap { row in row.mailboxId.map { (row.mailbox, $0) } }, uniquingKeysWith: { _, last in last })
+        _ = try? await SubscriptionManager.forEach(settings.mailboxes, concurrency: SubscriptionManager.parallelism) { mailbox in
             do {
-                try await manager.delta.sync(mailbox: mailbox, mailboxId: rows.first { $0.mailbox == mailbox }?.mailboxId)
+                try await self.manager.delta.sync(mailbox: mailbox, mailboxId: ids[mailbox])
             } catch {
-                logger.error("delta round failed", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
+                self.logger.error("delta round failed", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
             }
         }
     }

@@ -52,22 +52,49 @@ public final class SubscriptionManager: Sendable {
     @discardableResult
     public func ensureAll() async throws -> [String: Outcome] {
         let atGraph = try await graph.listSubscriptions()
-        var outcomes: [String: Outcome] = [:]
-        for mailbox in settings.mailboxes {
+        let allRows = try await store.subscriptionRows()
+        let rowsByMailbox = Dictionary(grouping: allRows, by: \.mailbox)
+        // Mailboxes are independent; a few at a time keeps start-up short for many mailboxes.
+        let outcomes = try await Self.forEach(settings.mailboxes, concurrency: Self.parallelism) { mailbox in
             do {
-                outcomes[mailbox] = try await ensure(mailbox: mailbox, atGraph: atGraph)
+                return try await self.ensure(mailbox: mailbox, atGraph: atGraph, rows: rowsByMailbox[mailbox] ?? [])
             } catch {
-                metrics.failure()
-                logger.error("could not subscribe to a mailbox", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
+                self.metrics.failure()
+                self.logger.error("could not subscribe to a mailbox", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
                 throw error
             }
         }
-        return outcomes
+        return Dictionary(uniqueKeysWithValues: zip(settings.mailboxes, outcomes))
     }
 
-    func ensure(mailbox: String, atGraph: [GraphSubscription]) async throws -> Outcome {
+    /// Calls in flight at once across mailboxes (each mailbox still gets at most 4 from the client).
+    static let parallelism = 16
+
+    /// Runs `body` for each element, at most `concurrency` at a time, keeping the input order.
+    static func forEach<T: Sendable, R: Sendable>(_ items: [T], concurrency: Int, _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+        try await withThrowingTaskGroup(of: (Int, R).self) { group in
+            var results = [R?](repeating: nil, count: items.count)
+            var next = 0
+            while next < min(concurrency, items.count) {
+                let index = next
+                group.addTask { (index, try await body(items[index])) }
+                next += 1
+            }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                if next < items.count {
+                    let index = next
+                    group.addTask { (index, try await body(items[index])) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+
+    func ensure(mailbox: String, atGraph: [GraphSubscription], rows allRows: [SubscriptionRow]) async throws -> Outcome {
         let resource = resource(for: mailbox)
-        let rows = try await store.subscriptionRows().filter { $0.mailbox == mailbox && $0.resource == resource }
+        let rows = allRows.filter { $0.resource == resource }
         let liveIds = Set(atGraph.map(\.id))
         var kept: SubscriptionRow?
         for row in rows {
@@ -190,16 +217,18 @@ public final class SubscriptionManager: Sendable {
     @discardableResult
     public func renewDue() async throws -> Int {
         let rows = try await store.subscriptionRows()
-        var done = 0
-        for row in rows where row.status == "active" && row.subscriptionId != nil && isDue(row) {
+        let due = rows.filter { $0.status == "active" && $0.subscriptionId != nil && isDue($0) }
+        let renewed = try await Self.forEach(due, concurrency: Self.parallelism) { row -> Bool in
             do {
-                try await renew(row)
-                done += 1
+                try await self.renew(row)
+                return true
             } catch {
-                metrics.failure()
-                logger.error("subscription renewal failed", metadata: ["mailhook.subscription": "\(row.subscriptionId ?? "")", "error": "\(error)"])
+                self.metrics.failure()
+                self.logger.error("subscription renewal failed", metadata: ["mailhook.subscription": "\(row.subscriptionId ?? "")", "error": "\(error)"])
+                return false
             }
         }
+        var done = renewed.filter { $0 }.count
         let covered = Set(rows.filter { $0.status == "active" }.map(\.mailbox))
         for mailbox in settings.mailboxes where !covered.contains(mailbox) {
             do {
