@@ -58,6 +58,9 @@ public final class DeltaSyncer: Sendable {
         let since: Date? = state?.deltaLink == nil ? (lastReceived?.addingTimeInterval(-300) ?? Date()) : nil
         var link = state?.deltaLink ?? graph.deltaStart(mailbox: mailbox, folder: folder, receivedSince: since)
         var restarted = false
+        // The previous page's insert runs while the next page is fetched: Graph's page latency, not
+        // the database, bounds a long catch-up.
+        var pendingInsert: Task<Int, any Error>?
         while true {
             let page: DeltaPage
             do {
@@ -86,17 +89,23 @@ public final class DeltaSyncer: Sendable {
             }
             result.found += items.count
             result.removed += page.removedIds.count
+            if let previous = pendingInsert { result.inserted += try await previous.value }
+            pendingInsert = nil
             if !items.isEmpty {
-                let outcomes = try await store.insertInboxBatch([items])
-                result.inserted += outcomes[0].filter { $0 != .duplicate }.count
+                let batch = items
+                pendingInsert = Task { [store] in
+                    try await store.insertInboxBatch([batch])[0].filter { $0 != .duplicate }.count
+                }
             }
             if let next = page.nextLink {
                 link = next
                 continue
             }
+            if let previous = pendingInsert { result.inserted += try await previous.value }
             guard let deltaLink = page.deltaLink else {
                 throw GraphError(kind: .decoding, code: "delta_without_link", message: "a delta page had neither nextLink nor deltaLink")
             }
+            // Saved only after every row of the round is committed, so a crash repeats the round instead of losing it.
             try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: deltaLink, lastReceivedAt: lastReceived, lastSyncAt: Date()))
             logger.info("delta round finished", metadata: [
                 "mailhook.mailbox": "\(mailbox)", "mailhook.delta.found": "\(result.found)", "mailhook.delta.new": "\(result.inserted)",
