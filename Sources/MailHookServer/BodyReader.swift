@@ -10,7 +10,7 @@ struct BodyReader: Sendable {
     let maxBytes: Int
     let timeout: Duration
 
-    func read(_ request: Request) async throws -> ByteBuffer {
+    func read(_ request: Request, eventLoop: any EventLoop) async throws -> ByteBuffer {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
             throw IntakeError.tooLarge(limit: maxBytes)
         }
@@ -25,7 +25,7 @@ struct BodyReader: Sendable {
                 }
             }
             group.addTask { [timeout] in
-                try await Task.sleep(for: timeout)
+                try await EventLoopSleep.sleep(for: timeout, on: eventLoop)
                 return nil
             }
             defer { group.cancelAll() }

@@ -18,7 +18,7 @@ struct GraphWebhookController: Sendable {
     let tenantId: String?
     let dispatcher: InboxDispatcher?
 
-    func handle(_ request: Request, context: some RequestContext, lifecycleURL: Bool) async throws -> Response {
+    func handle(_ request: Request, context: MailHookRequestContext, lifecycleURL: Bool) async throws -> Response {
         let started = ContinuousClock.now
         let source = lifecycleURL ? "graph-lifecycle" : "graph"
 
@@ -42,7 +42,7 @@ struct GraphWebhookController: Sendable {
             metrics.rejection(source: source, reason: "content_type")
             throw IntakeError.unsupportedMediaType(request.headers[.contentType])
         }
-        let body = try await bodyReader.read(request)
+        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
         let batch: GraphNotificationBatch
         do {
             batch = try BodyReader.parseJSON(body, source: source, metrics: metrics) { try GraphNotificationBatch(bytes: $0) }

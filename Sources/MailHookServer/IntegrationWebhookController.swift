@@ -20,7 +20,7 @@ struct IntegrationWebhookController: Sendable {
     static let webhookTimestamp = HTTPField.Name("webhook-timestamp")!
     static let webhookSignature = HTTPField.Name("webhook-signature")!
 
-    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+    func handle(_ request: Request, context: MailHookRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         let source = endpoint.name
 
@@ -28,7 +28,7 @@ struct IntegrationWebhookController: Sendable {
         if case .bearerToken(let token) = endpoint.authentication {
             try check(WebhookSignature.verifyBearer(authorization: request.headers[.authorization], token: token), context: context)
         }
-        let body = try await bodyReader.read(request)
+        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
         let bytes = body.readableBytesView
         switch endpoint.authentication {
         case .bearerToken:
@@ -87,7 +87,7 @@ struct IntegrationWebhookController: Sendable {
         }
     }
 
-    private func check(_ outcome: WebhookSignature.Outcome, context: some RequestContext) throws {
+    private func check(_ outcome: WebhookSignature.Outcome, context: MailHookRequestContext) throws {
         guard case .rejected(let reason) = outcome else { return }
         metrics.rejection(source: endpoint.name, reason: reason.rawValue)
         context.logger.notice("rejected webhook authentication", metadata: [
