@@ -102,38 +102,47 @@ public final class SQLiteStore: MailHookStore {
     public func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]] {
         let items = groups.flatMap { $0 }
         guard !items.isEmpty else { return groups.map { _ in [] } }
-        let inserted: [String: Int64] = try await transaction { db in
-            var ids: [String: Int64] = [:]
-            var start = 0
-            while start < items.count {
-                let chunk = items[start..<min(start + Self.rowsPerStatement, items.count)]
-                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 7)
-                for item in chunk {
-                    binds.append(.text(item.source))
-                    binds.append(.text(item.kind.rawValue))
-                    binds.append(item.endpoint.map { .text($0) } ?? .null)
-                    binds.append(item.subscriptionId.map { .text($0) } ?? .null)
-                    binds.append(.text(item.dedupeKey))
-                    binds.append(item.messageKey.map { .text($0) } ?? .null)
-                    binds.append(.text(item.payload))
-                }
-                // No conflict target: a repeat of either the dedupe key or the message identity is a duplicate.
-                let rows = try await db.query("""
-                    INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, message_key, payload)
-                    VALUES \(placeholders)
-                    ON CONFLICT DO NOTHING
-                    RETURNING id, dedupe_key
-                    """, binds)
-                for row in rows {
-                    if let key = row.column("dedupe_key")?.string, let id = row.column("id")?.integer { ids[key] = Int64(id) }
-                }
-                start += Self.rowsPerStatement
+        let chunks = stride(from: 0, to: items.count, by: Self.rowsPerStatement).map { items[$0..<min($0 + Self.rowsPerStatement, items.count)] }
+        let inserted: [String: Int64]
+        if chunks.count == 1 {
+            // One statement is its own transaction: a single round trip to the database thread.
+            inserted = try await writeLock.withLock { try await Self.insert(chunks[0], on: writer) }
+        } else {
+            inserted = try await transaction { db in
+                var ids: [String: Int64] = [:]
+                for chunk in chunks { ids.merge(try await Self.insert(chunk, on: db)) { first, _ in first } }
+                return ids
             }
-            return ids
         }
         return InboxOutcomes.assign(groups: groups, inserted: inserted)
+    }
+
+    /// One multi-row INSERT; returns the dedupe keys it inserted with their row ids.
+    private static func insert(_ chunk: ArraySlice<NewInboxItem>, on db: SQLiteConnection) async throws -> [String: Int64] {
+        let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(chunk.count * 7)
+        for item in chunk {
+            binds.append(.text(item.source))
+            binds.append(.text(item.kind.rawValue))
+            binds.append(item.endpoint.map { .text($0) } ?? .null)
+            binds.append(item.subscriptionId.map { .text($0) } ?? .null)
+            binds.append(.text(item.dedupeKey))
+            binds.append(item.messageKey.map { .text($0) } ?? .null)
+            binds.append(.text(item.payload))
+        }
+        // No conflict target: a repeat of either the dedupe key or the message identity is a duplicate.
+        let rows = try await db.query("""
+            INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, message_key, payload)
+            VALUES \(placeholders)
+            ON CONFLICT DO NOTHING
+            RETURNING id, dedupe_key
+            """, binds)
+        var ids: [String: Int64] = [:]
+        for row in rows {
+            if let key = row.column("dedupe_key")?.string, let id = row.column("id")?.integer { ids[key] = Int64(id) }
+        }
+        return ids
     }
 
     public func inboxDepth() async throws -> Int {

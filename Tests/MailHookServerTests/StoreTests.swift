@@ -138,6 +138,19 @@ struct StoreTests {
         }
     }
 
+    @Test("a batch larger than one statement is still one transaction", arguments: TestDatabase.available)
+    func largeBatch(database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            let items = (0..<900).map { NewInboxItem(source: "test", kind: .canonicalEvent, dedupeKey: "big\($0)", payload: "{}") }
+            let outcomes = try await store.insertInboxBatch([Array(items[..<450]), Array(items[450...]) + [items[0]]])
+            #expect(outcomes[0].allSatisfy { $0 != .duplicate })
+            #expect(outcomes[1].dropLast().allSatisfy { $0 != .duplicate })
+            #expect(outcomes[1].last == .duplicate)
+            #expect(try await store.inboxRows(limit: 2000).count == 900)
+        }
+    }
+
     @Test("group commit: 500 concurrent submissions, each acknowledged once, all stored", arguments: TestDatabase.available)
     func groupCommit(database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
