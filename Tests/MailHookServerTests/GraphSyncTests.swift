@@ -242,6 +242,24 @@ struct GraphSyncTests {
         }
     }
 
+    @Test("a tenant that refuses the configured lifetime: create and renew clamp to what Graph allows", arguments: [TestDatabase.sqlite])
+    func expiryClamp(database: TestDatabase) async throws {
+        let clock = VirtualClock()
+        try await FakeGraph.with { graph in
+            graph.maxSubscriptionMinutes = 4230
+            let settings = #", "mailboxes": ["alice@example.com"], "subscriptionMinutes": 10080, "renewBeforeMinutes": 4300"#
+            try await Self.run(database, graph: graph, settings: settings, now: clock.now) { server in
+                let subscription = try #require(graph.subscriptions.first)
+                let lifetime = subscription.expirationDateTime.timeIntervalSince(graph.now) / 60
+                #expect(lifetime > 4200 && lifetime <= 4230, "clamped to \(lifetime) minutes")
+                #expect(graph.calls.filter { $0.status == 400 }.count == 1)
+                await server.application.graphSync?.renewRound()
+                let renewed = graph.calls(matching: "PATCH", pathPrefix: "/v1.0/subscriptions/")
+                #expect(renewed.map(\.status) == [400, 200])
+            }
+        }
+    }
+
     /// No inbox row is waiting or in progress.
     static func settled(_ server: TestServer) async throws -> Bool {
         try await server.store.inboxRows(limit: 1000).allSatisfy { $0.status != "pending" && $0.status != "processing" }

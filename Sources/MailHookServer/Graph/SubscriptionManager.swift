@@ -156,10 +156,11 @@ public final class SubscriptionManager: Sendable {
         directory.beginPending(clientState: clientState)
         defer { directory.endPending(clientState: clientState) }
         var attempt = 0
+        var minutes = settings.subscriptionMinutes
         while true {
             attempt += 1
             do {
-                let expiration = now().addingTimeInterval(Double(settings.subscriptionMinutes) * 60)
+                let expiration = now().addingTimeInterval(Double(minutes) * 60)
                 let created = try await graph.createSubscription(
                     resource: resource, notificationUrl: notificationUrl, lifecycleNotificationUrl: lifecycleUrl,
                     expiration: expiration, clientState: clientState)
@@ -175,6 +176,10 @@ public final class SubscriptionManager: Sendable {
                     rowId: rowId, subscriptionId: created.id, resource: resource, mailbox: mailbox, mailboxId: mailboxId, clientState: clientState,
                     notificationUrl: notificationUrl, expiration: created.expiration ?? expiration, status: "active", lastRenewedAt: nil,
                     lastReauthorizedAt: nil, lastError: nil)
+            } catch let error as GraphError where Self.isExpiryRefusal(error) && attempt < 4 {
+                // Some tenants still allow 4,230 minutes, not 10,080: use what Graph says.
+                minutes = Self.clampedMinutes(from: error.message) ?? min(minutes, 4200)
+                logger.warning("subscription expiry refused; clamping", metadata: ["mailhook.minutes": "\(minutes)"])
             } catch let error as GraphError where Self.isRetryableCreateFailure(error) && attempt < 4 {
                 // Validation timeouts (a cold receiver) and server errors are worth another try.
                 logger.warning("subscription create failed; retrying", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
@@ -184,6 +189,10 @@ public final class SubscriptionManager: Sendable {
                 throw error
             }
         }
+    }
+
+    static func isExpiryRefusal(_ error: GraphError) -> Bool {
+        error.status == 400 && error.message.lowercased().contains("expiration")
     }
 
     static func isRetryableCreateFailure(_ error: GraphError) -> Bool {
@@ -264,7 +273,7 @@ public final class SubscriptionManager: Sendable {
                 let created = try await create(mailbox: row.mailbox)
                 try await delta.sync(mailbox: row.mailbox, mailboxId: created.mailboxId ?? row.mailboxId)
                 return
-            } catch let error as GraphError where error.status == 400 && error.message.lowercased().contains("expiration") && attempt == 1 {
+            } catch let error as GraphError where Self.isExpiryRefusal(error) && attempt == 1 {
                 minutes = Self.clampedMinutes(from: error.message) ?? min(minutes, 4200)
                 logger.warning("subscription expiry refused; clamping", metadata: ["mailhook.minutes": "\(minutes)"])
             }
