@@ -1,0 +1,348 @@
+/// The offline classifier: deterministic weighted keyword and phrase rules, no network. It keeps
+/// the pipeline classifying when no LLM is configured or the LLM is down (DESIGN §4 "Degrade,
+/// don't fail"), and every result lists the rules that fired (`cues`).
+///
+/// How it decides:
+/// - Text is split into lower-case words (apostrophes dropped: "can't" → "cant"). Rules are words
+///   or phrases; `licen*` matches any word starting "licen", `_` in a phrase matches any one word.
+/// - Three rule layers (category, urgency, expertise) scan the words independently. In each
+///   layer the longest phrase starting at a word wins and covers its words, so "not urgent"
+///   (LOW) hides the "urgent" inside it.
+/// - A rule counts once per zone: the subject (×1.5), the body (×1), quoted or forwarded text
+///   below the first quote marker (×0.5). The strongest zone counts fully, repeats in other
+///   zones add a quarter, so a word in both subject and body is not counted twice.
+/// - Strong CRITICAL-urgency cues also count towards ESCALATION: a major incident is an
+///   escalation even when it is worded as a plain problem report.
+/// - The category with the highest score wins. Confidence comes from how much of the evidence
+///   the winner holds and how much evidence there is, so a few weak cues give a low confidence
+///   and routing sends the email to people. No evidence at all gives SUPPORT at confidence 20.
+/// - Urgency comes from urgency rules (CRITICAL for outages, breaches, ransomware, "all users"…);
+///   without them, a default per category.
+///
+/// Input is the subject and the body, already sanitised (the rules never look at personal data).
+public struct LocalClassifier: Sendable {
+    /// `Classification.modelUsed` for results of this classifier.
+    public static let modelName = "local-rules"
+    /// `Classification.promptVersion` for results of this classifier: bump when the rules change.
+    public static let rulesVersion = "mh-local-1"
+
+    let rules: CompiledRules
+
+    public init() {
+        rules = CompiledRules.standard
+    }
+
+    public func classify(subject: String, body: String) -> Classification {
+        var scan = Scan(rules: rules)
+        var subject = subject
+        var body = body
+        subject.withUTF8 { bytes in
+            scan.add(zone: .subject, bytes: bytes)
+            scan.countSignals(bytes)
+        }
+        body.withUTF8 { bytes in
+            let split = Self.quoteStart(bytes)
+            scan.add(zone: .body, bytes: UnsafeBufferPointer(rebasing: bytes[..<split]))
+            if split < bytes.count { scan.add(zone: .quoted, bytes: UnsafeBufferPointer(rebasing: bytes[split...])) }
+            scan.countSignals(bytes)
+        }
+        return scan.result()
+    }
+
+    /// Where quoted or forwarded text starts (a byte offset): the first line that is a quote
+    /// (`>`), an "Original Message" or "Forwarded message" separator, an Outlook header block
+    /// (`From:` after the first line) or an "On … wrote:" line.
+    static func quoteStart(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        func has(_ prefix: StaticString, at i: Int, end: Int) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard end - i >= count else { return false }
+            let p = prefix.utf8Start
+            for k in 0..<count where b[i + k] != p[k] { return false }
+            return true
+        }
+        var lineStart = 0
+        var first = true
+        while lineStart < b.count {
+            var lineEnd = lineStart
+            while lineEnd < b.count, b[lineEnd] != 0x0A { lineEnd += 1 }
+            var i = lineStart
+            while i < lineEnd, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
+            var last = lineEnd
+            while last > i, b[last - 1] == 0x20 || b[last - 1] == 0x0D { last -= 1 }
+            if has(">", at: i, end: last) || has("-----Original Message", at: i, end: last)
+                || has("---------- Forwarded", at: i, end: last) || has("----- Forwarded", at: i, end: last)
+                || (!first && has("From:", at: i, end: last))
+                || (has("On ", at: i, end: last) && last - i >= 9 && has("wrote:", at: last - 6, end: last))
+            {
+                return lineStart
+            }
+            first = false
+            lineStart = lineEnd + 1
+        }
+        return b.count
+    }
+}
+
+// MARK: - Scoring one email
+
+extension LocalClassifier {
+    enum Zone: Int, CaseIterable {
+        case subject = 0, body = 1, quoted = 2
+
+        var factor: Double {
+            switch self {
+            case .subject: 1.5
+            case .body: 1.0
+            case .quoted: 0.5
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .subject: "subject"
+            case .body: "body"
+            case .quoted: "quoted"
+            }
+        }
+    }
+
+    /// One classification in progress: which rules fired in which zones.
+    struct Scan {
+        let rules: CompiledRules
+        /// Per layer, per rule: a bit per zone it fired in.
+        var fired: [[UInt8]]
+        var firedList: [[Int]]
+        var questions = 0
+        var money = false
+        // Reused token buffers.
+        var ids: [Int32] = []
+        var offsets: [Int32] = []
+
+        init(rules: CompiledRules) {
+            self.rules = rules
+            fired = rules.layers.map { [UInt8](repeating: 0, count: $0.ruleCount) }
+            firedList = rules.layers.map { _ in [] }
+            ids.reserveCapacity(1024)
+            offsets.reserveCapacity(512)
+        }
+
+        mutating func add(zone: Zone, bytes: UnsafeBufferPointer<UInt8>) {
+            rules.tokenize(bytes, ids: &ids, offsets: &offsets)
+            let count = offsets.count - 1
+            guard count > 0 else { return }
+            let bit = UInt8(1) << UInt8(zone.rawValue)
+            for layerIndex in rules.layers.indices {
+                let layer = rules.layers[layerIndex]
+                var position = 0
+                while position < count {
+                    var bestLength = 0
+                    var best = -1
+                    var k = Int(offsets[position])
+                    let kEnd = Int(offsets[position + 1])
+                    while k < kEnd {
+                        let word = Int(ids[k])
+                        var r = Int(layer.firstOffsets[word])
+                        let rEnd = Int(layer.firstOffsets[word + 1])
+                        while r < rEnd {
+                            let rule = Int(layer.firstRules[r])
+                            let start = Int(layer.ruleWordOffsets[rule])
+                            let length = Int(layer.ruleWordOffsets[rule + 1]) - start
+                            if length > bestLength, matches(layer.ruleWords, start: start, length: length, at: position, count: count) {
+                                bestLength = length
+                                best = rule
+                            }
+                            r += 1
+                        }
+                        k += 1
+                    }
+                    if best >= 0 {
+                        if fired[layerIndex][best] == 0 { firedList[layerIndex].append(best) }
+                        fired[layerIndex][best] |= bit
+                        position += bestLength
+                    } else {
+                        position += 1
+                    }
+                }
+            }
+        }
+
+        /// Whether words 1..<length of the rule match the words after `position` (word 0 already did).
+        func matches(_ ruleWords: [Int32], start: Int, length: Int, at position: Int, count: Int) -> Bool {
+            guard position + length <= count else { return false }
+            var t = 1
+            while t < length {
+                let wanted = ruleWords[start + t]
+                if wanted != CompiledRules.anyWord {
+                    var k = Int(offsets[position + t])
+                    let end = Int(offsets[position + t + 1])
+                    while k < end, ids[k] != wanted { k += 1 }
+                    if k == end { return false }
+                }
+                t += 1
+            }
+            return true
+        }
+
+        /// Signals that are not words: question marks and sums of money ("$" then a digit).
+        mutating func countSignals(_ bytes: UnsafeBufferPointer<UInt8>) {
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte == 0x3F { questions += 1 }
+                if previous == 0x24, byte >= 0x30, byte <= 0x39 { money = true }
+                previous = byte
+            }
+        }
+
+        // MARK: Result
+
+        /// The strongest zone counts fully; a repeat in another zone adds a quarter of its factor.
+        func zoneFactor(_ bits: UInt8) -> Double {
+            var strongest = 0.0
+            var sum = 0.0
+            for zone in Zone.allCases where bits & (1 << UInt8(zone.rawValue)) != 0 {
+                strongest = max(strongest, zone.factor)
+                sum += zone.factor
+            }
+            return strongest + 0.25 * (sum - strongest)
+        }
+
+        func zoneNames(_ bits: UInt8) -> String {
+            Zone.allCases.filter { bits & (1 << UInt8($0.rawValue)) != 0 }.map(\.name).joined(separator: "+")
+        }
+
+        func result() -> Classification {
+            var cues: [(text: String, weight: Double)] = []
+
+            // Categories.
+            var categoryScores = [Double](repeating: 0, count: Category.allCases.count)
+            var categoryEvidence: [[(String, Double)]] = Array(repeating: [], count: Category.allCases.count)
+            for ruleIndex in firedList[CompiledRules.categoryLayer] {
+                let layer = rules.layers[CompiledRules.categoryLayer]
+                let label = layer.labels[ruleIndex]
+                let bits = fired[CompiledRules.categoryLayer][ruleIndex]
+                let factor = zoneFactor(bits)
+                for (target, weight) in layer.effects(of: ruleIndex) where weight != 0 {
+                    let w = weight * factor
+                    categoryScores[target] += w
+                    categoryEvidence[target].append((label, w))
+                    cues.append(("\(Category.allCases[target].rawValue) \(Self.signed(w)): \"\(label)\" in \(zoneNames(bits))", abs(w)))
+                }
+            }
+            var features: [(label: String, category: Category, weight: Double)] = []
+            if questions > 0 {
+                let w = min(Double(questions), 2)
+                features.append(("\(questions) question mark(s)", .information, 0.6 * w))
+                features.append(("\(questions) question mark(s)", .consultation, 0.4 * w))
+            }
+            if money { features.append(("an amount of money", .purchasing, 1.0)) }
+            for feature in features {
+                let i = Category.allCases.firstIndex(of: feature.category)!
+                categoryScores[i] += feature.weight
+                categoryEvidence[i].append((feature.label, feature.weight))
+                cues.append(("\(feature.category.rawValue) \(Self.signed(feature.weight)): \(feature.label)", feature.weight))
+            }
+            // Urgency.
+            var urgencyScores = [Double](repeating: 0, count: Urgency.allCases.count)
+            var urgencyLabels: [[String]] = Array(repeating: [], count: Urgency.allCases.count)
+            for ruleIndex in firedList[CompiledRules.urgencyLayer] {
+                let layer = rules.layers[CompiledRules.urgencyLayer]
+                let label = layer.labels[ruleIndex]
+                let bits = fired[CompiledRules.urgencyLayer][ruleIndex]
+                let factor = min(zoneFactor(bits), 1.5)
+                for (target, weight) in layer.effects(of: ruleIndex) where weight != 0 {
+                    let w = weight * factor
+                    urgencyScores[target] += w
+                    urgencyLabels[target].append(label)
+                    cues.append(("urgency \(Urgency.allCases[target].rawValue) \(Self.signed(w)): \"\(label)\" in \(zoneNames(bits))", abs(w)))
+                }
+            }
+            // A major incident is an escalation even when it is worded as a plain problem report.
+            let critical = urgencyScores[Urgency.allCases.firstIndex(of: .critical)!]
+            if critical > 0, let e = Category.allCases.firstIndex(of: .escalation) {
+                let w = Self.criticalToEscalation * critical
+                categoryScores[e] += w
+                categoryEvidence[e].append(("critical urgency cues", w))
+                cues.append(("ESCALATION \(Self.signed(w)): critical urgency cues", w))
+            }
+            for i in categoryScores.indices { categoryScores[i] = max(categoryScores[i], 0) }
+            var order = Array(Category.allCases.indices)
+            order.sort { categoryScores[$0] != categoryScores[$1] ? categoryScores[$0] > categoryScores[$1] : Self.tiePriority[$0] < Self.tiePriority[$1] }
+            let best = order[0]
+            let second = order[1]
+            let noEvidence = categoryScores[best] <= 0
+            let category = noEvidence ? Category.support : Category.allCases[best]
+            let confidence = noEvidence ? 20 : Self.confidence(best: categoryScores[best], second: categoryScores[second], total: categoryScores.reduce(0, +))
+
+            let urgency = Self.urgency(urgencyScores, category: category)
+
+            // Expertise.
+            var expertiseScores: [String: Double] = [:]
+            for ruleIndex in firedList[CompiledRules.expertiseLayer] {
+                let layer = rules.layers[CompiledRules.expertiseLayer]
+                let label = layer.labels[ruleIndex]
+                let bits = fired[CompiledRules.expertiseLayer][ruleIndex]
+                for (target, weight) in layer.effects(of: ruleIndex) {
+                    let name = rules.expertiseNames[target]
+                    expertiseScores[name, default: 0] += weight * zoneFactor(bits)
+                    cues.append(("expertise \(name): \"\(label)\" in \(zoneNames(bits))", 0))
+                }
+            }
+            var expertise = expertiseScores.filter { $0.value >= 1 }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .prefix(3).map(\.key)
+            if category == .purchasing, !expertise.contains("procurement") { expertise.insert("procurement", at: 0) }
+            if expertise.count > 3 { expertise.removeLast(expertise.count - 3) }
+
+            // Explanation: strongest category evidence first.
+            let topEvidence = categoryEvidence[best].sorted { $0.1 > $1.1 }.prefix(4).map { "\"\($0.0)\"" }
+            var reasoning: String
+            if noEvidence {
+                reasoning = "No category rule matched; defaulted to SUPPORT with low confidence."
+            } else {
+                reasoning = "\(category.rawValue) scored \(Self.rounded(categoryScores[best])) from \(topEvidence.joined(separator: ", "))"
+                reasoning += categoryScores[second] > 0
+                    ? "; next \(Category.allCases[second].rawValue) \(Self.rounded(categoryScores[second]))." : "; no other category matched."
+            }
+            let urgencyIndex = Urgency.allCases.firstIndex(of: urgency)!
+            if urgencyLabels[urgencyIndex].isEmpty {
+                reasoning += " Urgency \(urgency.rawValue) is the default for \(category.rawValue)."
+            } else {
+                reasoning += " Urgency \(urgency.rawValue) from \(urgencyLabels[urgencyIndex].prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))."
+            }
+
+            let sortedCues = cues.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }
+                .map(\.element.text)
+            return Classification(
+                category: category,
+                confidence: confidence,
+                reasoning: reasoning,
+                urgency: urgency,
+                suggestedAction: LocalClassifier.suggestedAction(category: category, urgency: urgency),
+                requiredExpertise: expertise,
+                estimatedEffort: LocalClassifier.estimatedEffort(category: category, urgency: urgency),
+                cues: Array(sortedCues.prefix(24)),
+                modelUsed: LocalClassifier.modelName,
+                promptVersion: LocalClassifier.rulesVersion,
+                tokensUsed: nil)
+        }
+
+        /// When scores tie, the cheaper mistake wins: a person still reads SUPPORT and INFORMATION.
+        static let tiePriority: [Int] = Category.allCases.map { category in
+            switch category {
+            case .support: 0
+            case .information: 1
+            case .purchasing: 2
+            case .consultation: 3
+            case .escalation: 4
+            }
+        }
+
+        static let criticalToEscalation = 0.4
+
+        static func signed(_ w: Double) -> String { (w >= 0 ? "+" : "") + rounded(w) }
+
+        static func rounded(_ w: Double) -> String {
+            let r = (w * 10).rounded() / 10
+            return r == r.rounded() ? String(Int(r)) : String(r)
+        }
+    }
+}
