@@ -70,12 +70,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The LLM client (OpenAI-compatible chat completions, Azure OpenAI form) and the classifiers.
+        .target(
+            name: "MailHookLLM",
+            dependencies: [
+                "MailHookCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server: routes, intake, metrics, service composition.
         .target(
             name: "MailHookServer",
             dependencies: [
                 "MailHookCore",
                 "MailHookGraph",
+                "MailHookLLM",
                 "MailHookStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -115,6 +128,7 @@ let package = Package(
             dependencies: [
                 "MailHookCore",
                 "MailHookGraph",
+                "MailHookLLM",
                 "MailHookStore",
                 "MailHookServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -154,6 +168,7 @@ let package = Package(
             dependencies: [
                 "MailHookCore",
                 "MailHookGraph",
+                "MailHookLLM",
                 "MailHookStore",
                 "MailHookServer",
                 "MailHookTestSupport",
