@@ -34,11 +34,24 @@ struct BodyReader: Sendable {
         }
     }
 
-    /// `application/json` or any `+json` type, parameters ignored.
+    /// `application/json` or any `+json` type, parameters ignored (ASCII comparison, no allocation
+    /// beyond the header's own bytes: this runs on every webhook request).
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
-        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+        var media = Substring(contentType).utf8.prefix { $0 != UInt8(ascii: ";") }
+        while let first = media.first, first == 0x20 || first == 0x09 { media = media.dropFirst() }
+        while let last = media.last, last == 0x20 || last == 0x09 { media = media.dropLast() }
+        func lower(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
+        func hasPrefix(_ p: String) -> Bool {
+            let p = Array(p.utf8)
+            return media.count >= p.count && zip(media, p).allSatisfy { lower($0) == $1 }
+        }
+        func hasSuffix(_ p: String) -> Bool {
+            let p = Array(p.utf8)
+            return media.count >= p.count && zip(media.suffix(p.count), p).allSatisfy { lower($0) == $1 }
+        }
+        if media.count == 16, hasPrefix("application/json") { return true }
+        return hasPrefix("application/") && hasSuffix("+json")
     }
 
     /// Checks and parses a JSON body; a failure is counted for `source` and answered 400 with the reason.
