@@ -69,6 +69,10 @@ public protocol MailHookStore: Sendable {
     /// Puts a row back for another attempt at `retryAt`.
     func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws
 
+    /// Makes rows due again with a fresh attempt count (`mailhook replay`): one row by id (any
+    /// status but in progress), or every dead-lettered row. Returns how many.
+    func replayInbox(id: Int64?) async throws -> Int
+
     // MARK: Emails
 
     /// Stores a fetched email (once: a message already stored is left as it is). Returns whether it was new.

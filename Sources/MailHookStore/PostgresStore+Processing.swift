@@ -144,6 +144,24 @@ extension PostgresStore {
         return out
     }
 
+    public func replayInbox(id: Int64?) async throws -> Int {
+        let rows: PostgresRowSequence
+        if let id {
+            rows = try await client.query("""
+                UPDATE inbox SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()
+                WHERE id = \(id) AND status <> 'processing' RETURNING id
+                """, logger: logger)
+        } else {
+            rows = try await client.query("""
+                UPDATE inbox SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()
+                WHERE status = 'dead' RETURNING id
+                """, logger: logger)
+        }
+        var count = 0
+        for try await _ in rows.decode(Int64.self) { count += 1 }
+        return count
+    }
+
     // MARK: Coordination
 
     /// A session advisory lock held on one pooled connection for the length of `body`.

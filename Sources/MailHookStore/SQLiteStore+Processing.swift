@@ -172,6 +172,25 @@ extension SQLiteStore {
         }
     }
 
+    public func replayInbox(id: Int64?) async throws -> Int {
+        let now = SQLiteData.date(Date())
+        return try await transaction { db in
+            let rows: [SQLiteRow]
+            if let id {
+                rows = try await db.query("""
+                    UPDATE inbox SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+                    WHERE id = ? AND status <> 'processing' RETURNING id
+                    """, [now, now, .integer(Int(id))])
+            } else {
+                rows = try await db.query("""
+                    UPDATE inbox SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+                    WHERE status = 'dead' RETURNING id
+                    """, [now, now])
+            }
+            return rows.count
+        }
+    }
+
     // MARK: Coordination
 
     /// SQLite serves one node, so an in-process lock is the whole story.

@@ -75,6 +75,24 @@ struct StoreTests {
         }
     }
 
+    @Test("replay: dead-lettered rows, or one row by id, become due again with fresh attempts", arguments: TestDatabase.available)
+    func replay(database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            _ = try await store.insertInboxBatch([(0..<3).map { NewInboxItem(source: "t", kind: .graphLifecycle, dedupeKey: "r\($0)", payload: "{}") }])
+            let claimed = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 3, owner: "w", leaseSeconds: 60)
+            try await store.finishInbox(id: claimed[0].id, owner: "w", status: "dead", error: "Graph 500")
+            try await store.finishInbox(id: claimed[1].id, owner: "w", status: "dead", error: "Graph 500")
+            #expect(try await store.replayInbox(id: claimed[2].id) == 0, "a row in progress is left alone")
+            #expect(try await store.replayInbox(id: nil) == 2)
+            let again = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 10, owner: "w2", leaseSeconds: 60)
+            #expect(again.map(\.id) == [claimed[0].id, claimed[1].id])
+            #expect(again.allSatisfy { $0.attempts == 1 })
+            try await store.finishInbox(id: again[0].id, owner: "w2", status: "completed", error: nil)
+            #expect(try await store.replayInbox(id: again[0].id) == 1, "a completed row can be replayed by id")
+        }
+    }
+
     @Test("subscription rows: pending before the create call, then active; updates; delta state", arguments: TestDatabase.available)
     func subscriptionsAndDelta(database: TestDatabase) async throws {
         try await Self.withStore(database) { store in

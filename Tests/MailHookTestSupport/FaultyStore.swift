@@ -64,6 +64,7 @@ public final class FaultyStore: MailHookStore {
         return try await base.recordEmail(email, inboxId: inboxId, source: source)
     }
     public func emails(limit: Int) async throws -> [StoredEmail] { try await base.emails(limit: limit) }
+    public func replayInbox(id: Int64?) async throws -> Int { try check(); return try await base.replayInbox(id: id) }
     public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
         try check()
         return try await base.withExclusiveLock(name, body)
