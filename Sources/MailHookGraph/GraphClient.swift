@@ -72,6 +72,8 @@ public final class GraphClient: Sendable {
         var refreshedToken = false
         while true {
             attempt += 1
+            // A cancelled caller (shutdown) stops retrying.
+            try Task.checkCancellation()
             guard breaker.allow() else {
                 throw GraphError(kind: .circuitOpen, code: "circuit_open", message: "Graph calls are paused after repeated failures")
             }

@@ -57,7 +57,8 @@ struct GraphWebhookController: Sendable {
         var verdicts: [String: SubscriptionDirectory.Verdict] = [:]
         for item in batch.items {
             let itemSource = item.isLifecycle ? "graph-lifecycle" : "graph"
-            if let tenantId, let itemTenant = item.tenantId, itemTenant.lowercased() != tenantId.lowercased() {
+            // Notifications carry the tenant's GUID; a tenant configured by domain name is not compared.
+            if let tenantId, UUID(uuidString: tenantId) != nil, let itemTenant = item.tenantId, itemTenant.lowercased() != tenantId.lowercased() {
                 metrics.rejection(source: itemSource, reason: "tenant_mismatch")
                 continue
             }

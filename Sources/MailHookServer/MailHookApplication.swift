@@ -47,6 +47,7 @@ public struct MailHookApplication: Sendable {
         let directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
         self.directory = directory
         self.graph = graph
+        var processors: [any InboxProcessor] = []
         if let graph, let publicBaseUrl = configuration.server.publicBaseUrl {
             let delta = DeltaSyncer(graph: graph, store: store, folder: configuration.graph.folder, logger: logger)
             let manager = SubscriptionManager(
@@ -54,19 +55,18 @@ public struct MailHookApplication: Sendable {
                 metrics: GraphMetrics(registry: metrics.registry), logger: logger, now: now)
             subscriptions = manager
             graphSync = GraphSyncService(manager: manager, store: store, settings: configuration.graph, ready: ready, logger: logger)
-            dispatcher = InboxDispatcher(
-                store: store,
-                processors: [
-                    LifecycleProcessor(manager: manager),
-                    MessageFetchProcessor(graph: graph, store: store, filters: configuration.graph.filters, logger: logger),
-                ],
-                concurrency: configuration.pipeline.concurrency,
-                maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
+            processors.append(LifecycleProcessor(manager: manager))
         } else {
+            // Without a public URL there are no subscriptions, but by-reference events still need fetching.
             subscriptions = nil
             graphSync = nil
-            dispatcher = nil
         }
+        if let graph {
+            processors.append(MessageFetchProcessor(graph: graph, store: store, filters: configuration.graph.filters, logger: logger))
+        }
+        dispatcher = processors.isEmpty ? nil : InboxDispatcher(
+            store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
+            maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
     }
 
     public func makeRouter() -> Router<MailHookRequestContext> {

@@ -128,6 +128,21 @@ struct GraphWebhookTests {
         }
     }
 
+    @Test("items from another tenant are dropped when graph.tenantId is the tenant's GUID", arguments: [TestDatabase.sqlite])
+    func tenantCheck(database: TestDatabase) async throws {
+        let config = #"{"graph": {"tenantId": "C0FFEE00-0000-4000-8000-0000000000BB", "clientId": "app", "clientSecret": "s", "baseUrl": "http://127.0.0.1:9/v1.0", "authorityHost": "http://127.0.0.1:9", "clientState": "shared-state"}}"#
+        try await TestServer.run(database: database, configJSON: config) { server in
+            let ours = Samples.graphItem(subscriptionId: "s1", clientState: "shared-state", messageId: "m1")
+            let theirs = ours.replacingOccurrences(of: "c0ffee00-0000-4000-8000-0000000000bb", with: "deadbeef-0000-4000-8000-000000000000")
+                .replacingOccurrences(of: "m1", with: "m2")
+            let reply = try await server.post("/webhooks/graph", body: Samples.batch([ours, theirs]))
+            #expect(reply.status == 202)
+            let keys = try await server.store.inboxRows(limit: 10).map(\.dedupeKey)
+            #expect(keys == ["graph|s1|m1|created"])
+            #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="tenant_mismatch"}"#) == 1)
+        }
+    }
+
     @Test("bad input gets a 4xx with a reason, stores nothing, and the server keeps serving", arguments: TestDatabase.available)
     func badInput(database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in

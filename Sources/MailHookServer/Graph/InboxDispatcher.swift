@@ -28,12 +28,15 @@ public final class InboxDispatcher: Service, Sendable {
     let maxAttempts: Int
     let leaseSeconds: Int
     let idlePoll: Duration
+    /// How long rows in flight may take to finish after a graceful shutdown starts; then they are
+    /// cancelled and their leases let another worker take them up.
+    let shutdownGrace: Duration
     let owner: String
     let logger: Logger
     private let signal = WakeSignal()
 
     public init(store: any MailHookStore, processors: [any InboxProcessor], concurrency: Int, maxAttempts: Int, leaseSeconds: Int,
-                idlePoll: Duration = .seconds(1), logger: Logger) {
+                idlePoll: Duration = .seconds(1), shutdownGrace: Duration = .seconds(10), logger: Logger) {
         self.store = store
         var map: [String: any InboxProcessor] = [:]
         for processor in processors { for kind in processor.kinds { map[kind.rawValue] = processor } }
@@ -42,7 +45,9 @@ public final class InboxDispatcher: Service, Sendable {
         self.maxAttempts = maxAttempts
         self.leaseSeconds = leaseSeconds
         self.idlePoll = idlePoll
-        self.owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        self.shutdownGrace = shutdownGrace
+        // Host names can need a lookup; the pid and a random suffix identify the worker well enough.
+        self.owner = "mailhook-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         self.logger = logger
     }
 
@@ -73,14 +78,24 @@ public final class InboxDispatcher: Service, Sendable {
                 }
                 if claimed.isEmpty || claimed.count == free {
                     // Idle or full: wait for a wake-up (new rows, a finished row) or the poll interval.
-                    await withTaskGroup(of: Void.self) { waiter in
-                        waiter.addTask { [idlePoll] in try? await Task.sleep(for: idlePoll) }
-                        waiter.addTask { [signal] in await signal.wait() }
-                        await waiter.next()
-                        waiter.cancelAll()
-                    }
+                    await waitForWake(upTo: idlePoll)
                 }
             }
+            // Shutting down: let the rows in flight finish within the grace period, then cancel them.
+            let deadline = ContinuousClock.now + shutdownGrace
+            while inFlight.value > 0, ContinuousClock.now < deadline {
+                await waitForWake(upTo: .milliseconds(100))
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func waitForWake(upTo limit: Duration) async {
+        await withTaskGroup(of: Void.self) { waiter in
+            waiter.addTask { try? await Task.sleep(for: limit) }
+            waiter.addTask { [signal] in await signal.wait() }
+            await waiter.next()
+            waiter.cancelAll()
         }
     }
 
