@@ -1,0 +1,272 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import NIOCore
+import NIOHTTP1
+
+/// An OpenAI-compatible chat-completions client on AsyncHTTPClient, also speaking the Azure
+/// OpenAI form of the same API.
+///
+/// - OpenAI form: `POST {baseURL}/chat/completions`, `Authorization: Bearer <key>`, `model` in the body.
+/// - Azure form (the host ends in `.openai.azure.com` or the path has `/openai/deployments/`):
+///   `POST {baseURL}/chat/completions?api-version=2024-06-01` (unless the base URL names an
+///   `api-version`), header `api-key: <key>`, no `model` (the deployment in the URL decides). A bare
+///   resource URL (`https://x.openai.azure.com`) gets `/openai/deployments/{model}` added.
+///
+/// Every attempt has the configured timeout (head and body). 429, 500, 502, 503, 504 and
+/// transport failures are retried per ``ChatRetryPolicy``; a timeout is not, because a model that
+/// was slow once is likely slow again and a retry would multiply the wait while the email's lease runs.
+public struct ChatCompletionsClient: Sendable {
+    public struct Configuration: Sendable {
+        public var baseURL: String
+        public var apiKey: Secret?
+        /// The model (OpenAI form) or the deployment name (Azure form, used only for a bare resource URL).
+        public var model: String
+        /// Per attempt. Default 30 s (`classifier.timeoutSeconds`).
+        public var timeout: Duration
+        public var retry: ChatRetryPolicy
+
+        public init(baseURL: String, apiKey: Secret?, model: String, timeout: Duration = .seconds(30), retry: ChatRetryPolicy = ChatRetryPolicy()) {
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+            self.model = model
+            self.timeout = timeout
+            self.retry = retry
+        }
+    }
+
+    public enum APIStyle: String, Sendable, Equatable {
+        case openAI = "openai"
+        case azure
+    }
+
+    /// One answer: the assistant's text and what the provider reported about it.
+    public struct Completion: Sendable, Equatable {
+        public var content: String
+        /// `usage.total_tokens`, when reported.
+        public var totalTokens: Int?
+        /// The `model` the provider says answered.
+        public var model: String?
+        /// Attempts made, the successful one included.
+        public var attempts: Int
+
+        public init(content: String, totalTokens: Int?, model: String?, attempts: Int) {
+            self.content = content
+            self.totalTokens = totalTokens
+            self.model = model
+            self.attempts = attempts
+        }
+    }
+
+    /// The Azure OpenAI API version sent when the base URL names none.
+    public static let azureAPIVersion = "2024-06-01"
+    static let maxResponseBytes = 4 << 20
+
+    public let configuration: Configuration
+    /// The URL every call posts to.
+    public let endpoint: String
+    public let style: APIStyle
+    let httpClient: HTTPClient
+    let logger: Logger
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    /// - Parameter sleep: waits between attempts; tests inject one that records instead of waiting.
+    public init(
+        configuration: Configuration, httpClient: HTTPClient, logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.configuration = configuration
+        (self.endpoint, self.style) = Self.endpoint(baseURL: configuration.baseURL, model: configuration.model)
+        self.httpClient = httpClient
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// The URL to post to and the API form, from the configured base URL.
+    public static func endpoint(baseURL: String, model: String) -> (url: String, style: APIStyle) {
+        var base = baseURL.trimmingCharacters(in: .whitespaces)
+        var query = ""
+        if let mark = base.firstIndex(of: "?") {
+            query = String(base[base.index(after: mark)...])
+            base = String(base[..<mark])
+        }
+        while base.hasSuffix("/") { base.removeLast() }
+        let host = URLComponents(string: base)?.host?.lowercased() ?? ""
+        let hasDeployment = base.lowercased().contains("/openai/deployments/")
+        let style: APIStyle = host.hasSuffix(".openai.azure.com") || hasDeployment ? .azure : .openAI
+        if !base.lowercased().hasSuffix("/chat/completions") {
+            if style == .azure, !hasDeployment, !model.isEmpty {
+                base += "/openai/deployments/\(model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model)"
+            }
+            base += "/chat/completions"
+        }
+        if style == .azure, !query.lowercased().split(separator: "&").contains(where: { $0.hasPrefix("api-version=") }) {
+            query += (query.isEmpty ? "" : "&") + "api-version=\(azureAPIVersion)"
+        }
+        return (query.isEmpty ? base : base + "?" + query, style)
+    }
+
+    // MARK: - Calls
+
+    /// Sends one prompt and returns the assistant's text, retrying as the policy says.
+    /// - Parameters:
+    ///   - jsonObject: asks for `response_format: {"type": "json_object"}` (the prompt must mention JSON).
+    ///   - temperature: low by default, so the same email gets the same answer.
+    public func complete(
+        _ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool = false, temperature: Double = 0.1
+    ) async throws(ChatCompletionsError) -> Completion {
+        let body = ByteBuffer(string: requestBody(prompt, maxTokens: maxTokens, jsonObject: jsonObject, temperature: temperature).jsonText())
+        let retry = configuration.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result: Result<RawResponse, any Error>
+            do {
+                result = .success(try await send(body))
+            } catch {
+                result = .failure(error)
+            }
+            let failure: ChatCompletionsError
+            let wait: Duration
+            switch result {
+            case .success(let response) where (200..<300).contains(response.status):
+                return try decode(response, attempts: attempt)
+            case .success(let response):
+                failure = httpError(response, attempts: attempt)
+                guard ChatRetryPolicy.isRetryable(status: response.status), attempt < retry.maxAttempts else { throw failure }
+                wait = retry.delay(attempt: attempt, headers: response.headers)
+            case .failure(let error):
+                failure = classify(error, attempts: attempt)
+                guard failure.kind == .transport, attempt < retry.maxAttempts else { throw failure }
+                wait = retry.backoff(attempt: attempt)
+            }
+            logger.notice("LLM call will be retried", metadata: [
+                "mailhook.llm.error": "\(failure)", "mailhook.llm.attempt": "\(attempt)", "mailhook.llm.wait_ms": "\(wait.wholeMilliseconds)",
+            ])
+            do {
+                try await sleep(wait)
+            } catch {
+                throw ChatCompletionsError(kind: .cancelled, message: "cancelled while waiting to retry", attempts: attempt)
+            }
+        }
+    }
+
+    func requestBody(_ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool, temperature: Double) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "messages": .array([
+                .object(["role": .string("system"), "content": .string(prompt.system)]),
+                .object(["role": .string("user"), "content": .string(prompt.user)]),
+            ]),
+            "temperature": .number(temperature),
+            "max_tokens": .number(Double(maxTokens)),
+        ]
+        // Azure routes by the deployment in the URL; OpenAI needs the model in the body.
+        if style == .openAI, !configuration.model.isEmpty { body["model"] = .string(configuration.model) }
+        if jsonObject { body["response_format"] = .object(["type": .string("json_object")]) }
+        return .object(body)
+    }
+
+    // MARK: - One attempt
+
+    struct RawResponse: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+    }
+
+    private struct AttemptTimedOut: Error {}
+
+    /// One HTTP exchange, head and body together bounded by the timeout (AHC's deadline alone
+    /// stops at the response head).
+    private func send(_ body: ByteBuffer) async throws -> RawResponse {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let key = configuration.apiKey, !key.isEmpty {
+            switch style {
+            case .openAI: request.headers.add(name: "Authorization", value: "Bearer \(key.value)")
+            case .azure: request.headers.add(name: "api-key", value: key.value)
+            }
+        }
+        request.body = .bytes(body)
+        let prepared = request
+        let timeout = configuration.timeout
+        let client = httpClient
+        let logger = logger
+        return try await withThrowingTaskGroup(of: RawResponse.self) { group in
+            group.addTask {
+                let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))), logger: logger)
+                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+                return RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw AttemptTimedOut()
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw AttemptTimedOut() }
+            return first
+        }
+    }
+
+    private func classify(_ error: any Error, attempts: Int) -> ChatCompletionsError {
+        let seconds = configuration.timeout.wholeMilliseconds / 1000
+        if error is AttemptTimedOut || (error as? HTTPClientError) == .deadlineExceeded {
+            return ChatCompletionsError(kind: .timeout, message: "no answer within \(seconds) s", attempts: attempts)
+        }
+        if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
+            return ChatCompletionsError(kind: .cancelled, message: "the call was cancelled", attempts: attempts)
+        }
+        if error is NIOTooManyBytesError {
+            return ChatCompletionsError(kind: .invalidResponse, message: "the answer is larger than \(Self.maxResponseBytes) bytes", attempts: attempts)
+        }
+        return ChatCompletionsError(kind: .transport, message: redacted(Sanitizer.truncate(String(describing: error), toCharacters: 200)), attempts: attempts)
+    }
+
+    private func httpError(_ response: RawResponse, attempts: Int) -> ChatCompletionsError {
+        let json = try? JSONValue.parse(response.body.readableBytesView)
+        let error = json?["error"]
+        let code = error?["code"]?.stringValue ?? error?["type"]?.stringValue
+        let message: String
+        if response.status == 401 || response.status == 403 {
+            // Providers quote (part of) the rejected key here; say nothing the key could leak through.
+            message = "the API key was rejected"
+        } else if let text = error?["message"]?.stringValue ?? error?.stringValue {
+            message = redacted(Sanitizer.truncate(text, toCharacters: 200))
+        } else {
+            message = ""
+        }
+        return ChatCompletionsError(kind: .http, status: response.status, code: code.map { redacted($0) }, message: message, attempts: attempts)
+    }
+
+    private func decode(_ response: RawResponse, attempts: Int) throws(ChatCompletionsError) -> Completion {
+        func invalid(_ message: String) -> ChatCompletionsError {
+            ChatCompletionsError(kind: .invalidResponse, status: response.status, message: message, attempts: attempts)
+        }
+        guard let json = try? JSONValue.parse(response.body.readableBytesView) else { throw invalid("the answer is not JSON") }
+        guard let choice = json["choices"]?.arrayValue?.first else { throw invalid("the answer has no choices") }
+        let message = choice["message"]
+        var content = message?["content"]?.stringValue
+        if content == nil, let parts = message?["content"]?.arrayValue {
+            // Some compatible servers answer with content parts: [{"type": "text", "text": "…"}].
+            content = parts.compactMap { $0["text"]?.stringValue }.joined()
+        }
+        guard let content, !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            if let refusal = message?["refusal"]?.stringValue {
+                throw invalid("the model refused: \(redacted(Sanitizer.truncate(refusal, toCharacters: 200)))")
+            }
+            throw invalid("the answer has no text content")
+        }
+        var tokens: Int?
+        if case .number(let n) = json["usage"]?["total_tokens"], n.isFinite, n >= 0, n < 1e12 { tokens = Int(n) }
+        return Completion(content: content, totalTokens: tokens, model: json["model"]?.stringValue, attempts: attempts)
+    }
+
+    /// Masks the API key wherever a server or a library might have echoed it.
+    func redacted(_ text: String) -> String {
+        guard let key = configuration.apiKey?.value, key.count >= 4 else { return text }
+        return text.replacingOccurrences(of: key, with: "***")
+    }
+}

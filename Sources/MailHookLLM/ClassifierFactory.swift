@@ -1,0 +1,54 @@
+import AsyncHTTPClient
+import Logging
+import MailHookCore
+
+/// Builds the classifier and reply writer `classifier.*` configures.
+public enum ClassifierFactory {
+    /// What classifies when the LLM cannot (DESIGN §4: "offline classifier or human review").
+    public enum Fallback: String, Sendable, CaseIterable {
+        /// ``LocalEmailClassifier``: the keyword rules decide.
+        case localRules = "local"
+        /// ``HumanReviewFallback``: a person decides.
+        case humanReview = "human-review"
+
+        public var classifier: any EmailClassifier {
+            switch self {
+            case .localRules: LocalEmailClassifier()
+            case .humanReview: HumanReviewFallback()
+            }
+        }
+    }
+
+    /// `"local"` → ``LocalEmailClassifier``; `"openai"` → ``LLMEmailClassifier`` over `fallback`.
+    /// An LLM provider without a base URL or model (which configuration validation already
+    /// rejects) degrades to the local classifier rather than failing.
+    public static func make(
+        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, fallback: Fallback = .localRules
+    ) -> any EmailClassifier {
+        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger) else {
+            return LocalEmailClassifier()
+        }
+        return LLMEmailClassifier(client: client, model: client.configuration.model, fallback: fallback.classifier, logger: logger)
+    }
+
+    /// ``LLMReplyWriter`` when an LLM is configured, else ``TemplateReplyWriter``.
+    public static func makeReplyWriter(configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger) -> any ReplyWriter {
+        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger) else { return TemplateReplyWriter() }
+        return LLMReplyWriter(client: client, logger: logger)
+    }
+
+    /// The chat-completions client for an `"openai"` provider, nil otherwise.
+    public static func chatClient(
+        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) -> ChatCompletionsClient? {
+        guard configuration.provider == "openai" else { return nil }
+        guard let baseURL = configuration.baseUrl, !baseURL.isEmpty, let model = configuration.model, !model.isEmpty else {
+            logger.warning("classifier.provider is openai but baseUrl or model is missing; classifying offline")
+            return nil
+        }
+        let settings = ChatCompletionsClient.Configuration(
+            baseURL: baseURL, apiKey: configuration.apiKey, model: model, timeout: .seconds(max(1, configuration.timeoutSeconds)))
+        return ChatCompletionsClient(configuration: settings, httpClient: httpClient, logger: logger, sleep: sleep)
+    }
+}
