@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "MailHookCore",
                 "MailHookGraph",
+                "MailHookLLM",
                 "MailHookStore",
                 "MailHookServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -30,6 +30,17 @@ public enum ConfigurationLoader {
         return (configuration, integrations)
     }
 
+    /// The main configuration only (commands that mount no webhook endpoints).
+    public static func loadMain(configPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> MailHookConfiguration {
+        let mainPath = configPath ?? environment["MAILHOOK_CONFIG"]
+        let root = try readJSON(path: mainPath ?? defaultConfigPath, required: mainPath != nil)
+        do {
+            return try MailHookConfiguration(root: root ?? .object([:]), environment: environment)
+        } catch {
+            throw error.inFile(mainPath ?? defaultConfigPath)
+        }
+    }
+
     static func readJSON(path: String, required: Bool) throws(ConfigError) -> JSONValue? {
         guard FileManager.default.fileExists(atPath: path) else {
             if required { throw ConfigError(file: path, keyPath: "", problem: "file not found") }

@@ -10,7 +10,7 @@ struct MailHookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailhook",
         abstract: "Webhook receiver for Microsoft Graph mail notifications and third-party email events.",
-        subcommands: [Serve.self, Migrate.self, CheckConfig.self, Subscriptions.self, Replay.self],
+        subcommands: [Serve.self, Migrate.self, CheckConfig.self, Subscriptions.self, Replay.self, Classify.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -20,6 +20,15 @@ struct ConfigOptions: ParsableArguments {
 
     @Option(name: .long, help: "Integrations file (default: $MAILHOOK_INTEGRATIONS or Config/integrations.json).")
     var integrations: String?
+
+    /// The main configuration alone, for commands that mount no webhook endpoints.
+    func loadMain() throws -> MailHookConfiguration {
+        do {
+            return try ConfigurationLoader.loadMain(configPath: config)
+        } catch {
+            throw CommandFailure("invalid configuration: \(error)")
+        }
+    }
 
     func load() throws -> (MailHookConfiguration, IntegrationsConfiguration) {
         do {

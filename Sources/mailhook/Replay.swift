@@ -20,7 +20,7 @@ struct Replay: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             if deadLetter, id != nil { throw CommandFailure("use either --dead-letter or --id, not both") }
-            let (config, _) = try options.load()
+            let config = try options.loadMain()
             let logger = makeLogger(level: config.server.logLevel)
             let count = try await StoreFactory.withStore(config.database, logger: logger) { store in
                 try await store.migrate()

@@ -64,7 +64,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let (config, _) = try options.load()
+            let config = try options.loadMain()
             let logger = makeLogger(level: config.server.logLevel)
             let applied = try await StoreFactory.withStore(config.database, logger: logger) { store in try await store.migrate() }
             print(applied.isEmpty ? "database is up to date (\(config.database.url.redacted))" : "applied: \(applied.joined(separator: ", "))")

@@ -20,7 +20,8 @@ struct Subscriptions: AsyncParsableCommand {
 
     /// Runs `body` with a subscription manager over the configured store and Graph client.
     static func withManager(_ options: ConfigOptions, _ body: @Sendable (SubscriptionManager, any MailHookStore, GraphClient) async throws -> Void) async throws {
-        let (config, integrations) = try options.load()
+        let config = try options.loadMain()
+        let integrations = IntegrationsConfiguration.empty
         guard config.graph.enabled else { throw CommandFailure("Microsoft Graph is not configured (set graph.tenantId, graph.clientId, graph.clientSecret)") }
         guard config.server.publicBaseUrl != nil else { throw CommandFailure("server.publicBaseUrl is not set: Graph needs the HTTPS URL it calls back") }
         let logger = makeLogger(level: config.server.logLevel)

@@ -164,6 +164,39 @@ struct ProcessTests {
         }
     }
 
+    @Test("mailhook classify: local and LLM classifiers, PII removed before the LLM sees the text")
+    func classifyCommand() async throws {
+        let directory = Self.workspace(database: .init(url: .sqlite(path: "data/x.sqlite")))
+        let email = #"{"message": {"from": {"address": "ann@zgcompanies.com"}, "subject": "Quote for 20 laptops", "bodyText": "Please order 20 laptops. Card 4111 1111 1111 1111, SSN 123-45-6789, host 192.168.10.20."}}"#
+        let file = directory.appendingPathComponent("email.json")
+        try Data(email.utf8).write(to: file)
+        let (status, out, err) = try await MailHookProcess.run(["classify", "--file", file.path], directory: directory)
+        #expect(status == 0, "\(err)")
+        let local = try JSONValue.parse(Array(out.utf8))
+        #expect(local["classification"]?["category"]?.stringValue == "PURCHASING")
+        #expect(local["classification"]?["model_used"]?.stringValue == "local-rules")
+        #expect(local["pii_found"] == .object(["card": .number(1), "ssn": .number(1), "ip": .number(1)]))
+        #expect(local["routing"]?["decision"]?.stringValue != nil)
+
+        try await FakeLLM.with(apiKey: "sk-test-key-9x8y7z") { llm in
+            llm.mode = .good(category: .purchasing, urgency: .medium, confidence: 70, assessed: 91)
+            let config = #"{"classifier": {"provider": "openai", "baseUrl": "\#(llm.baseURL)", "apiKey": "${LLM_KEY}", "model": "gpt-test"}}"#
+            try Data(config.utf8).write(to: directory.appendingPathComponent("Config/mailhook.json"))
+            let (status, out, err) = try await MailHookProcess.run(["classify", "--file", file.path], environment: ["LLM_KEY": "sk-test-key-9x8y7z"], directory: directory)
+            #expect(status == 0, "\(err)")
+            let result = try JSONValue.parse(Array(out.utf8))
+            #expect(result["classification"]?["model_used"]?.stringValue == "gpt-test")
+            #expect(result["classification"]?["confidence"] == .number(91), "the confidence pass decides the confidence")
+            #expect(result["routing"]?["decision"]?.stringValue == "SUGGEST_RESPONSE")
+            let prompts = llm.requests.map { "\($0.system ?? "") \($0.user ?? "")" }.joined()
+            #expect(!prompts.isEmpty)
+            for planted in ["4111 1111 1111 1111", "123-45-6789", "192.168.10.20", "ann@zgcompanies.com"] {
+                #expect(!prompts.contains(planted), "\(planted) reached the LLM")
+            }
+            #expect(!out.contains("sk-test-key") && !err.contains("sk-test-key"))
+        }
+    }
+
     @Test("check-config prints the resolved configuration with secrets as ***")
     func checkConfig() async throws {
         let directory = Self.workspace(database: .init(url: .sqlite(path: "data/x.sqlite")))

@@ -10,6 +10,9 @@ public final class MailHookProcess: Sendable {
     private let linesContinuation: AsyncStream<String>.Continuation
     private let exited: AsyncStream<Int32>
     private let exitContinuation: AsyncStream<Int32>.Continuation
+    /// Finishes when both pipes reached end of file (their handlers are removed by then).
+    private let drained: AsyncStream<Void>
+    private let drainedContinuation: AsyncStream<Void>.Continuation
 
     /// The binary built next to the test bundle (`MAILHOOK_BINARY` overrides).
     public static var binary: URL {
@@ -33,21 +36,27 @@ public final class MailHookProcess: Sendable {
         process.currentDirectoryURL = directory
         (lines, linesContinuation) = AsyncStream.makeStream(of: String.self)
         (exited, exitContinuation) = AsyncStream.makeStream(of: Int32.self)
+        (drained, drainedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let openPipes = PipeCount()
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
+        // One plain thread per pipe doing blocking reads: Foundation's readabilityHandler on Linux
+        // can crash libdispatch when a pipe closes, and blocking here keeps the cooperative pool free.
+        Self.readInBackground(out.fileHandleForReading) { [output] data in
             output.text.withLock { $0.stdout += String(decoding: data, as: UTF8.self) }
+        } atEnd: { [drainedContinuation] in
+            if openPipes.close() { drainedContinuation.finish() }
         }
-        err.fileHandleForReading.readabilityHandler = { [output, linesContinuation] handle in
-            let data = handle.availableData
+        Self.readInBackground(err.fileHandleForReading) { [output, linesContinuation] data in
             let text = String(decoding: data, as: UTF8.self)
             output.text.withLock { $0.stderr += text }
             for line in text.split(separator: "\n") { linesContinuation.yield(String(line)) }
-            if data.isEmpty { linesContinuation.finish() }
+        } atEnd: { [linesContinuation, drainedContinuation] in
+            linesContinuation.finish()
+            if openPipes.close() { drainedContinuation.finish() }
         }
         process.terminationHandler = { [exitContinuation, linesContinuation] p in
             exitContinuation.yield(p.terminationStatus)
@@ -55,6 +64,18 @@ public final class MailHookProcess: Sendable {
             linesContinuation.finish()
         }
         try process.run()
+    }
+
+    private static func readInBackground(_ handle: FileHandle, _ onData: @escaping @Sendable (Data) -> Void, atEnd: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                onData(data)
+            }
+            atEnd()
+        }
+        thread.start()
     }
 
     public var stdout: String { output.text.withLock { $0.stdout } }
@@ -86,11 +107,18 @@ public final class MailHookProcess: Sendable {
         let p = try MailHookProcess(arguments: arguments, environment: environment, directory: directory)
         let status = await p.waitForExit()
         // Let the pipes drain what the process wrote last.
-        for await _ in p.lines {}
+        for await _ in p.drained {}
         return (status, p.stdout, p.stderr)
     }
 }
 
 private final class CapturedOutput: Sendable {
     let text = Mutex<(stdout: String, stderr: String)>(("", ""))
+}
+
+/// Counts the two pipes down to zero.
+private final class PipeCount: Sendable {
+    private let open = Mutex(2)
+    /// Returns true for the call that closed the last pipe.
+    func close() -> Bool { open.withLock { $0 -= 1; return $0 == 0 } }
 }
