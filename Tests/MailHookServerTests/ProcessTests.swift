@@ -25,9 +25,9 @@ struct ProcessTests {
         case .postgres(let pg): url = "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)"
         }
         let main = #"{"server": {"port": 0, "logLevel": "info"\#(extraConfig)}, "database": {"url": "\#(url)"}}"#
-        FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
+        _ = FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
         let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "hmac_sha256", "secret": "${HELPDESK_SECRET}"}}]}"#
-        FileManager.default.createFile(atPath: config.appendingPathComponent("integrations.json").path, contents: Data(integrations.utf8))
+        _ = FileManager.default.createFile(atPath: config.appendingPathComponent("integrations.json").path, contents: Data(integrations.utf8))
         return directory
     }
 

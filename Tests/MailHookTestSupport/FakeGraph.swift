@@ -24,12 +24,7 @@ public final class FakeGraph: Sendable {
     public let clientId: String
     public let clientSecret: String
     let state: Mutex<State>
-    private let runner = Mutex<Runner?>(nil)
-
-    private struct Runner: Sendable {
-        let group: ServiceGroup
-        let task: Task<Void, any Error>
-    }
+    private let server = Mutex<LoopbackServer?>(nil)
 
     private init(tenantId: String, clientId: String, clientSecret: String) {
         self.tenantId = tenantId
@@ -49,25 +44,15 @@ public final class FakeGraph: Sendable {
         logger: Logger = Logger(label: "FakeGraph", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> FakeGraph {
         let graph = FakeGraph(tenantId: tenantId, clientId: clientId, clientSecret: clientSecret)
-        let (group, ports, continuation) = graph.makeServiceGroup(logger: logger)
-        let task = Task { try await Self.run(group, finishing: continuation) }
-        var iterator = ports.makeAsyncIterator()
-        guard await iterator.next() != nil else {
-            try await task.value
-            throw FakeGraphError("the fake Graph server stopped before it listened")
-        }
-        graph.runner.withLock { $0 = Runner(group: group, task: task) }
+        let server = try await LoopbackServer.start(name: "FakeGraph", logger: logger) { await graph.respond(to: $0) }
+        graph.state.withLock { $0.port = server.port }
+        graph.server.withLock { $0 = server }
         return graph
     }
 
     /// Shuts the server started by ``start(tenantId:clientId:clientSecret:logger:)`` down gracefully.
     public func stop() async throws {
-        guard let runner = runner.withLock({ current -> Runner? in
-            defer { current = nil }
-            return current
-        }) else { return }
-        await runner.group.triggerGracefulShutdown()
-        try await runner.task.value
+        try await server.withLock { $0 }?.stop()
     }
 
     /// Runs `body` with a started fake and shuts it down afterwards, also when `body` throws.
@@ -80,47 +65,12 @@ public final class FakeGraph: Sendable {
         _ body: (FakeGraph) async throws -> T
     ) async throws -> T {
         let graph = FakeGraph(tenantId: tenantId, clientId: clientId, clientSecret: clientSecret)
-        let (group, ports, continuation) = graph.makeServiceGroup(logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { tasks in
-            tasks.addTask { try await Self.run(group, finishing: continuation) }
-            var iterator = ports.makeAsyncIterator()
-            guard await iterator.next() != nil else {
-                try await tasks.waitForAll()
-                throw FakeGraphError("the fake Graph server stopped before it listened")
-            }
-            do {
-                let value = try await body(graph)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return value
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+        return try await LoopbackServer.with(name: "FakeGraph", logger: logger, respond: { await graph.respond(to: $0) }, isolation: isolation) { port in
+            graph.state.withLock { $0.port = port }
+            return try await body(graph)
         }
     }
 
-    private func makeServiceGroup(logger: Logger) -> (ServiceGroup, AsyncStream<Int>, AsyncStream<Int>.Continuation) {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            responder: CallbackResponder<BasicRequestContext> { [self] request, _ in await self.respond(to: request) },
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "FakeGraph"),
-            onServerRunning: { [self] channel in
-                let port = channel.localAddress?.port ?? 0
-                self.state.withLock { $0.port = port }
-                continuation.yield(port)
-                continuation.finish()
-            },
-            logger: logger)
-        return (ServiceGroup(services: [app], logger: logger), ports, continuation)
-    }
-
-    /// Finishes the port stream however the group ends, so a failed bind does not hang the caller.
-    private static func run(_ group: ServiceGroup, finishing continuation: AsyncStream<Int>.Continuation) async throws {
-        defer { continuation.finish() }
-        try await group.run()
-    }
 
     // MARK: - Addresses
 

@@ -93,12 +93,7 @@ public final class FakeLLM: Sendable {
     /// The key requests must carry (Bearer or `api-key`); nil accepts any.
     public let apiKey: String?
     let state: Mutex<State>
-    private let runner = Mutex<Runner?>(nil)
-
-    private struct Runner: Sendable {
-        let group: ServiceGroup
-        let task: Task<Void, any Error>
-    }
+    private let server = Mutex<LoopbackServer?>(nil)
 
     struct State: Sendable {
         var port = 0
@@ -122,25 +117,15 @@ public final class FakeLLM: Sendable {
         apiKey: String? = nil, logger: Logger = Logger(label: "FakeLLM", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> FakeLLM {
         let llm = FakeLLM(apiKey: apiKey)
-        let (group, ports, continuation) = llm.makeServiceGroup(logger: logger)
-        let task = Task { try await Self.run(group, finishing: continuation) }
-        var iterator = ports.makeAsyncIterator()
-        guard await iterator.next() != nil else {
-            try await task.value
-            throw FakeLLMError("the fake LLM server stopped before it listened")
-        }
-        llm.runner.withLock { $0 = Runner(group: group, task: task) }
+        let server = try await LoopbackServer.start(name: "FakeLLM", logger: logger) { await llm.respond(to: $0) }
+        llm.state.withLock { $0.port = server.port }
+        llm.server.withLock { $0 = server }
         return llm
     }
 
     /// Shuts the server started by ``start(apiKey:logger:)`` down gracefully.
     public func stop() async throws {
-        guard let runner = runner.withLock({ current -> Runner? in
-            defer { current = nil }
-            return current
-        }) else { return }
-        await runner.group.triggerGracefulShutdown()
-        try await runner.task.value
+        try await server.withLock { $0 }?.stop()
     }
 
     /// Runs `body` with a started fake and shuts it down afterwards, also when `body` throws.
@@ -151,47 +136,12 @@ public final class FakeLLM: Sendable {
         _ body: (FakeLLM) async throws -> T
     ) async throws -> T {
         let llm = FakeLLM(apiKey: apiKey)
-        let (group, ports, continuation) = llm.makeServiceGroup(logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { tasks in
-            tasks.addTask { try await Self.run(group, finishing: continuation) }
-            var iterator = ports.makeAsyncIterator()
-            guard await iterator.next() != nil else {
-                try await tasks.waitForAll()
-                throw FakeLLMError("the fake LLM server stopped before it listened")
-            }
-            do {
-                let value = try await body(llm)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return value
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+        return try await LoopbackServer.with(name: "FakeLLM", logger: logger, respond: { await llm.respond(to: $0) }, isolation: isolation) { port in
+            llm.state.withLock { $0.port = port }
+            return try await body(llm)
         }
     }
 
-    private func makeServiceGroup(logger: Logger) -> (ServiceGroup, AsyncStream<Int>, AsyncStream<Int>.Continuation) {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            responder: CallbackResponder<BasicRequestContext> { [self] request, _ in await self.respond(to: request) },
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "FakeLLM"),
-            onServerRunning: { [self] channel in
-                let port = channel.localAddress?.port ?? 0
-                self.state.withLock { $0.port = port }
-                continuation.yield(port)
-                continuation.finish()
-            },
-            logger: logger)
-        return (ServiceGroup(services: [app], logger: logger), ports, continuation)
-    }
-
-    /// Finishes the port stream however the group ends, so a failed bind does not hang the caller.
-    private static func run(_ group: ServiceGroup, finishing continuation: AsyncStream<Int>.Continuation) async throws {
-        defer { continuation.finish() }
-        try await group.run()
-    }
 
     // MARK: - Addresses
 
