@@ -166,3 +166,43 @@ struct PreferHeader: Sendable {
         }
     }
 }
+
+/// The `$filter` subset the fake understands: `property eq 'value'` clauses joined by `and`, `''` standing for a quote.
+enum ODataFilter {
+    /// The clauses in order, or nil when the text is anything else.
+    static func equalities(_ text: String) -> [(property: String, value: String)]? {
+        var clauses: [(property: String, value: String)] = []
+        var rest = Substring(text)
+        func skipSpaces() { rest = rest.drop(while: \.isWhitespace) }
+        func word() -> String {
+            let word = rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "/" })
+            rest = rest.dropFirst(word.count)
+            return String(word)
+        }
+        while true {
+            skipSpaces()
+            let property = word()
+            skipSpaces()
+            guard !property.isEmpty, word().lowercased() == "eq" else { return nil }
+            skipSpaces()
+            guard rest.first == "'" else { return nil }
+            rest = rest.dropFirst()
+            var value = ""
+            while true {
+                guard let c = rest.popFirst() else { return nil }
+                if c != "'" {
+                    value.append(c)
+                } else if rest.first == "'" {
+                    value.append("'")
+                    rest = rest.dropFirst()
+                } else {
+                    break
+                }
+            }
+            clauses.append((property, value))
+            skipSpaces()
+            if rest.isEmpty { return clauses }
+            guard word().lowercased() == "and" else { return nil }
+        }
+    }
+}

@@ -19,6 +19,10 @@ struct GraphRequest: Sendable {
     let headers: [String: String]
     let authorization: String?
     let body: String
+    /// Arrival number, shared by the recorded call and any action the request makes.
+    var sequence = 0
+    /// Object id of the user a delegated token was issued for; nil for app-only tokens (set on admission).
+    var user: String?
 
     var prefer: PreferHeader { PreferHeader(headers["prefer"]) }
 
@@ -98,12 +102,15 @@ extension FakeGraph {
         } catch {
             bodyText = nil
         }
-        let incoming = GraphRequest(
+        var incoming = GraphRequest(
             method: request.method.rawValue, rawPath: rawPath, path: rawPath.removingPercentEncoding ?? rawPath,
             segments: GraphRequest.splitSegments(rawPath), query: request.uri.query ?? "", headers: headers,
             authorization: authorization, body: bodyText ?? "")
         let sequence = state.withLock { $0.record(incoming) }
+        incoming.sequence = sequence
         let reply = bodyText == nil ? Reply.error(413, "RequestEntityTooLarge", "The request body is too large.") : await route(incoming)
+        // The write is done and recorded; a held action's client now waits for an answer that does not come.
+        await holdIfNeeded(sequence)
         state.withLock { $0.complete(sequence, status: reply.status) }
         return render(reply, requestId: requestId, clientRequestId: headers["client-request-id"])
     }
@@ -114,16 +121,19 @@ extension FakeGraph {
             return state.withLock { $0.issueToken(tenant: request.segments[0], request) }
         }
         if lower.first == "v1.0" { return await graph(request, Array(request.segments.dropFirst())) }
+        if lower.first == "workflows" { return state.withLock { $0.workflowPost(request, Array(request.segments.dropFirst())) } }
         return .error(404, "NotFound", "No such endpoint: \(request.method) \(request.path)")
     }
 
     /// Authentication, per-mailbox concurrency, injected failures and latency, then the resource handlers.
     private func graph(_ request: GraphRequest, _ segments: [String]) async -> Reply {
+        var request = request
         let ticket: Ticket
         switch state.withLock({ $0.admit(request, segments) }) {
         case .failure(let reply): return reply
         case .success(let admitted): ticket = admitted
         }
+        request.user = ticket.user
         if ticket.latency > .zero { try? await Task.sleep(for: ticket.latency) }
         let reply: Reply
         if let injected = ticket.injected {
@@ -140,9 +150,21 @@ extension FakeGraph {
         case "subscriptions": return await subscriptionsRoute(request, Array(segments.dropFirst()))
         case "users" where segments.count >= 2: return await usersRoute(request, mailbox: segments[1], Array(segments.dropFirst(2)))
         case "chats": return state.withLock { $0.chatsRoute(request, Array(segments.dropFirst())) }
-        case "me": return .error(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+        case "me": return await meRoute(request, Array(segments.dropFirst()))
         default: return .error(400, "BadRequest", "Resource not found for the segment '\(segments.first ?? "")'.")
         }
+    }
+
+    /// `/me/…` is `/users/{signed-in user}/…`, so only delegated tokens have one.
+    private func meRoute(_ request: GraphRequest, _ rest: [String]) async -> Reply {
+        guard let user = request.user else {
+            return .error(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+        }
+        if rest.first?.lowercased() == "chats" {
+            guard request.method == "GET" else { return Self.methodNotAllowed(request) }
+            return state.withLock { $0.chatsRoute(request, Array(rest.dropFirst())) }
+        }
+        return await usersRoute(request, mailbox: user, rest)
     }
 
     static func methodNotAllowed(_ request: GraphRequest) -> Reply {
@@ -222,6 +244,8 @@ extension FakeGraph {
 extension FakeGraph {
     struct Ticket: Sendable {
         let mailbox: String?
+        /// The delegated token's user (object id); nil for app-only.
+        let user: String?
         let injected: Reply?
         let latency: Duration
     }
@@ -232,29 +256,36 @@ extension Reply: Error {}
 extension FakeGraph.State {
     mutating func record(_ request: GraphRequest) -> Int {
         callSequence += 1
+        let delegated = Self.bearerToken(request.authorization).map { tokenUsers[$0] != nil } ?? false
         calls.append(FakeGraph.Call(
             method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body,
-            at: now, status: 0, sequence: callSequence))
+            at: now, status: 0, sequence: callSequence, delegated: delegated))
         return callSequence
+    }
+
+    static func bearerToken(_ authorization: String?) -> String? {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { return nil }
+        return authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+    }
+
+    func entraError(_ status: Int, _ error: String, _ code: Int, _ description: String) -> Reply {
+        .json(status, .object([
+            "error": .string(error),
+            "error_description": .string("AADSTS\(code): \(description)"),
+            "error_codes": .array([GraphJSON.int(code)]),
+            "timestamp": .string(GraphFormat.dateTime(now)),
+            "trace_id": .string(GraphIDs.uuid()),
+            "correlation_id": .string(GraphIDs.uuid()),
+        ]))
     }
 
     mutating func complete(_ sequence: Int, status: Int) {
         if let index = calls.lastIndex(where: { $0.sequence == sequence }) { calls[index].status = status }
     }
 
-    /// `POST /{tenant}/oauth2/v2.0/token` with the client-credentials grant.
+    /// `POST /{tenant}/oauth2/v2.0/token` with the client-credentials or the refresh-token grant.
     mutating func issueToken(tenant: String, _ request: GraphRequest) -> Reply {
         tokenRequestCount += 1
-        func entraError(_ status: Int, _ error: String, _ code: Int, _ description: String) -> Reply {
-            .json(status, .object([
-                "error": .string(error),
-                "error_description": .string("AADSTS\(code): \(description)"),
-                "error_codes": .array([GraphJSON.int(code)]),
-                "timestamp": .string(GraphFormat.dateTime(now)),
-                "trace_id": .string(GraphIDs.uuid()),
-                "correlation_id": .string(GraphIDs.uuid()),
-            ]))
-        }
         guard request.method == "POST" else {
             return entraError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.")
         }
@@ -268,6 +299,7 @@ extension FakeGraph.State {
         guard form["client_secret"] == clientSecret else {
             return entraError(401, "invalid_client", 7000215, "Invalid client secret provided.")
         }
+        if form["grant_type"] == "refresh_token" { return redeemRefreshToken(form) }
         guard form["grant_type"] == "client_credentials" else {
             return entraError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
         }
@@ -285,14 +317,48 @@ extension FakeGraph.State {
         ]))
     }
 
+    /// The refresh-token grant for the service account: a delegated access token and a rotated refresh token.
+    mutating func redeemRefreshToken(_ form: [String: String]) -> Reply {
+        guard let scope = form["scope"]?.trimmingCharacters(in: .whitespaces), !scope.isEmpty else {
+            return entraError(400, "invalid_request", 90014, "The required field 'scope' is missing from the credential.")
+        }
+        guard let presented = form["refresh_token"], !presented.isEmpty else {
+            return entraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'refresh_token'.")
+        }
+        guard refreshTokens.contains(presented) else {
+            return entraError(400, "invalid_grant", 70000, "Provided grant is invalid or malformed.")
+        }
+        tokensIssued += 1
+        let token = "fake-delegated-token-\(tokensIssued)"
+        tokens[token] = now.addingTimeInterval(TimeInterval(tokenLifetimeSeconds))
+        tokenUsers[token] = mailboxKey(delegatedUser)
+        var rotated: String
+        repeat {
+            refreshTokensIssued += 1
+            rotated = "fake-refresh-token-\(refreshTokensIssued)"
+        } while refreshTokens.contains(rotated)
+        refreshTokens.insert(rotated)
+        currentRefreshToken = rotated
+        // Entra reports the resource scopes granted, not the OpenID Connect ones.
+        let oidc: Set<String> = ["openid", "profile", "email", "offline_access"]
+        let granted = scope.split(separator: " ").filter { !oidc.contains($0.lowercased()) }.joined(separator: " ")
+        return .json(200, .object([
+            "token_type": .string("Bearer"),
+            "scope": .string(granted),
+            "expires_in": GraphJSON.int(tokenLifetimeSeconds),
+            "ext_expires_in": GraphJSON.int(tokenLifetimeSeconds),
+            "access_token": .string(token),
+            "refresh_token": .string(rotated),
+        ]))
+    }
+
     /// Decides, at arrival, whether a `/v1.0` request proceeds and what it must suffer on the way.
     mutating func admit(_ request: GraphRequest, _ segments: [String]) -> Result<FakeGraph.Ticket, Reply> {
         purgeExpiredSubscriptions()
         let challenge = [("WWW-Authenticate", "Bearer realm=\"\", authorization_uri=\"\(baseURL)/\(tenantId)/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"")]
-        guard let authorization = request.authorization, authorization.lowercased().hasPrefix("bearer ") else {
+        guard let token = Self.bearerToken(request.authorization) else {
             return .failure(.error(401, "InvalidAuthenticationToken", "Access token is empty.", headers: challenge))
         }
-        let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         guard let expiry = tokens[token] else {
             return .failure(.error(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed, there are no dots (.).", headers: challenge))
         }
@@ -323,6 +389,6 @@ extension FakeGraph.State {
                 injected = .throttled(retryAfter: throttle.retryAfterSeconds)
             }
         }
-        return .success(FakeGraph.Ticket(mailbox: mailbox, injected: injected, latency: latency))
+        return .success(FakeGraph.Ticket(mailbox: mailbox, user: tokenUsers[token], injected: injected, latency: latency))
     }
 }

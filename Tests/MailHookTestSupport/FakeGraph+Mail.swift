@@ -15,16 +15,22 @@ extension FakeGraph {
         default:
             break
         }
-        // messages/{id}[/{action}] and mailFolders/{folder}/messages/{id|delta}[/{action}]
+        // messages[/{id}[/{action}]] and mailFolders/{folder}/messages[/{id|delta}[/{action}]]
         var messagePart = lower
         var messageRest = rest
+        var folder: String?
         if lower[0] == "mailfolders", lower.count >= 3, lower[2] == "messages" {
             if lower.count == 4, lower[3] == "delta" {
                 guard method == "GET" else { return Self.methodNotAllowed(request) }
                 return await delta(request, mailbox: reference, folder: rest[1])
             }
+            folder = rest[1]
             messagePart = Array(lower.dropFirst(2))
             messageRest = Array(rest.dropFirst(2))
+        }
+        if messagePart == ["messages"] {
+            guard method == "GET" else { return Self.methodNotAllowed(request) }
+            return state.withLock { $0.listMessages(request, mailbox: reference, folder: folder) }
         }
         guard messagePart[0] == "messages", messagePart.count == 2 || messagePart.count == 3 else {
             return .error(400, "BadRequest", "Resource not found for the segment '\(rest.last ?? "")'.")
@@ -168,7 +174,112 @@ extension FakeGraph.State {
     }
 
     mutating func recordAction(_ kind: String, mailbox: String?, target: String?, request: GraphRequest, result: String?) {
-        actions.append(FakeGraph.Action(kind: kind, mailbox: mailbox, targetId: target, body: request.body, resultId: result, at: now))
+        actions.append(FakeGraph.Action(
+            kind: kind, mailbox: mailbox, targetId: target, body: request.body, resultId: result, at: now,
+            delegated: request.user != nil, sequence: request.sequence))
+        if holdKinds.contains(kind), !holdsEnded { pendingHolds.insert(request.sequence) }
+    }
+
+    // MARK: - Listing
+
+    /// Message properties `$select` may name (a few real ones the fake does not render are allowed, and absent).
+    static let messageProperties: Set<String> = [
+        "id", "createdDateTime", "lastModifiedDateTime", "changeKey", "categories", "receivedDateTime", "sentDateTime",
+        "hasAttachments", "internetMessageId", "subject", "bodyPreview", "importance", "parentFolderId", "conversationId",
+        "conversationIndex", "isDeliveryReceiptRequested", "isReadReceiptRequested", "isRead", "isDraft", "inferenceClassification",
+        "webLink", "body", "uniqueBody", "sender", "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo", "flag",
+        "internetMessageHeaders",
+    ]
+
+    /// The string properties `$filter` supports here (lowercased), and only with `eq`.
+    static let filterableMessageProperties: Set<String> = ["conversationid", "internetmessageid", "subject"]
+
+    static func filterValue(_ property: String, of m: FakeGraph.Message) -> String? {
+        switch property.lowercased() {
+        case "conversationid": m.conversationId
+        case "internetmessageid": m.internetMessageId
+        case "subject": m.subject
+        default: nil
+        }
+    }
+
+    static func unknownProperty(_ name: String, type: String) -> Reply {
+        .error(400, "RequestBroker--ParseUri", "Could not find a property named '\(name)' on type 'microsoft.graph.\(type)'.")
+    }
+
+    static func invalidFilter(_ filter: String) -> Reply {
+        .error(400, "BadRequest", "Invalid filter clause: '\(filter)'. The fake Graph supports property eq 'value' clauses joined by 'and'.")
+    }
+
+    /// `GET …/messages` and `…/mailFolders/{folder}/messages`: newest first, with `$filter` (string `eq`
+    /// clauses), `$select`, `$top` (default 10) and `$skip`, paged by `@odata.nextLink`.
+    mutating func listMessages(_ request: GraphRequest, mailbox reference: String, folder folderReference: String?) -> Reply {
+        let mailbox = mailboxKey(reference)
+        let folder = folderReference.map { resolveFolder(mailbox: mailbox, $0) }
+        let query = request.query
+        var clauses: [(property: String, value: String)] = []
+        if let filter = FormCoding.value("$filter", in: query) {
+            guard let parsed = ODataFilter.equalities(filter) else { return Self.invalidFilter(filter) }
+            for clause in parsed where !Self.filterableMessageProperties.contains(clause.property.lowercased()) {
+                return Self.messageProperties.contains(where: { $0.lowercased() == clause.property.lowercased() })
+                    ? Self.invalidFilter(filter) : Self.unknownProperty(clause.property, type: "message")
+            }
+            clauses = parsed
+        }
+        var newestFirst = true
+        if let orderBy = FormCoding.value("$orderby", in: query) {
+            // Outlook refuses a sort on a property the filter does not restrict first; this fake filters none of the dates.
+            guard clauses.isEmpty else {
+                return .error(400, "InefficientFilter", "The restriction or sort order is too complex for this operation.")
+            }
+            let parts = orderBy.split(separator: " ").map { $0.lowercased() }
+            guard parts.count <= 2, ["receiveddatetime", "sentdatetime", "createddatetime"].contains(parts.first ?? ""),
+                parts.count == 1 || ["asc", "desc"].contains(parts[1])
+            else { return .error(400, "BadRequest", "Invalid $orderby: '\(orderBy)'.") }
+            newestFirst = parts.count == 2 && parts[1] == "desc"
+        }
+        var selected: [String]?
+        if let select = FormCoding.value("$select", in: query) {
+            let names = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            for name in names where !Self.messageProperties.contains(where: { $0.lowercased() == name.lowercased() }) {
+                return Self.unknownProperty(name, type: "message")
+            }
+            selected = names
+        }
+        let top = FormCoding.value("$top", in: query).map { Int($0) } ?? 10
+        let skip = FormCoding.value("$skip", in: query).map { Int($0) } ?? 0
+        guard let top, top > 0, let skip, skip >= 0 else { return .error(400, "BadRequest", "Invalid value for $top or $skip.") }
+
+        let box = mailboxes[mailbox]
+        var matches = (box?.order ?? []).compactMap { box?.messages[$0] }.filter { stored in
+            (folder == nil || stored.folder == folder)
+                && clauses.allSatisfy { Self.filterValue($0.property, of: stored.message) == $0.value }
+        }
+        matches.sort { a, b in
+            let (x, y) = newestFirst ? (b, a) : (a, b)
+            if x.message.receivedDateTime != y.message.receivedDateTime { return x.message.receivedDateTime < y.message.receivedDateTime }
+            return x.createdSequence < y.createdSequence
+        }
+        let page = matches.dropFirst(skip).prefix(min(top, 1000)).map { stored in
+            Self.project(messageJSON(stored, mailbox: mailbox, textBody: request.prefer.textBody, context: false), selected)
+        }
+        var object: [String: JSONValue] = [
+            "@odata.context": .string("\(baseURL)/v1.0/$metadata#users('\(mailbox)')/messages"),
+            "value": .array(page),
+        ]
+        if skip + page.count < matches.count {
+            let others = FormCoding.parse(query).filter { $0.name.lowercased() != "$skip" }
+            let next = (others.map { "\($0.name)=\(FormCoding.encode($0.value))" } + ["$skip=\(skip + page.count)"]).joined(separator: "&")
+            object["@odata.nextLink"] = .string(baseURL + request.rawPath + "?" + next)
+        }
+        return .json(200, .object(object), headers: request.prefer.textBody ? [("Preference-Applied", "outlook.body-content-type=\"text\"")] : [])
+    }
+
+    /// `$select`: the named properties (any case) plus `id` and `@odata.etag`, which Graph always returns.
+    static func project(_ value: JSONValue, _ selected: [String]?) -> JSONValue {
+        guard let selected, let object = value.objectValue else { return value }
+        let keep = Set(selected.map { $0.lowercased() } + ["id", "@odata.etag"])
+        return .object(object.filter { keep.contains($0.key.lowercased()) })
     }
 
     private static let writableMessageProperties: Set<String> = [
@@ -373,82 +484,5 @@ extension FakeGraph.State {
             ])))
         }
         return changed.sorted { $0.0 < $1.0 }.map(\.1)
-    }
-
-    // MARK: - Teams chats
-
-    mutating func chatsRoute(_ request: GraphRequest, _ rest: [String]) -> Reply {
-        switch (request.method, rest.count) {
-        case ("POST", 0): return createChat(request)
-        case ("POST", 2) where rest[1].lowercased() == "messages": return postChatMessage(request, chat: rest[0])
-        case (_, 0), (_, 2): return FakeGraph.methodNotAllowed(request)
-        default: return .error(400, "BadRequest", "Resource not found for the segment '\(rest.last ?? "")'.")
-        }
-    }
-
-    private mutating func createChat(_ request: GraphRequest) -> Reply {
-        let body: [String: JSONValue]
-        switch request.jsonObject() {
-        case .failure(let reply): return reply
-        case .success(let object): body = object
-        }
-        guard let chatType = body["chatType"]?.stringValue, ["oneOnOne", "group"].contains(chatType) else {
-            return .error(400, "BadRequest", "chatType must be 'oneOnOne' or 'group'.")
-        }
-        let topic = body["topic"]?.stringValue
-        if topic != nil, chatType != "group" { return .error(400, "BadRequest", "A topic can only be set on group chats.") }
-        guard let members = body["members"]?.arrayValue, !members.isEmpty else {
-            return .error(400, "BadRequest", "The members of the chat are required.")
-        }
-        let id = "19:\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))@thread.v2"
-        chats.insert(id)
-        recordAction("createChat", mailbox: nil, target: nil, request: request, result: id)
-        let created = GraphFormat.dateTime(now)
-        return .json(201, .object([
-            "@odata.context": .string("\(baseURL)/v1.0/$metadata#chats/$entity"),
-            "id": .string(id),
-            "topic": GraphJSON.string(topic),
-            "chatType": .string(chatType),
-            "createdDateTime": .string(created),
-            "lastUpdatedDateTime": .string(created),
-            "tenantId": .string(tenantId),
-            "webUrl": .string("https://teams.microsoft.com/l/chat/\(FormCoding.encode(id))/0?tenantId=\(tenantId)"),
-        ]))
-    }
-
-    private mutating func postChatMessage(_ request: GraphRequest, chat: String) -> Reply {
-        guard chats.contains(chat) else { return .error(404, "NotFound", "Resource not found for the chat '\(chat)'.") }
-        if rejectAppOnlyChatMessages {
-            return .error(403, "Forbidden", "Message POST is allowed in application-only context only for import purposes.")
-        }
-        let body: [String: JSONValue]
-        switch request.jsonObject() {
-        case .failure(let reply): return reply
-        case .success(let object): body = object
-        }
-        guard let content = body["body"]?["content"]?.stringValue, !content.isEmpty else {
-            return .error(400, "BadRequest", "Message body cannot be empty.")
-        }
-        // Teams message ids are creation times in milliseconds.
-        lastChatMessageId = max(lastChatMessageId + 1, Int(now.timeIntervalSince1970 * 1000))
-        let id = String(lastChatMessageId)
-        recordAction("chatMessage", mailbox: nil, target: chat, request: request, result: id)
-        let created = GraphFormat.dateTime(now)
-        return .json(201, .object([
-            "@odata.context": .string("\(baseURL)/v1.0/$metadata#chats('\(chat)')/messages/$entity"),
-            "id": .string(id),
-            "etag": .string(id),
-            "replyToId": .null,
-            "messageType": .string("message"),
-            "createdDateTime": .string(created),
-            "lastModifiedDateTime": .string(created),
-            "chatId": .string(chat),
-            "importance": .string("normal"),
-            "from": .object(["application": .object(["id": .string(clientId), "displayName": .string("FakeGraph app")])]),
-            "body": .object([
-                "contentType": .string(body["body"]?["contentType"]?.stringValue ?? "text"),
-                "content": .string(content),
-            ]),
-        ]))
     }
 }

@@ -83,9 +83,11 @@ extension FakeGraph {
         public let headers: [String: String]
         public let body: String
         public let at: Date
-        /// 0 while the request is still being answered.
+        /// 0 while the request is still being answered (or held, see ``FakeGraph/holdActions(_:)``).
         public internal(set) var status: Int
         let sequence: Int
+        /// Whether the bearer token was a delegated one (refresh-token grant) rather than app-only.
+        public let delegated: Bool
 
         public var json: JSONValue? { try? JSONValue.parse(Array(body.utf8)) }
     }
@@ -116,7 +118,7 @@ extension FakeGraph {
     }
 
     /// A write the client made: reply, replyAll, createReply, createReplyAll, update, send, sendMail, move,
-    /// createChat, chatMessage.
+    /// delete, createChat, chatMessage, workflowPost.
     public struct Action: Sendable {
         public let kind: String
         /// Mailbox object id for mail actions.
@@ -127,6 +129,51 @@ extension FakeGraph {
         public let body: String
         /// The id of what the action created (draft, sent copy, moved message, chat, chat message).
         public let resultId: String?
+        public let at: Date
+        /// Whether it was made with a delegated token (refresh-token grant) rather than an app-only one.
+        public let delegated: Bool
+        /// The call that made it, so a held request can be told apart.
+        let sequence: Int
+
+        public var json: JSONValue? { try? JSONValue.parse(Array(body.utf8)) }
+    }
+}
+
+extension FakeGraph {
+    /// A Teams chat created through `POST /chats`.
+    public struct Chat: Sendable {
+        public let id: String
+        public let topic: String?
+        /// `oneOnOne` or `group`.
+        public let chatType: String
+        /// The user ids or UPNs named in the members' `user@odata.bind` URLs, as sent.
+        public let members: [String]
+        public let createdAt: Date
+        public internal(set) var lastUpdatedAt: Date
+        /// Messages posted into it, oldest first.
+        public internal(set) var messages: [ChatMessage] = []
+    }
+
+    /// A message posted with `POST /chats/{id}/messages`.
+    public struct ChatMessage: Sendable {
+        public let id: String
+        public let chatId: String
+        public let contentType: String
+        public let content: String
+        /// Object id of the delegated user who posted it; nil when an app-only token did (import-style).
+        public let fromUserId: String?
+        public let createdAt: Date
+        public var delegated: Bool { fromUserId != nil }
+    }
+
+    /// One request to a Teams Workflows webhook URL (``FakeGraph/workflowURL(_:)``), failed ones included.
+    public struct WorkflowPost: Sendable {
+        /// The `{name}` in `/workflows/{name}`.
+        public let name: String
+        /// Raw query string (where real URLs carry `sig=…`).
+        public let query: String
+        public let body: String
+        public let status: Int
         public let at: Date
 
         public var json: JSONValue? { try? JSONValue.parse(Array(body.utf8)) }

@@ -8,8 +8,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// A real HTTP server on 127.0.0.1 (a free port) that imitates Microsoft Graph v1.0 (users, messages, delta,
-/// subscriptions, mail actions, Teams chats) and the Entra client-credentials token endpoint, closely
-/// enough to test a Graph client end to end. See `graph-protocol.md` sections 1-9 for the behaviour copied.
+/// subscriptions, mail actions, Teams chats), the Entra token endpoint (client-credentials and, for a
+/// service account, refresh-token grants) and Teams Workflows webhooks, closely enough to test a Graph
+/// client end to end. See `graph-protocol.md` sections 1-9 for the behaviour copied.
 ///
 /// ```swift
 /// try await FakeGraph.with { graph in
@@ -51,7 +52,9 @@ public final class FakeGraph: Sendable {
     }
 
     /// Shuts the server started by ``start(tenantId:clientId:clientSecret:logger:)`` down gracefully.
+    /// Held requests are answered first, as graceful shutdown waits for them.
     public func stop() async throws {
+        endHolds()
         try await server.withLock { $0 }?.stop()
     }
 
@@ -67,6 +70,8 @@ public final class FakeGraph: Sendable {
         let graph = FakeGraph(tenantId: tenantId, clientId: clientId, clientSecret: clientSecret)
         return try await LoopbackServer.with(name: "FakeGraph", logger: logger, respond: { await graph.respond(to: $0) }, isolation: isolation) { port in
             graph.state.withLock { $0.port = port }
+            // Graceful shutdown waits for in-flight requests, so none may stay held.
+            defer { graph.endHolds() }
             return try await body(graph)
         }
     }
@@ -92,8 +97,43 @@ public final class FakeGraph: Sendable {
         set { state.withLock { $0.tokenLifetimeSeconds = newValue } }
     }
 
-    /// Makes every token issued so far invalid (as after a secret rotation or revocation).
-    public func expireTokens() { state.withLock { $0.tokens.removeAll() } }
+    /// Makes every access token issued so far invalid (as after a secret rotation or revocation).
+    /// Refresh tokens keep working; see ``revokeRefreshTokens()``.
+    public func expireTokens() {
+        state.withLock {
+            $0.tokens.removeAll()
+            $0.tokenUsers.removeAll()
+        }
+    }
+
+    // MARK: - Delegated tokens (refresh-token grant)
+
+    /// The newest refresh token for the service account: the configured one until a redemption rotates it.
+    /// Setting it makes it the only one accepted. Default "fake-refresh-token-1".
+    public var delegatedRefreshToken: String {
+        get { state.withLock { $0.currentRefreshToken } }
+        set {
+            state.withLock {
+                $0.currentRefreshToken = newValue
+                $0.refreshTokens = [newValue]
+            }
+        }
+    }
+
+    /// Refresh tokens that still redeem. Rotation adds the new one and keeps the old, as Entra does for a while.
+    public var acceptedRefreshTokens: Set<String> { state.withLock { $0.refreshTokens } }
+
+    /// Makes every refresh token answer 400 `invalid_grant` (consent revoked, password reset).
+    public func revokeRefreshTokens() { state.withLock { $0.refreshTokens.removeAll() } }
+
+    /// UPN of the service account that delegated tokens are issued for. Default "mailhook-bot@contoso.example".
+    public var delegatedUser: String {
+        get { state.withLock { $0.delegatedUser } }
+        set { state.withLock { $0.delegatedUser = newValue } }
+    }
+
+    /// The stable object id of ``delegatedUser`` (the same as `mailboxId(delegatedUser)`).
+    public var delegatedUserId: String { state.withLock { $0.mailboxKey($0.delegatedUser) } }
 
     /// Moves the fake's clock forward: tokens and subscriptions expire, new dates are later.
     public func advanceTime(by seconds: TimeInterval) { state.withLock { $0.timeOffset += seconds } }
@@ -204,14 +244,22 @@ public final class FakeGraph: Sendable {
 
     // MARK: - Mail actions and chats
 
-    /// Every write the client made (replies, drafts, updates, moves, sends, chats), in order.
+    /// Every write the client made (replies, drafts, updates, moves, sends, chats, workflow posts), in order.
     public var actions: [FakeGraph.Action] { state.withLock { $0.actions } }
 
-    /// When true, `POST /chats/{id}/messages` fails with 403 as it does for app-only tokens in real Graph.
+    /// When true (the default, as in real Graph), `POST /chats/{id}/messages` with an app-only token fails
+    /// with 403 "Message POST is allowed in application-only context only for import purposes.".
+    /// Delegated tokens are unaffected: they may post where their user is a member.
     public var rejectAppOnlyChatMessages: Bool {
         get { state.withLock { $0.rejectAppOnlyChatMessages } }
         set { state.withLock { $0.rejectAppOnlyChatMessages = newValue } }
     }
+
+    /// Chats created so far, oldest first, with their members and posted messages.
+    public var chats: [FakeGraph.Chat] { state.withLock { $0.chats } }
+
+    /// The chat with this id, or nil.
+    public func chat(id: String) -> FakeGraph.Chat? { state.withLock { s in s.chats.first { $0.id == id } } }
 
     // MARK: - Failure injection
 
@@ -311,6 +359,12 @@ extension FakeGraph {
         var tokensIssued = 0
         /// Valid access tokens → expiry.
         var tokens: [String: Date] = [:]
+        /// Delegated access tokens → the user's object id; app-only tokens are not in it.
+        var tokenUsers: [String: String] = [:]
+        var delegatedUser = "mailhook-bot@contoso.example"
+        var currentRefreshToken = "fake-refresh-token-1"
+        var refreshTokens: Set<String> = ["fake-refresh-token-1"]
+        var refreshTokensIssued = 1
 
         var mailboxes: [String: MailboxState] = [:]
         /// Lowercased UPN → object id.
@@ -334,9 +388,21 @@ extension FakeGraph {
         var deliveries: [Delivery] = []
 
         var actions: [Action] = []
-        var chats: Set<String> = []
+        var chats: [Chat] = []
         var lastChatMessageId = 0
-        var rejectAppOnlyChatMessages = false
+        var rejectAppOnlyChatMessages = true
+
+        /// Action kinds whose requests are held unanswered.
+        var holdKinds: Set<String> = []
+        /// Calls that recorded a held action and are about to wait.
+        var pendingHolds: Set<Int> = []
+        /// Calls waiting to be answered, by call sequence.
+        var held: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Set on shutdown: nothing is held any more.
+        var holdsEnded = false
+
+        var workflowRequests: [WorkflowPost] = []
+        var workflowFailures: Failures?
 
         var throttle: Throttle?
         var throttleSequence = 0

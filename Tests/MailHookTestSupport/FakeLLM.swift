@@ -98,6 +98,7 @@ public final class FakeLLM: Sendable {
     struct State: Sendable {
         var port = 0
         var mode: Behaviour = .good()
+        var latency: Duration = .zero
         var script: [Behaviour] = []
         var requests: [RecordedRequest] = []
         var inFlight = 0
@@ -158,6 +159,12 @@ public final class FakeLLM: Sendable {
     public var mode: Behaviour {
         get { state.withLock { $0.mode } }
         set { state.withLock { $0.mode = newValue } }
+    }
+
+    /// How long every answer waits, whatever the behaviour (benchmarks: a slow but correct LLM).
+    public var latency: Duration {
+        get { state.withLock { $0.latency } }
+        set { state.withLock { $0.latency = newValue } }
     }
 
     /// Behaviours for the next requests, consumed one per request in arrival order before ``mode`` applies.
@@ -232,7 +239,7 @@ extension FakeLLM {
         let isAzure = segments.count == 5 && segments[0] == "openai" && segments[1] == "deployments" && segments[3] == "chat" && segments[4] == "completions"
         let deployment = isAzure ? segments[2] : nil
 
-        let (sequence, behaviour) = state.withLock { s -> (Int, Behaviour) in
+        let (sequence, behaviour, latency) = state.withLock { s -> (Int, Behaviour, Duration) in
             let behaviour = s.script.isEmpty ? s.mode : s.script.removeFirst()
             s.requests.append(RecordedRequest(
                 sequence: s.requests.count + 1, method: request.method.rawValue, path: path, query: request.uri.query ?? "",
@@ -240,8 +247,9 @@ extension FakeLLM {
                 deployment: deployment, system: system, user: user, kind: kind))
             s.inFlight += 1
             s.peakInFlight = max(s.peakInFlight, s.inFlight)
-            return (s.requests.count, behaviour)
+            return (s.requests.count, behaviour, s.latency)
         }
+        if latency > .zero { try? await Task.sleep(for: latency) }
 
         let answer: Answer
         if !(isOpenAI || isAzure) {

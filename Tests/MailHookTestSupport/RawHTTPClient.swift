@@ -71,3 +71,21 @@ public enum RawHTTPClient {
         }
     }
 }
+
+extension RawHTTPClient {
+    /// Sends a complete request and closes the connection without reading the answer, as the kernel
+    /// does for a client process that is SIGKILLed while it waits.
+    public static func sendThenDrop(port: Int, method: String, path: String, headers: [(String, String)] = [], body: String) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { _, outbound in
+            var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            try await outbound.write(ByteBuffer(string: head + "\r\n" + body))
+        }
+    }
+}
