@@ -82,6 +82,40 @@ public protocol MailHookStore: Sendable {
     /// Stored emails, oldest first.
     func emails(limit: Int) async throws -> [StoredEmail]
 
+    // MARK: Pipeline records
+
+    /// Inserts or updates the email's processing row (by ``ProcessingRecord/id``) and sets
+    /// `email_messages.processing_status` (and `retry_count`, `last_error`) to match.
+    func saveProcessing(_ record: ProcessingRecord, emailStatus: String) async throws
+
+    /// The stored classification of an email. A retried item reuses it, so the routing decision
+    /// and the actions' idempotency keys stay the same.
+    func classification(emailId: String) async throws -> Classification?
+
+    /// Stores an email's classification; one already stored is kept.
+    func saveClassification(_ classification: Classification, emailId: String) async throws
+
+    /// Writes the action record (status `started`) unless one with the same idempotency key
+    /// exists, and returns the stored record: the new one, or the earlier one with its status.
+    func beginAction(_ record: ActionRecord) async throws -> ActionRecord
+
+    /// Marks an action `completed` or `failed` with its result.
+    func finishAction(idempotencyKey: String, status: String, result: String?) async throws
+
+    /// Action records in id order, of one inbox row or all.
+    func actionRecords(inboxId: Int64?) async throws -> [ActionRecord]
+
+    /// Stores an escalation; a second one with the same team id is ignored.
+    func saveEscalation(_ record: EscalationRecord) async throws
+
+    /// Ends an email's processing in one transaction: the processing row, the email's status,
+    /// its subject pattern (counted once per email: not again when the processing row was
+    /// already `completed`) and the metrics.
+    func completeProcessing(_ completion: ProcessingCompletion) async throws
+
+    /// A table's rows as JSON objects in insertion order (operations and tests).
+    func tableRows(_ table: ReadableTable, limit: Int) async throws -> [JSONValue]
+
     // MARK: Coordination
 
     /// Runs `body` only if this process holds the named lock (one replica at a time); returns

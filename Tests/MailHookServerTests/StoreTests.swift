@@ -23,7 +23,7 @@ struct StoreTests {
     @Test("migrations create every table once and are idempotent", arguments: TestDatabase.available)
     func migrations(database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
-            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity", "0003_inbox_indexes"])
+            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records"])
             #expect(try await store.migrate() == [])
             let tables = try await store.tableNames()
             #expect(tables.isSuperset(of: Set(Self.tables)), "missing: \(Set(Self.tables).subtracting(tables))")

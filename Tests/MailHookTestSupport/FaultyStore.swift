@@ -69,5 +69,18 @@ public final class FaultyStore: MailHookStore {
         try check()
         return try await base.withExclusiveLock(name, body)
     }
+    public func saveProcessing(_ record: ProcessingRecord, emailStatus: String) async throws {
+        try check(); try await base.saveProcessing(record, emailStatus: emailStatus)
+    }
+    public func classification(emailId: String) async throws -> Classification? { try check(); return try await base.classification(emailId: emailId) }
+    public func saveClassification(_ c: Classification, emailId: String) async throws { try check(); try await base.saveClassification(c, emailId: emailId) }
+    public func beginAction(_ record: ActionRecord) async throws -> ActionRecord { try check(); return try await base.beginAction(record) }
+    public func finishAction(idempotencyKey: String, status: String, result: String?) async throws {
+        try check(); try await base.finishAction(idempotencyKey: idempotencyKey, status: status, result: result)
+    }
+    public func actionRecords(inboxId: Int64?) async throws -> [ActionRecord] { try await base.actionRecords(inboxId: inboxId) }
+    public func saveEscalation(_ record: EscalationRecord) async throws { try check(); try await base.saveEscalation(record) }
+    public func completeProcessing(_ completion: ProcessingCompletion) async throws { try check(); try await base.completeProcessing(completion) }
+    public func tableRows(_ table: ReadableTable, limit: Int) async throws -> [JSONValue] { try await base.tableRows(table, limit: limit) }
     public func close() async throws { try await base.close() }
 }
