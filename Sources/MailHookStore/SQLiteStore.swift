@@ -53,8 +53,8 @@ public final class SQLiteStore: MailHookStore {
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` on the writer connection.
-    func transaction<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        try await writeLock.withLock {
+    func transaction<T: Sendable>(urgent: Bool = false, _ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await writeLock.withLock(urgent: urgent) {
             _ = try await writer.query("BEGIN IMMEDIATE")
             do {
                 let value = try await body(writer)
@@ -106,9 +106,9 @@ public final class SQLiteStore: MailHookStore {
         let inserted: [String: Int64]
         if chunks.count == 1 {
             // One statement is its own transaction: a single round trip to the database thread.
-            inserted = try await writeLock.withLock { try await Self.insert(chunks[0], on: writer) }
+            inserted = try await writeLock.withLock(urgent: true) { try await Self.insert(chunks[0], on: writer) }
         } else {
-            inserted = try await transaction { db in
+            inserted = try await transaction(urgent: true) { db in
                 var ids: [String: Int64] = [:]
                 for chunk in chunks { ids.merge(try await Self.insert(chunk, on: db)) { first, _ in first } }
                 return ids
