@@ -63,10 +63,13 @@ public final class GraphClient: Sendable {
 
     /// Sends one Graph request with every policy applied. `path` is relative to the base URL
     /// (`/subscriptions`) or an absolute URL (an `@odata.nextLink`). Non-2xx answers that are
-    /// not retried become ``GraphError``.
+    /// not retried become ``GraphError``. `tokens` replaces the app's own token source (a user's
+    /// delegated tokens, for Teams chat messages).
     public func send(
-        _ method: HTTPMethod, _ path: String, mailbox: String? = nil, body: JSONValue? = nil, prefer: [String] = []
+        _ method: HTTPMethod, _ path: String, mailbox: String? = nil, body: JSONValue? = nil, prefer: [String] = [],
+        tokens source: (any GraphTokenSource)? = nil
     ) async throws -> Response {
+        let tokens: any GraphTokenSource = source ?? self.tokens
         let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : baseURL + path
         var attempt = 0
         var refreshedToken = false

@@ -5,9 +5,17 @@ import MailHookCore
 import NIOCore
 import NIOHTTP1
 
+/// Where a Graph call gets its bearer token: the app's own (client credentials) or a user's
+/// (delegated, for posting into Teams chats).
+public protocol GraphTokenSource: Sendable {
+    func token() async throws -> String
+    /// Forgets a token Graph refused, so the next call fetches a new one.
+    func invalidate(_ refused: String) async
+}
+
 /// App-only tokens from the client-credentials flow, cached until a few minutes before they
 /// expire. However many callers ask at once, one token request is made (single flight).
-public actor TokenProvider {
+public actor TokenProvider: GraphTokenSource {
     public struct Credentials: Sendable {
         public var authorityHost: String
         public var tenantId: String
@@ -60,12 +68,24 @@ public actor TokenProvider {
     }
 
     private static func fetch(_ c: Credentials, _ client: HTTPClient, _ logger: Logger) async throws -> Token {
-        var request = HTTPClientRequest(url: "\(c.authorityHost)/\(c.tenantId)/oauth2/v2.0/token")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let form = [
             ("client_id", c.clientId), ("scope", c.scope), ("grant_type", "client_credentials"), ("client_secret", c.clientSecret.value),
-        ].map { "\($0)=\(formEncode($1))" }.joined(separator: "&")
+        ]
+        let (access, lifetime, _) = try await requestToken(authorityHost: c.authorityHost, tenantId: c.tenantId, form: form, client: client, logger: logger)
+        // Refresh five minutes early, or at half the lifetime for short-lived tokens.
+        let margin = min(300, lifetime / 2)
+        logger.debug("obtained a Graph access token", metadata: ["mailhook.token.lifetime": "\(Int(lifetime))"])
+        return Token(value: access, refreshAt: .now + .milliseconds(Int((lifetime - margin) * 1000)))
+    }
+
+    /// One token request to Entra: the access token, its lifetime in seconds and a rotated refresh token if any.
+    static func requestToken(
+        authorityHost: String, tenantId: String, form fields: [(String, String)], client: HTTPClient, logger: Logger
+    ) async throws -> (String, Double, String?) {
+        var request = HTTPClientRequest(url: "\(authorityHost)/\(tenantId)/oauth2/v2.0/token")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let form = fields.map { "\($0)=\(formEncode($1))" }.joined(separator: "&")
         request.body = .bytes(ByteBuffer(string: form))
         let response: HTTPClientResponse
         let body: ByteBuffer
@@ -89,10 +109,7 @@ public actor TokenProvider {
         case .string(let s): lifetime = Double(s) ?? 3599
         default: lifetime = 3599
         }
-        // Refresh five minutes early, or at half the lifetime for short-lived tokens.
-        let margin = min(300, lifetime / 2)
-        logger.debug("obtained a Graph access token", metadata: ["mailhook.token.lifetime": "\(Int(lifetime))"])
-        return Token(value: access, refreshAt: .now + .milliseconds(Int((lifetime - margin) * 1000)))
+        return (access, lifetime, json?["refresh_token"]?.stringValue)
     }
 
     static func formEncode(_ value: String) -> String {
