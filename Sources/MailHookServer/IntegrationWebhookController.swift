@@ -14,6 +14,8 @@ struct IntegrationWebhookController: Sendable {
     let bodyReader: BodyReader
     let metrics: ServerMetrics
     let now: @Sendable () -> Date
+    /// Told about new rows so processing starts without waiting for its poll.
+    var dispatcher: InboxDispatcher? = nil
 
     static let hubSignature = HTTPField.Name("X-Hub-Signature-256")!
     static let webhookId = HTTPField.Name("webhook-id")!
@@ -80,6 +82,7 @@ struct IntegrationWebhookController: Sendable {
         switch outcome {
         case .inserted(let id):
             metrics.notification(source: source, outcome: "accepted")
+            dispatcher?.wake()
             return JSONResponse.response(.accepted, ["status": "accepted", "id": id])
         case .duplicate:
             metrics.notification(source: source, outcome: "duplicate")

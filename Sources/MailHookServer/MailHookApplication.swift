@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,6 +7,7 @@ import HummingbirdTLS
 import Logging
 import MailHookCore
 import MailHookGraph
+import MailHookLLM
 import MailHookStore
 import NIOCore
 import NIOSSL
@@ -27,14 +29,16 @@ public struct MailHookApplication: Sendable {
     public let graph: GraphClient?
     public let subscriptions: SubscriptionManager?
     public let graphSync: GraphSyncService?
-    /// Works through stored inbox rows (lifecycle notifications today).
-    public let dispatcher: InboxDispatcher?
+    /// Works through stored inbox rows: the classification-routing pipeline and lifecycle notifications.
+    public let dispatcher: InboxDispatcher
     /// Opens when the listener accepts connections.
     public let ready = ReadySignal()
 
     public init(
         configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any MailHookStore,
-        metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, httpClient: HTTPClient? = nil,
+        classifier: (any EmailClassifier)? = nil, replyWriter: (any ReplyWriter)? = nil, delegatedTokens: (any GraphTokenSource)? = nil,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.integrations = integrations
@@ -61,10 +65,26 @@ public struct MailHookApplication: Sendable {
             subscriptions = nil
             graphSync = nil
         }
-        if let graph {
-            processors.append(MessageFetchProcessor(graph: graph, store: store, filters: configuration.graph.filters, logger: logger))
+        // The LLM classifier and reply writer need an HTTP client; without one the offline ones run.
+        let chosenClassifier = classifier ?? httpClient.map {
+            ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger)
+        } ?? LocalEmailClassifier()
+        let chosenWriter = replyWriter ?? httpClient.map {
+            ClassifierFactory.makeReplyWriter(configuration: configuration.classifier, httpClient: $0, logger: logger)
+        } ?? TemplateReplyWriter()
+        let delegated = delegatedTokens ?? httpClient.flatMap {
+            GraphClient.makeDelegatedTokens(
+                configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: $0, logger: logger)
         }
-        dispatcher = processors.isEmpty ? nil : InboxDispatcher(
+        let executor = ActionExecutor(
+            store: store, graph: graph, delegatedTokens: delegated, httpClient: httpClient, workflowURL: configuration.teams.workflowUrl,
+            live: configuration.actions.mode == "live", metrics: metrics, logger: logger)
+        processors.append(PipelineProcessor(
+            store: store, resolver: MessageResolver(graph: graph, store: store, filters: configuration.graph.filters),
+            classifier: chosenClassifier, replyWriter: chosenWriter, policy: RoutingPolicy(configuration.routing), executor: executor,
+            teams: configuration.teams, planner: EscalationPlanner(configuration.teams), graphBaseURL: configuration.graph.baseUrl,
+            metrics: metrics, logger: logger, now: now))
+        dispatcher = InboxDispatcher(
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
             maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
     }
@@ -101,7 +121,8 @@ public struct MailHookApplication: Sendable {
         router.post("/webhooks/graph/lifecycle") { request, context in try await graphController.handle(request, context: context, lifecycleURL: true) }
 
         for endpoint in integrations.enabledEndpoints {
-            let controller = IntegrationWebhookController(endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now)
+            let controller = IntegrationWebhookController(
+                endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now, dispatcher: dispatcher)
             router.post(RouterPath(endpoint.url)) { request, context in try await controller.handle(request, context: context) }
         }
         return router
@@ -111,7 +132,7 @@ public struct MailHookApplication: Sendable {
     /// after the server).
     public func services(storeServices: [any Service]) -> [any Service] {
         var services = storeServices + [writer as any Service]
-        if let dispatcher { services.append(dispatcher) }
+        services.append(dispatcher)
         if let graphSync { services.append(graphSync) }
         return services
     }

@@ -7,6 +7,7 @@ public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let ackLatency: DurationHistogram
     let inboxDepth: Gauge
+    let pipelineDuration: DurationHistogram
     private let counters = Mutex<[CounterKey: Counter]>([:])
 
     private struct CounterKey: Hashable {
@@ -21,6 +22,10 @@ public final class ServerMetrics: Sendable {
             buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                       .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                       .seconds(1), .seconds(3)])
+        pipelineDuration = registry.makeDurationHistogram(
+            descriptor: .init(metricName: "mailhook_pipeline_duration_seconds", unitName: "", helpText: "Time one email spends in the pipeline (one attempt)."),
+            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                      .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)])
         inboxDepth = registry.makeGauge(descriptor: .init(metricName: "mailhook_inbox_depth", unitName: "", helpText: "Inbox rows pending or in progress."))
     }
 
@@ -63,6 +68,32 @@ public final class ServerMetrics: Sendable {
 
     func setInboxDepth(_ depth: Int) {
         inboxDepth.set(Double(depth))
+    }
+
+    // MARK: Pipeline
+
+    /// An email processed to the end, by routing decision (`auto_respond`, `escalate`…) or end state (`filtered`, `gone`…).
+    func processed(outcome: String) {
+        counter("mailhook_pipeline_emails_total", [("outcome", outcome)], help: "Emails through the pipeline by routing decision or end state.").increment()
+    }
+
+    /// A pipeline attempt that failed at `stage` (it is retried, or dead-lettered after pipeline.maxAttempts).
+    func pipelineFailure(stage: String) {
+        counter("mailhook_pipeline_failures_total", [("stage", stage)], help: "Failed pipeline attempts by stage.").increment()
+    }
+
+    /// A classification that came from the fallback because the LLM failed.
+    func classifierFallback() {
+        counter("mailhook_classifier_fallbacks_total", [], help: "Classifications made by the fallback after the LLM failed.").increment()
+    }
+
+    func action(_ action: String, mode: String, outcome: String) {
+        counter("mailhook_actions_total", [("action", action), ("mode", mode), ("outcome", outcome)],
+                help: "External actions by kind, mode (live, dry-run) and outcome.").increment()
+    }
+
+    func recordPipeline(_ duration: Duration) {
+        pipelineDuration.record(duration)
     }
 
     public func emit() -> String { registry.emitToString() }

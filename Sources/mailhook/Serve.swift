@@ -22,10 +22,11 @@ struct Serve: AsyncParsableCommand {
             if let tls = config.server.tls { _ = try MailHookApplication.tlsConfiguration(tls) }
             let logger = makeLogger(level: config.server.logLevel)
             let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
-            // Outbound calls (Graph) share one client, shut down after the services stop.
+            // Outbound calls (Graph, the LLM, Teams workflows) share one client, shut down after the services stop.
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookDefault)
             let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
-            let mailhook = MailHookApplication(configuration: config, integrations: integrations, store: store, graph: graph, logger: logger)
+            let mailhook = MailHookApplication(
+                configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, logger: logger)
             let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
                 logger.notice("mailhook listening", metadata: [
                     "mailhook.address": "\(channel.localAddress?.description ?? "?")",

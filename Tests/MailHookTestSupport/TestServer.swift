@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MailHookCore
 import MailHookGraph
+import MailHookLLM
 import MailHookServer
 import MailHookStore
 import NIOCore
@@ -39,6 +40,7 @@ public struct TestServer: Sendable {
         graphSettings: String = "",
         port fixedPort: Int? = nil,
         publicPort: Int? = nil,
+        classifier: (any EmailClassifier)? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         var configText = configJSON
@@ -46,8 +48,14 @@ public struct TestServer: Sendable {
         if let graph {
             // Graph calls back the public URL, so the port is chosen before the server starts.
             port = try fixedPort ?? freePort()
-            let graphSection = #""graph": {"tenantId": "\#(graph.tenantId)", "clientId": "\#(graph.clientId)", "clientSecret": "\#(graph.clientSecret)", "authorityHost": "\#(graph.authorityHost)", "baseUrl": "\#(graph.graphBaseURL)"\#(graphSettings)}"#
-            configText = #"{"server": {"publicBaseUrl": "http://127.0.0.1:\#(publicPort ?? port)"}, \#(graphSection)}"#
+            let graphSection = #"{"tenantId": "\#(graph.tenantId)", "clientId": "\#(graph.clientId)", "clientSecret": "\#(graph.clientSecret)", "authorityHost": "\#(graph.authorityHost)", "baseUrl": "\#(graph.graphBaseURL)"\#(graphSettings)}"#
+            // The rest of `configJSON` (pipeline, actions, teams…) is kept; server.publicBaseUrl and graph are set here.
+            var root = try JSONValue.parse(Array(configJSON.utf8)).objectValue ?? [:]
+            var server = root["server"]?.objectValue ?? [:]
+            server["publicBaseUrl"] = .string("http://127.0.0.1:\(publicPort ?? port)")
+            root["server"] = .object(server)
+            root["graph"] = try JSONValue.parse(Array(graphSection.utf8))
+            configText = JSONValue.object(root).jsonText()
         }
         var config = try MailHookConfiguration(root: try JSONValue.parse(Array(configText.utf8)), environment: environment)
         config.server.port = port
@@ -58,7 +66,8 @@ public struct TestServer: Sendable {
         let metrics = ServerMetrics()
         let graphClient = GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
         let mailhook = MailHookApplication(
-            configuration: config, integrations: integrations, store: store, metrics: metrics, graph: graphClient, logger: logger, now: now)
+            configuration: config, integrations: integrations, store: store, metrics: metrics, graph: graphClient, httpClient: client,
+            classifier: classifier, logger: logger, now: now)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)

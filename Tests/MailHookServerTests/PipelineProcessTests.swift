@@ -1,0 +1,84 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import MailHookStore
+import MailHookTestSupport
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// The pipeline in the real `mailhook` binary, killed mid-pipeline.
+@Suite("Pipeline process")
+struct PipelineProcessTests {
+    static let token = "crash-pipeline-bearer-token"
+    static let mailbox = "it@contoso.example"
+
+    static func workspace(database: MailHookConfiguration.Database, graph: FakeGraph, llm: FakeLLM) -> URL {
+        let directory = TemporaryDirectory.make()
+        let config = directory.appendingPathComponent("Config")
+        try? FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        let url: String
+        switch database.url {
+        case .sqlite(let path): url = "sqlite://\(path)"
+        case .postgres(let pg): url = "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)"
+        }
+        let main = """
+            {"server": {"port": 0, "logLevel": "info"}, "database": {"url": "\(url)"},
+             "graph": {"tenantId": "\(graph.tenantId)", "clientId": "\(graph.clientId)", "clientSecret": "\(graph.clientSecret)",
+                       "authorityHost": "\(graph.authorityHost)", "baseUrl": "\(graph.graphBaseURL)"},
+             "classifier": {"provider": "openai", "baseUrl": "\(llm.baseURL)", "apiKey": "k", "model": "gpt-test"},
+             "pipeline": {"leaseSeconds": 5}, "actions": {"mode": "live"}}
+            """
+        _ = FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
+        let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
+        _ = FileManager.default.createFile(atPath: config.appendingPathComponent("integrations.json").path, contents: Data(integrations.utf8))
+        return directory
+    }
+
+    @Test("SIGKILL after the reply call, before completion: after restart the item completes and Graph saw exactly one reply",
+          arguments: TestDatabase.available)
+    func crashAfterReply(database: TestDatabase) async throws {
+        let db = try await database.makeDatabase()
+        try await FakeLLM.with { llm in
+            llm.mode = .good(category: .support, urgency: .medium, confidence: 80, assessed: 95)
+            try await FakeGraph.with { graph in
+                let id = graph.addMessage(mailbox: Self.mailbox, .init(
+                    subject: "How do I map the team drive?", fromAddress: "carol@fabrikam.example", conversationId: "conv-crash"))
+                graph.holdActions(["reply"])
+                let directory = Self.workspace(database: db, graph: graph, llm: llm)
+                let first = try MailHookProcess(arguments: ["serve"], directory: directory)
+                let port = try await first.waitUntilListening()
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
+                request.body = .bytes(ByteBuffer(string: #"{"id": "evt-crash", "type": "email.received", "graph": {"mailbox": "\#(Self.mailbox)", "messageId": "\#(id)"}}"#))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                #expect(response.status.code == 202)
+
+                // The reply reached Graph (it is in Sent Items) but its answer never reaches MailHook.
+                try await graph.waitForAction("reply", count: 1, timeout: .seconds(30))
+                first.signal(SIGKILL)
+                #expect(await first.waitForExit() == SIGKILL)
+                graph.releaseHeldActions()
+
+                let second = try MailHookProcess(arguments: ["serve"], directory: directory)
+                _ = try await second.waitUntilListening()
+                try await eventually(timeout: .seconds(40)) {
+                    try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }.first?.status == "completed"
+                }
+                second.signal(SIGTERM)
+                #expect(await second.waitForExit() == 0)
+
+                #expect(graph.actions.filter { $0.kind == "reply" }.count == 1, "exactly one reply")
+                let actions = try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.actionRecords(inboxId: nil) }
+                #expect(actions.map(\.action) == ["reply"])
+                #expect(actions.first?.status == "completed")
+                #expect(actions.first?.result?.contains("Sent Items") == true, "completed by reconciliation: \(actions.first?.result ?? "")")
+                let rows = try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }
+                #expect(rows.first?.attempts == 2)
+            }
+        }
+    }
+}

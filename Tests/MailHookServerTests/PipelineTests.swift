@@ -1,0 +1,263 @@
+import AsyncHTTPClient
+import Foundation
+import MailHookCore
+import MailHookServer
+import MailHookStore
+import MailHookTestSupport
+import NIOCore
+import Testing
+
+/// The classification-routing pipeline end to end: the real server, the real Graph client and
+/// LLM client, a fake Graph and a fake LLM over HTTP on 127.0.0.1.
+@Suite("Pipeline")
+struct PipelineTests {
+    static let mailbox = "it@contoso.example"
+    static let token = "pipeline-test-bearer-token-1"
+    static let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
+
+    /// Config for a server using the fake LLM, live actions and Teams group chats through the fake Graph.
+    static func config(llm: FakeLLM, graph: FakeGraph?, actions: String = "live", teams: String? = nil, pipeline: String = #"{"concurrency": 8}"#) -> String {
+        let teamsSection = teams ?? (graph.map {
+            #"{"mode": "graph-chat", "delegatedRefreshToken": "\#($0.delegatedRefreshToken)", "fallbackMember": "lead@contoso.example", "expertiseMapping": {"network": ["net@contoso.example"], "ESCALATION": ["manager@contoso.example"]}}"#
+        } ?? #"{"mode": "off"}"#)
+        return #"{"classifier": {"provider": "openai", "baseUrl": "\#(llm.baseURL)", "apiKey": "llm-key", "model": "gpt-test", "timeoutSeconds": 1}, "actions": {"mode": "\#(actions)"}, "teams": \#(teamsSection), "pipeline": \#(pipeline)}"#
+    }
+
+    /// A by-reference event naming a message in the fake Graph's mailbox.
+    static func referenceEvent(_ id: String, messageId: String) -> String {
+        #"{"id": "\#(id)", "type": "email.received", "graph": {"mailbox": "\#(mailbox)", "messageId": "\#(messageId)"}}"#
+    }
+
+    static func post(_ server: TestServer, _ body: String) async throws -> TestServer.Reply {
+        try await server.post("/webhooks/email", body: body, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")])
+    }
+
+    static func body(_ action: FakeGraph.Action?) -> JSONValue? {
+        action.flatMap { try? JSONValue.parse(Array($0.body.utf8)) }
+    }
+
+    static func settled(_ server: TestServer) async throws -> Bool {
+        try await server.store.inboxRows(limit: 10_000).allSatisfy { !["pending", "processing"].contains($0.status) }
+    }
+
+    static func rows(_ server: TestServer, _ table: ReadableTable) async throws -> [JSONValue] {
+        try await server.store.tableRows(table, limit: 1000)
+    }
+
+    struct Branch: Sendable, CustomStringConvertible {
+        let name: String
+        let behaviour: FakeLLM.Behaviour
+        let decision: String
+        /// The Graph actions the fake must see, in order.
+        let graphActions: [String]
+        var description: String { name }
+    }
+
+    static let branches: [Branch] = [
+        Branch(name: "auto-respond", behaviour: .good(category: .support, urgency: .medium, confidence: 70, assessed: 92), decision: "AUTO_RESPOND", graphActions: ["reply"]),
+        Branch(name: "suggest", behaviour: .good(category: .support, urgency: .medium, confidence: 70, assessed: 70), decision: "SUGGEST_RESPONSE", graphActions: ["createReply"]),
+        Branch(name: "review", behaviour: .good(category: .purchasing, urgency: .low, confidence: 50, assessed: 50), decision: "HUMAN_REVIEW", graphActions: ["update"]),
+        Branch(name: "escalate", behaviour: .good(category: .escalation, urgency: .high, confidence: 90, assessed: 90), decision: "ESCALATE", graphActions: ["createChat", "chatMessage"]),
+    ]
+
+    @Test("a Graph notification is fetched, classified, routed and acted on, and every table is filled", arguments: TestDatabase.available, branches)
+    func routingBranch(database: TestDatabase, branch: Branch) async throws {
+        try await FakeLLM.with { llm in
+            llm.mode = branch.behaviour
+            try await FakeGraph.with { graph in
+                try await TestServer.run(
+                    database: database, configJSON: Self.config(llm: llm, graph: graph), graph: graph,
+                    graphSettings: #", "mailboxes": ["\#(Self.mailbox)"]"#
+                ) { server in
+                    await server.application.graphSync?.started.wait()
+                    let subscription = try #require(graph.subscriptions.first)
+                    let id = graph.addMessage(mailbox: Self.mailbox, .init(
+                        subject: "VPN drops every hour (ticket 4711)", fromAddress: "carol@fabrikam.example",
+                        body: "Since Monday the VPN drops every hour. My SSN is 123-45-6789.", conversationId: "conv-1", categories: ["Existing"]))
+                    #expect(try await graph.notify(subscriptionId: subscription.id, messageId: id) == 202)
+                    try await eventually { try await Self.settled(server) && graph.actions.count >= branch.graphActions.count }
+
+                    #expect(graph.actions.map(\.kind) == branch.graphActions)
+                    let inbox = try await server.store.inboxRows(limit: 10).filter { $0.kind == "graph.notification" }
+                    #expect(inbox.map(\.status) == ["completed"])
+                    let email = try #require(try await Self.rows(server, .emailMessages).first)
+                    #expect(email["id"]?.stringValue == id)
+                    #expect(email["processing_status"]?.stringValue == "completed")
+                    let classification = try #require(try await Self.rows(server, .classificationResults).first)
+                    #expect(classification["model_used"]?.stringValue == "gpt-test")
+                    #expect(classification["prompt_version"]?.stringValue == PromptTemplates.version)
+                    let processing = try #require(try await Self.rows(server, .processingResults).first)
+                    #expect(processing["status"]?.stringValue == "completed")
+                    let routing = try JSONValue.parse(Array((processing["confidence_routing"]?.stringValue ?? processing["confidence_routing"]?.jsonText() ?? "").utf8))
+                    #expect(routing["decision"]?.stringValue == branch.decision)
+                    #expect(processing["action_taken"]?.stringValue?.isEmpty == false)
+                    let patterns = try await Self.rows(server, .emailPatterns)
+                    #expect(patterns.count == 1)
+                    #expect(patterns.first?["pattern_signature"]?.stringValue == "vpn drops every hour (ticket <num>)")
+                    #expect(try await Self.rows(server, .performanceMetrics).count >= 5)
+                    let actions = try await server.store.actionRecords(inboxId: nil)
+                    #expect(!actions.isEmpty && actions.allSatisfy { $0.status == "completed" && $0.mode == "live" })
+
+                    switch branch.decision {
+                    case "AUTO_RESPOND", "SUGGEST_RESPONSE":
+                        #expect(Self.body(graph.actions.first)?["comment"]?.stringValue == FakeLLM.replyText)
+                    case "HUMAN_REVIEW":
+                        let message = try #require(graph.message(mailbox: Self.mailbox, id: id))
+                        #expect(message.flagStatus == "flagged")
+                        #expect(message.categories == ["Existing", "MailHook: Review", "MailHook: PURCHASING"])
+                    default:
+                        let escalation = try #require(try await Self.rows(server, .escalationTeams).first)
+                        let chat = try #require(graph.actions.first)
+                        #expect(escalation["team_id"]?.stringValue == chat.resultId)
+                        let topic = try #require(Self.body(chat)?["topic"]?.stringValue)
+                        #expect(topic.hasPrefix("IT-ESCALATION-"))
+                        #expect(topic.count == "IT-ESCALATION-2026-01-01-".count + 8)
+                        let members = (Self.body(chat)?["members"]?.arrayValue ?? []).compactMap { $0["user@odata.bind"]?.stringValue }
+                        #expect(members.contains { $0.contains("manager@contoso.example") })
+                        #expect(members.count >= 2)
+                        #expect(graph.actions.last?.delegated == true, "the chat message is posted with the delegated token")
+                    }
+                    // No planted PII reached the LLM.
+                    #expect(llm.requests.allSatisfy { !($0.user ?? "").contains("123-45-6789") })
+                }
+            }
+        }
+    }
+
+    @Test("LLM garbage, 500s and timeouts: the local classifier decides, the email completes, the failure is recorded",
+          arguments: [FakeLLM.Behaviour.garbage, .status(500), .slow(.seconds(3))])
+    func llmFailures(behaviour: FakeLLM.Behaviour) async throws {
+        try await FakeLLM.with { llm in
+            llm.mode = behaviour
+            try await TestServer.run(database: .sqlite, configJSON: Self.config(llm: llm, graph: nil, actions: "dry-run"), integrationsJSON: Self.integrations) { server in
+                let reply = try await Self.post(server, Samples.canonicalEvent(id: "evt-llm", subject: "How do I reset my password?"))
+                #expect(reply.status == 202)
+                try await eventually(timeout: .seconds(40)) { try await Self.settled(server) }
+                #expect(try await server.store.inboxRows(limit: 10).map(\.status) == ["completed"])
+                let classification = try #require(try await Self.rows(server, .classificationResults).first)
+                #expect(classification["model_used"]?.stringValue == LocalClassifier.modelName)
+                let processing = try #require(try await Self.rows(server, .processingResults).first)
+                #expect(processing["status"]?.stringValue == "completed")
+                #expect(processing["error_stage"]?.stringValue == "classify")
+                #expect(processing["error_message"]?.stringValue?.contains("fell back") == true)
+                #expect(server.metric("mailhook_classifier_fallbacks_total") == 1)
+            }
+        }
+    }
+
+    @Test("no PII reaches the LLM: SSN, card number and IP address are replaced; only counts are kept")
+    func noPIIToLLM() async throws {
+        try await FakeLLM.with { llm in
+            try await TestServer.run(database: .sqlite, configJSON: Self.config(llm: llm, graph: nil), integrationsJSON: Self.integrations) { server in
+                let event = #"{"id": "evt-pii", "type": "email.received", "message": {"id": "m-pii", "from": {"address": "dave@fabrikam.example"}, "subject": "Card 4111 1111 1111 1111 declined", "bodyText": "My SSN is 123-45-6789, card 4111-1111-1111-1111, my laptop is 10.20.30.40 and I use dave.private@gmail.com."}}"#
+                #expect(try await Self.post(server, event).status == 202)
+                try await eventually { try await Self.settled(server) }
+                #expect(!llm.requests.isEmpty)
+                for request in llm.requests {
+                    let text = (request.system ?? "") + (request.user ?? "")
+                    for planted in ["123-45-6789", "4111", "10.20.30.40", "dave.private@gmail.com"] {
+                        #expect(!text.contains(planted), "\(planted) reached the LLM in a \(request.kind) prompt")
+                    }
+                }
+                let processing = try #require(try await Self.rows(server, .processingResults).first)
+                let context = try JSONValue.parse(Array((processing["processing_context"]?.stringValue ?? processing["processing_context"]?.jsonText() ?? "").utf8))
+                #expect(context["pii"]?["ssn"] == .number(1))
+                #expect(context["pii"]?["card"] == .number(2))
+                #expect(context["pii"]?["ip"] == .number(1))
+                #expect(!(processing.jsonText().contains("123-45-6789")))
+            }
+        }
+    }
+
+    @Test("dry-run: every action is recorded with its exact request and nothing is called", arguments: TestDatabase.available)
+    func dryRun(database: TestDatabase) async throws {
+        try await FakeLLM.with { llm in
+            llm.enqueue([.good(category: .support, assessed: 95), .good(category: .support, assessed: 95), .good(category: .support, assessed: 95)])
+            llm.mode = .good(category: .escalation, urgency: .critical, assessed: 95)
+            try await FakeGraph.with { graph in
+                try await TestServer.run(
+                    database: database, configJSON: Self.config(llm: llm, graph: graph, actions: "dry-run"), integrationsJSON: Self.integrations,
+                    graph: graph
+                ) { server in
+                    let first = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Where is the VPN guide?", fromAddress: "carol@fabrikam.example"))
+                    #expect(try await Self.post(server, Self.referenceEvent("evt-a", messageId: first)).status == 202)
+                    try await eventually { try await Self.settled(server) }
+                    let second = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Server room is flooding", fromAddress: "erin@fabrikam.example"))
+                    #expect(try await Self.post(server, Self.referenceEvent("evt-b", messageId: second)).status == 202)
+                    try await eventually { try await Self.settled(server) }
+
+                    #expect(graph.actions.isEmpty, "dry-run wrote nothing to Graph")
+                    #expect(graph.calls.filter { $0.path.hasPrefix("/v1.0/") }.allSatisfy { $0.method == "GET" }, "only reads: \(graph.calls.map { "\($0.method) \($0.path)" })")
+                    let actions = try await server.store.actionRecords(inboxId: nil)
+                    #expect(actions.map(\.action) == ["reply", "teams-chat", "teams-message"])
+                    #expect(actions.allSatisfy { $0.mode == "dry-run" && $0.status == "completed" })
+                    let reply = try JSONValue.parse(Array((actions.first?.request ?? "").utf8))
+                    #expect(reply["method"]?.stringValue == "POST")
+                    #expect(reply["path"]?.stringValue == "/users/\(Self.mailbox)/messages/\(first)/reply")
+                    #expect(reply["body"]?["comment"]?.stringValue == FakeLLM.replyText)
+                    #expect(try await Self.rows(server, .escalationTeams).count == 1)
+                }
+            }
+        }
+    }
+
+    @Test("a failing Graph dead-letters the item after maxAttempts; replay completes it once Graph recovers")
+    func deadLetterAndReplay() async throws {
+        try await FakeLLM.with { llm in
+            llm.mode = .good(category: .purchasing, urgency: .low, assessed: 50)
+            try await FakeGraph.with { graph in
+                try await TestServer.run(
+                    database: .sqlite, configJSON: Self.config(llm: llm, graph: graph, pipeline: #"{"maxAttempts": 2}"#), integrationsJSON: Self.integrations,
+                    graph: graph
+                ) { server in
+                    let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "New monitor please", fromAddress: "carol@fabrikam.example"))
+                    graph.failNext(1000, status: 400)
+                    #expect(try await Self.post(server, Self.referenceEvent("evt-dead", messageId: id)).status == 202)
+                    try await eventually { try await server.store.inboxRows(limit: 10).first?.status == "dead" }
+                    let dead = try #require(try await server.store.inboxRows(limit: 10).first)
+                    #expect(dead.attempts == 2)
+                    #expect(dead.lastError?.contains("400") == true)
+                    #expect(graph.actions.isEmpty)
+
+                    graph.failNext(0, status: 400)
+                    #expect(try await server.store.replayInbox(id: nil) == 1)
+                    server.application.dispatcher.wake()
+                    try await eventually { try await server.store.inboxRows(limit: 10).first?.status == "completed" }
+                    #expect(graph.actions.map(\.kind) == ["update"])
+                }
+            }
+        }
+    }
+
+    @Test("with a slow LLM and 50 queued emails the LLM never sees more than pipeline.concurrency requests, and acks stay fast")
+    func concurrencyBound() async throws {
+        try await FakeLLM.with { llm in
+            // HUMAN_REVIEW: two LLM calls per email, each answered after 100 ms.
+            llm.mode = .good(category: .purchasing, urgency: .low, confidence: 50, assessed: 50)
+            llm.latency = .milliseconds(100)
+            let config = Self.config(llm: llm, graph: nil, actions: "dry-run", pipeline: #"{"concurrency": 4}"#)
+                .replacingOccurrences(of: #""timeoutSeconds": 1"#, with: #""timeoutSeconds": 30"#)
+            try await TestServer.run(database: .sqlite, configJSON: config, integrationsJSON: Self.integrations) { server in
+                for i in 0..<50 {
+                    #expect(try await Self.post(server, Samples.canonicalEvent(id: "evt-q\(i)", subject: "New monitor \(i)")).status == 202)
+                }
+                // Acknowledgements measured while the pipeline works through the queue.
+                var latencies: [Duration] = []
+                let clock = ContinuousClock()
+                for i in 0..<150 {
+                    let start = clock.now
+                    #expect(try await Self.post(server, Samples.canonicalEvent(id: "evt-m\(i)", subject: "Laptop \(i) request")).status == 202)
+                    latencies.append(clock.now - start)
+                }
+                #expect(try await server.store.inboxDepth() > 50, "the pipeline was still saturated while the acks were measured")
+                try await eventually(timeout: .seconds(120)) { try await Self.settled(server) }
+                #expect(llm.peakInFlight <= 4)
+                #expect(llm.peakInFlight >= 2, "work ran in parallel")
+                let sorted = latencies.sorted()
+                let p99 = sorted[Int(Double(sorted.count - 1) * 0.99)]
+                #expect(p99 < .milliseconds(50), "receive-path p99 \(p99); slowest \(sorted.suffix(3))")
+                #expect(try await Self.rows(server, .processingResults).count == 200)
+            }
+        }
+    }
+}
