@@ -158,6 +158,20 @@ let package = Package(
             path: "Benchmarks/GraphBenchmarks",
             swiftSettings: swiftSettings
         ),
+        // Pipeline throughput: local classifier, end to end with the fakes, slow LLM (Scripts/bench-pipeline).
+        .executableTarget(
+            name: "PipelineBenchmarks",
+            dependencies: [
+                "MailHookCore",
+                "MailHookServer",
+                "MailHookStore",
+                "MailHookTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/PipelineBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MailHookCoreTests",
             dependencies: ["MailHookCore"],
