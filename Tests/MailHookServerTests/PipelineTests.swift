@@ -201,6 +201,53 @@ struct PipelineTests {
         }
     }
 
+    @Test("escalation by Teams workflow: an Adaptive Card is POSTed to the workflow URL and an escalation_teams row kept", arguments: TestDatabase.available)
+    func workflowEscalation(database: TestDatabase) async throws {
+        try await FakeLLM.with { llm in
+            llm.mode = .good(category: .support, urgency: .critical, confidence: 90, assessed: 90)
+            try await FakeGraph.with { graph in
+                let teams = #"{"mode": "workflow-webhook", "workflowUrl": "\#(graph.workflowURL())", "fallbackMember": "lead@contoso.example"}"#
+                try await TestServer.run(
+                    database: database, configJSON: Self.config(llm: llm, graph: graph, teams: teams), integrationsJSON: Self.integrations, graph: graph
+                ) { server in
+                    let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Email is down for everyone", fromAddress: "ceo@fabrikam.example"))
+                    #expect(try await Self.post(server, Self.referenceEvent("evt-wf", messageId: id)).status == 202)
+                    try await eventually { try await Self.settled(server) }
+                    #expect(graph.workflowPosts.count == 1)
+                    let card = graph.workflowPosts.first?["attachments"]?.arrayValue?.first
+                    #expect(card?["contentType"]?.stringValue == "application/vnd.microsoft.card.adaptive")
+                    #expect(card?["content"]?["body"]?.arrayValue?.first?["text"]?.stringValue == "Escalated: Email is down for everyone")
+                    let escalation = try #require(try await Self.rows(server, .escalationTeams).first)
+                    #expect(escalation["team_id"]?.stringValue == "card:\(id)")
+                    let actions = try await server.store.actionRecords(inboxId: nil)
+                    #expect(actions.map(\.action) == ["workflow-card"])
+                    #expect(actions.first?.request?.contains("sig=") == false, "the workflow URL is a secret and is not recorded")
+                    #expect(graph.actions.filter { $0.kind != "workflowPost" }.isEmpty)
+                }
+            }
+        }
+    }
+
+    @Test("escalation with Teams off: the message is flagged for people instead")
+    func escalationWithTeamsOff() async throws {
+        try await FakeLLM.with { llm in
+            llm.mode = .good(category: .escalation, urgency: .high, confidence: 90, assessed: 90)
+            try await FakeGraph.with { graph in
+                try await TestServer.run(
+                    database: .sqlite, configJSON: Self.config(llm: llm, graph: graph, teams: #"{"mode": "off"}"#), integrationsJSON: Self.integrations, graph: graph
+                ) { server in
+                    let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Complaint about the service desk", fromAddress: "vp@fabrikam.example"))
+                    #expect(try await Self.post(server, Self.referenceEvent("evt-off", messageId: id)).status == 202)
+                    try await eventually { try await Self.settled(server) }
+                    #expect(graph.actions.map(\.kind) == ["update"])
+                    #expect(graph.message(mailbox: Self.mailbox, id: id)?.categories == ["MailHook: Escalated", "MailHook: ESCALATION"])
+                    let processing = try #require(try await Self.rows(server, .processingResults).first)
+                    #expect(processing["action_taken"]?.stringValue == "flagged_for_escalation")
+                }
+            }
+        }
+    }
+
     @Test("a failing Graph dead-letters the item after maxAttempts; replay completes it once Graph recovers")
     func deadLetterAndReplay() async throws {
         try await FakeLLM.with { llm in
