@@ -106,7 +106,11 @@ struct PipelineBenchmarks {
             llm.latency = latency
             let emails = concurrency * 8
             let config = #"{"classifier": {"provider": "openai", "baseUrl": "\#(llm.baseURL)", "apiKey": "k", "model": "m", "timeoutSeconds": 30}, "pipeline": {"concurrency": \#(concurrency)}}"#
-            try await TestServer.run(database: .sqlite, configJSON: config, integrationsJSON: integrations) { server in
+            // As `mailhook serve` sizes its client: 2 × concurrency connections per host.
+            var settings = HTTPClient.Configuration()
+            settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(16, 2 * concurrency)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+            try await TestServer.run(database: .sqlite, configJSON: config, integrationsJSON: integrations, client: client) { server in
                 let clock = ContinuousClock()
                 let start = clock.now
                 for i in 0..<emails {
@@ -125,6 +129,7 @@ struct PipelineBenchmarks {
                 print("  \(emails) emails in \(format(total)): \(String(format: "%.2f", rate)) emails/s; concurrency ÷ latency (2 calls per email) = "
                       + "\(String(format: "%.2f", ideal))/s; ratio \(String(format: "%.3f", rate / ideal)) (goal ≥ 0.90); peak LLM requests in flight \(llm.peakInFlight)")
             }
+            try await client.shutdown()
         }
     }
 

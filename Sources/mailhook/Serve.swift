@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
             let logger = makeLogger(level: config.server.logLevel)
             let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
             // Outbound calls (Graph, the LLM, Teams workflows) share one client, shut down after the services stop.
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookDefault)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookServer(pipelineConcurrency: config.pipeline.concurrency))
             let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
             let mailhook = MailHookApplication(
                 configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, logger: logger)

@@ -114,4 +114,13 @@ extension HTTPClient.Configuration {
         configuration.redirectConfiguration = .disallow
         return configuration
     }
+
+    /// For the server: enough connections per host that `pipeline.concurrency` items can each
+    /// wait on the LLM (one host) while Graph calls (another host) go on. AsyncHTTPClient's
+    /// default of 8 per host would cap a pipeline of 32 at 8 LLM requests.
+    static func mailhookServer(pipelineConcurrency: Int) -> HTTPClient.Configuration {
+        var configuration = mailhookDefault
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(16, 2 * pipelineConcurrency)
+        return configuration
+    }
 }

@@ -252,8 +252,10 @@ public struct PipelineProcessor: InboxProcessor {
                 if !chatMembers.contains(myName) { chatMembers.append(myName) }
             }
             let create = GraphClient.createChatRequest(topic: topic, members: chatMembers, graphBaseURL: graphBaseURL)
+            // Without Graph credentials there is no chat to create: the escalation is recorded, not lost in retries.
+            let noGraph = executor.graph == nil
             let chat = try await executor.run(
-                "teams-chat", request: create.recorded, context: context,
+                "teams-chat", request: create.recorded, context: context, recordOnly: noGraph,
                 reconcile: { [executor] _ in
                     guard let graph = executor.graph, let tokens = executor.delegatedTokens else { return nil }
                     return try await graph.chat(topic: topic, delegatedTokens: tokens).map {
@@ -264,7 +266,8 @@ public struct PipelineProcessor: InboxProcessor {
             let result = chat.result.flatMap { try? JSONValue.parse(Array($0.utf8)) }
             let chatId = result?["id"]?.stringValue ?? "dry-run:\(topic)"
             let message = GraphClient.chatMessageRequest(chatId: chatId, html: summary.html)
-            let posted = try await executor.run("teams-message", request: message.recorded, context: context, call: executor.graphCall(message, mailbox: nil))
+            let posted = try await executor.run("teams-message", request: message.recorded, context: context, recordOnly: noGraph,
+                                                call: executor.graphCall(message, mailbox: nil))
             let escalation = EscalationRecord(
                 id: "esc-\(email.id)", teamId: chatId, emailId: email.id, teamName: topic, teamDescription: routing.explanation,
                 members: chatMembers, ownerEmail: chatMembers.first, teamsGroupUrl: result?["webUrl"]?.stringValue, channelId: nil, messageCount: 1)
