@@ -14,7 +14,7 @@ struct PipelineProcessTests {
     static let token = "crash-pipeline-bearer-token"
     static let mailbox = "it@contoso.example"
 
-    static func workspace(database: MailHookConfiguration.Database, graph: FakeGraph, llm: FakeLLM) -> URL {
+    static func workspace(database: MailHookConfiguration.Database, graph: FakeGraph, llm: FakeLLM, maxAttempts: Int = 6) -> URL {
         let directory = TemporaryDirectory.make()
         let config = directory.appendingPathComponent("Config")
         try? FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
@@ -28,7 +28,7 @@ struct PipelineProcessTests {
              "graph": {"tenantId": "\(graph.tenantId)", "clientId": "\(graph.clientId)", "clientSecret": "\(graph.clientSecret)",
                        "authorityHost": "\(graph.authorityHost)", "baseUrl": "\(graph.graphBaseURL)"},
              "classifier": {"provider": "openai", "baseUrl": "\(llm.baseURL)", "apiKey": "k", "model": "gpt-test"},
-             "pipeline": {"leaseSeconds": 5}, "actions": {"mode": "live"}}
+             "pipeline": {"leaseSeconds": 5, "maxAttempts": \(maxAttempts)}, "actions": {"mode": "live"}}
             """
         _ = FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
         let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
@@ -78,6 +78,40 @@ struct PipelineProcessTests {
                 #expect(actions.first?.result?.contains("Sent Items") == true, "completed by reconciliation: \(actions.first?.result ?? "")")
                 let rows = try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }
                 #expect(rows.first?.attempts == 2)
+            }
+        }
+    }
+
+    @Test("mailhook replay --dead-letter brings a dead-lettered item back, and the running server completes it once Graph recovers")
+    func replayCommand() async throws {
+        let db = try await TestDatabase.sqlite.makeDatabase()
+        try await FakeLLM.with { llm in
+            llm.mode = .good(category: .purchasing, urgency: .low, confidence: 50, assessed: 50)
+            try await FakeGraph.with { graph in
+                let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Two new docking stations", fromAddress: "carol@fabrikam.example"))
+                graph.failNext(1000, status: 400)
+                let directory = Self.workspace(database: db, graph: graph, llm: llm, maxAttempts: 1)
+                let server = try MailHookProcess(arguments: ["serve"], directory: directory)
+                let port = try await server.waitUntilListening()
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
+                request.body = .bytes(ByteBuffer(string: #"{"id": "evt-replay", "type": "email.received", "graph": {"mailbox": "\#(Self.mailbox)", "messageId": "\#(id)"}}"#))
+                #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code == 202)
+                let status: @Sendable () async throws -> String? = {
+                    try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }.first?.status
+                }
+                try await eventually { try await status() == "dead" }
+
+                graph.failNext(0, status: 400)
+                let (code, output, errors) = try await MailHookProcess.run(["replay", "--dead-letter"], directory: directory)
+                #expect(code == 0, "\(errors)")
+                #expect(output.contains("replayed 1 item(s)"))
+                try await eventually { try await status() == "completed" }
+                #expect(graph.actions.map(\.kind) == ["update"])
+                server.signal(SIGTERM)
+                #expect(await server.waitForExit() == 0)
             }
         }
     }
