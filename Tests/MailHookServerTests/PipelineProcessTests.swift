@@ -65,8 +65,9 @@ struct PipelineProcessTests {
 
                 let second = try MailHookProcess(arguments: ["serve"], directory: directory)
                 _ = try await second.waitUntilListening()
-                try await eventually(timeout: .seconds(40)) {
-                    try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }.first?.status == "completed"
+                // One store for the whole wait: a PostgreSQL client per poll would exhaust the server's connections.
+                try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
+                    try await eventually(timeout: .seconds(40)) { try await store.inboxRows(limit: 10).first?.status == "completed" }
                 }
                 second.signal(SIGTERM)
                 #expect(await second.waitForExit() == 0)
@@ -99,16 +100,14 @@ struct PipelineProcessTests {
                 request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
                 request.body = .bytes(ByteBuffer(string: #"{"id": "evt-replay", "type": "email.received", "graph": {"mailbox": "\#(Self.mailbox)", "messageId": "\#(id)"}}"#))
                 #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code == 202)
-                let status: @Sendable () async throws -> String? = {
-                    try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }.first?.status
+                try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
+                    try await eventually { try await store.inboxRows(limit: 10).first?.status == "dead" }
+                    graph.failNext(0, status: 400)
+                    let (code, output, errors) = try await MailHookProcess.run(["replay", "--dead-letter"], directory: directory)
+                    #expect(code == 0, "\(errors)")
+                    #expect(output.contains("replayed 1 item(s)"))
+                    try await eventually { try await store.inboxRows(limit: 10).first?.status == "completed" }
                 }
-                try await eventually { try await status() == "dead" }
-
-                graph.failNext(0, status: 400)
-                let (code, output, errors) = try await MailHookProcess.run(["replay", "--dead-letter"], directory: directory)
-                #expect(code == 0, "\(errors)")
-                #expect(output.contains("replayed 1 item(s)"))
-                try await eventually { try await status() == "completed" }
                 #expect(graph.actions.map(\.kind) == ["update"])
                 server.signal(SIGTERM)
                 #expect(await server.waitForExit() == 0)

@@ -117,8 +117,8 @@ struct ProcessTests {
         #expect(response.status.code == 202, "\(answer)")
         // The embedded default classifies offline and records its dry-run action.
         let database = MailHookConfiguration.Database(url: .sqlite(path: directory.appendingPathComponent("data/mailhook.sqlite").path))
-        try await eventually {
-            try await StoreFactory.withStore(database, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }.first?.status == "completed"
+        try await StoreFactory.withStore(database, logger: Logger(label: "test")) { store in
+            try await eventually { try await store.inboxRows(limit: 10).first?.status == "completed" }
         }
         server.signal(SIGTERM)
         #expect(await server.waitForExit() == 0)
