@@ -91,7 +91,7 @@ extension GraphClient {
     /// evidence that a reply whose outcome we never learned (a crash mid-call) went out.
     public func sentReplyExists(mailbox: String, conversationId: String, since: Date) async throws -> Bool {
         let filter = "conversationId eq '\(conversationId.replacingOccurrences(of: "'", with: "''"))'"
-        let path = "/users/\(Self.escape(mailbox))/mailFolders/sentitems/messages?$filter=\(Self.queryEscape(filter))&$select=id,sentDateTime,receivedDateTime&$top=25"
+        let path = "/users/\(Self.escape(mailbox))/mailFolders/sentitems/messages?$filter=\(TokenProvider.formEncode(filter))&$select=id,sentDateTime,receivedDateTime&$top=25"
         let response = try await send(.GET, path, mailbox: mailbox, prefer: [Self.immutableIds])
         // A few seconds of slack for clock differences between us and Exchange.
         let threshold = since.addingTimeInterval(-30)
@@ -105,7 +105,7 @@ extension GraphClient {
     /// before a crash is found again instead of being created twice).
     public func chat(topic: String, delegatedTokens: any GraphTokenSource) async throws -> (id: String, webUrl: String?)? {
         let filter = "topic eq '\(topic.replacingOccurrences(of: "'", with: "''"))'"
-        let response = try await send(.GET, "/me/chats?$filter=\(Self.queryEscape(filter))", tokens: delegatedTokens)
+        let response = try await send(.GET, "/me/chats?$filter=\(TokenProvider.formEncode(filter))", tokens: delegatedTokens)
         guard let first = response.json?["value"]?.arrayValue?.first, let id = first["id"]?.stringValue else { return nil }
         return (id, first["webUrl"]?.stringValue)
     }
@@ -119,22 +119,16 @@ extension GraphClient {
         return (id, response.json?["userPrincipalName"]?.stringValue)
     }
 
-    static func queryEscape(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
-    }
-
     /// Delegated tokens for `teams.delegatedRefreshToken`, or nil when Graph or the token is not configured.
     public static func makeDelegatedTokens(
         configuration graph: MailHookConfiguration.Graph, refreshToken: Secret?, httpClient: HTTPClient, logger: Logger
-    ) -> DelegatedTokenProvider? {
+    ) -> TokenProvider? {
         guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let secret = graph.clientSecret,
               let refreshToken, !refreshToken.value.isEmpty else { return nil }
         let resource = scope(forBaseURL: graph.baseUrl).replacingOccurrences(of: "/.default", with: "")
-        return DelegatedTokenProvider(
+        return TokenProvider(
             credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, clientSecret: secret,
-                               refreshToken: refreshToken, scope: "\(resource)/.default offline_access"),
+                               scope: "\(resource)/.default offline_access", refreshToken: refreshToken),
             httpClient: httpClient, logger: logger)
     }
 }

@@ -13,8 +13,10 @@ public protocol GraphTokenSource: Sendable {
     func invalidate(_ refused: String) async
 }
 
-/// App-only tokens from the client-credentials flow, cached until a few minutes before they
-/// expire. However many callers ask at once, one token request is made (single flight).
+/// Graph tokens cached until a few minutes before they expire; however many callers ask at once,
+/// one token request is made (single flight). App-only tokens come from the client-credentials
+/// flow; with a user's refresh token, delegated tokens come from the refresh-token grant (Entra
+/// may rotate the refresh token on each use: the newest is kept, in memory).
 public actor TokenProvider: GraphTokenSource {
     public struct Credentials: Sendable {
         public var authorityHost: String
@@ -23,13 +25,16 @@ public actor TokenProvider: GraphTokenSource {
         public var clientSecret: Secret
         /// e.g. `https://graph.microsoft.com/.default`
         public var scope: String
+        /// A user's refresh token: the tokens are then delegated (the user's) instead of app-only.
+        public var refreshToken: Secret?
 
-        public init(authorityHost: String, tenantId: String, clientId: String, clientSecret: Secret, scope: String) {
+        public init(authorityHost: String, tenantId: String, clientId: String, clientSecret: Secret, scope: String, refreshToken: Secret? = nil) {
             self.authorityHost = authorityHost
             self.tenantId = tenantId
             self.clientId = clientId
             self.clientSecret = clientSecret
             self.scope = scope
+            self.refreshToken = refreshToken
         }
     }
 
@@ -38,11 +43,11 @@ public actor TokenProvider: GraphTokenSource {
         let refreshAt: ContinuousClock.Instant
     }
 
-    private let credentials: Credentials
+    private var credentials: Credentials
     private let httpClient: HTTPClient
     private let logger: Logger
     private var cached: Token?
-    private var inFlight: Task<Token, any Error>?
+    private var inFlight: Task<(Token, rotatedRefreshToken: String?), any Error>?
 
     public init(credentials: Credentials, httpClient: HTTPClient, logger: Logger) {
         self.credentials = credentials
@@ -53,11 +58,12 @@ public actor TokenProvider: GraphTokenSource {
     /// A valid access token.
     public func token() async throws -> String {
         if let cached, ContinuousClock.now < cached.refreshAt { return cached.value }
-        if let inFlight { return try await inFlight.value.value }
+        if let inFlight { return try await inFlight.value.0.value }
         let task = Task { [credentials, httpClient, logger] in try await Self.fetch(credentials, httpClient, logger) }
         inFlight = task
         defer { inFlight = nil }
-        let token = try await task.value
+        let (token, rotated) = try await task.value
+        if let rotated, !rotated.isEmpty, credentials.refreshToken != nil { credentials.refreshToken = Secret(rotated) }
         cached = token
         return token.value
     }
@@ -67,19 +73,25 @@ public actor TokenProvider: GraphTokenSource {
         if cached?.value == refused { cached = nil }
     }
 
-    private static func fetch(_ c: Credentials, _ client: HTTPClient, _ logger: Logger) async throws -> Token {
-        let form = [
-            ("client_id", c.clientId), ("scope", c.scope), ("grant_type", "client_credentials"), ("client_secret", c.clientSecret.value),
-        ]
-        let (access, lifetime, _) = try await requestToken(authorityHost: c.authorityHost, tenantId: c.tenantId, form: form, client: client, logger: logger)
+    private static func fetch(_ c: Credentials, _ client: HTTPClient, _ logger: Logger) async throws -> (Token, rotatedRefreshToken: String?) {
+        var form = [("client_id", c.clientId), ("scope", c.scope)]
+        if let refreshToken = c.refreshToken {
+            form += [("grant_type", "refresh_token"), ("refresh_token", refreshToken.value)]
+        } else {
+            form += [("grant_type", "client_credentials")]
+        }
+        form.append(("client_secret", c.clientSecret.value))
+        let (access, lifetime, rotated) = try await requestToken(authorityHost: c.authorityHost, tenantId: c.tenantId, form: form, client: client, logger: logger)
         // Refresh five minutes early, or at half the lifetime for short-lived tokens.
         let margin = min(300, lifetime / 2)
-        logger.debug("obtained a Graph access token", metadata: ["mailhook.token.lifetime": "\(Int(lifetime))"])
-        return Token(value: access, refreshAt: .now + .milliseconds(Int((lifetime - margin) * 1000)))
+        logger.debug("obtained a Graph access token", metadata: [
+            "mailhook.token.lifetime": "\(Int(lifetime))", "mailhook.token.kind": "\(c.refreshToken == nil ? "application" : "delegated")",
+        ])
+        return (Token(value: access, refreshAt: .now + .milliseconds(Int((lifetime - margin) * 1000))), rotated)
     }
 
     /// One token request to Entra: the access token, its lifetime in seconds and a rotated refresh token if any.
-    static func requestToken(
+    private static func requestToken(
         authorityHost: String, tenantId: String, form fields: [(String, String)], client: HTTPClient, logger: Logger
     ) async throws -> (String, Double, String?) {
         var request = HTTPClientRequest(url: "\(authorityHost)/\(tenantId)/oauth2/v2.0/token")
@@ -112,6 +124,7 @@ public actor TokenProvider: GraphTokenSource {
         return (access, lifetime, json?["refresh_token"]?.stringValue)
     }
 
+    /// Percent-encodes all but RFC 3986's unreserved characters: form fields, and OData query values.
     static func formEncode(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

@@ -18,11 +18,7 @@ struct PipelineProcessTests {
         let directory = TemporaryDirectory.make()
         let config = directory.appendingPathComponent("Config")
         try? FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        let url: String
-        switch database.url {
-        case .sqlite(let path): url = "sqlite://\(path)"
-        case .postgres(let pg): url = "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)"
-        }
+        let url = database.configURL
         let main = """
             {"server": {"port": 0, "logLevel": "info"}, "database": {"url": "\(url)"},
              "graph": {"tenantId": "\(graph.tenantId)", "clientId": "\(graph.clientId)", "clientSecret": "\(graph.clientSecret)",
@@ -34,6 +30,18 @@ struct PipelineProcessTests {
         let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
         _ = FileManager.default.createFile(atPath: config.appendingPathComponent("integrations.json").path, contents: Data(integrations.utf8))
         return directory
+    }
+
+    /// POSTs a by-reference event for a message in the fake Graph's mailbox; returns the status.
+    static func postReference(port: Int, eventId: String, messageId: String) async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(string: #"{"id": "\#(eventId)", "type": "email.received", "graph": {"mailbox": "\#(mailbox)", "messageId": "\#(messageId)"}}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        return Int(response.status.code)
     }
 
     @Test("SIGKILL after the reply call, before completion: after restart the item completes and Graph saw exactly one reply",
@@ -49,13 +57,7 @@ struct PipelineProcessTests {
                 let directory = Self.workspace(database: db, graph: graph, llm: llm)
                 let first = try MailHookProcess(arguments: ["serve"], directory: directory)
                 let port = try await first.waitUntilListening()
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
-                request.body = .bytes(ByteBuffer(string: #"{"id": "evt-crash", "type": "email.received", "graph": {"mailbox": "\#(Self.mailbox)", "messageId": "\#(id)"}}"#))
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-                #expect(response.status.code == 202)
+                #expect(try await Self.postReference(port: port, eventId: "evt-crash", messageId: id) == 202)
 
                 // The reply reached Graph (it is in Sent Items) but its answer never reaches MailHook.
                 try await graph.waitForAction("reply", count: 1, timeout: .seconds(30))
@@ -94,12 +96,7 @@ struct PipelineProcessTests {
                 let directory = Self.workspace(database: db, graph: graph, llm: llm, maxAttempts: 1)
                 let server = try MailHookProcess(arguments: ["serve"], directory: directory)
                 let port = try await server.waitUntilListening()
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
-                request.body = .bytes(ByteBuffer(string: #"{"id": "evt-replay", "type": "email.received", "graph": {"mailbox": "\#(Self.mailbox)", "messageId": "\#(id)"}}"#))
-                #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code == 202)
+                #expect(try await Self.postReference(port: port, eventId: "evt-replay", messageId: id) == 202)
                 try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
                     try await eventually { try await store.inboxRows(limit: 10).first?.status == "dead" }
                     graph.failNext(0, status: 400)

@@ -19,11 +19,7 @@ struct ProcessTests {
         let directory = TemporaryDirectory.make()
         let config = directory.appendingPathComponent("Config")
         try? FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        let url: String
-        switch database.url {
-        case .sqlite(let path): url = "sqlite://\(path)"
-        case .postgres(let pg): url = "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)"
-        }
+        let url = database.configURL
         let main = #"{"server": {"port": 0, "logLevel": "info"\#(extraConfig)}, "database": {"url": "\#(url)"}}"#
         _ = FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
         let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "hmac_sha256", "secret": "${HELPDESK_SECRET}"}}]}"#

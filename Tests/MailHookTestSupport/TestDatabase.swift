@@ -44,6 +44,16 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomStringConvertibl
     }
 }
 
+extension MailHookConfiguration.Database {
+    /// The `database.url` a config file for the real binary names this database with.
+    public var configURL: String {
+        switch url {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let pg): "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)"
+        }
+    }
+}
+
 public struct TestSupportError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
