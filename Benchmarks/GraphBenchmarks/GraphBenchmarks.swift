@@ -23,9 +23,15 @@ struct GraphBenchmarks {
     static func subscriptions(count: Int) async throws {
         let clock = BenchClock()
         try await FakeGraph.with { graph in
-            let list = (0..<count).map { "\"user\($0)@example.com\"" }.joined(separator: ",")
-            let settings = #", "mailboxes": [\#(list)], "subscriptionMinutes": 60, "renewBeforeMinutes": 50, "renewIntervalSeconds": 86400, "deltaIntervalMinutes": 10080"#
-            try await TestServer.run(database: .sqlite, now: clock.now, graph: graph, graphSettings: settings) { server in
+            let mailboxes = (0..<count).map { "user\($0)@example.com" }
+            let configure: TestServer.Configure = {
+                $0.graph.mailboxes = mailboxes
+                $0.graph.subscriptionMinutes = 60
+                $0.graph.renewBeforeMinutes = 50
+                $0.graph.renewIntervalSeconds = 86400
+                $0.graph.deltaIntervalMinutes = 10080
+            }
+            try await TestServer.run(database: .sqlite, configure: configure, now: clock.now, graph: graph) { server in
                 let start = ContinuousClock.now
                 await server.application.graphSync?.started.wait()
                 let created = ContinuousClock.now - start
@@ -55,8 +61,12 @@ struct GraphBenchmarks {
 
     static func delta(messages: Int, pageDelay: Duration) async throws {
         try await FakeGraph.with { graph in
-            let settings = #", "mailboxes": ["bulk@example.com"], "deltaIntervalMinutes": 10080, "renewIntervalSeconds": 86400"#
-            try await TestServer.run(database: .sqlite, graph: graph, graphSettings: settings) { server in
+            let configure: TestServer.Configure = {
+                $0.graph.mailboxes = ["bulk@example.com"]
+                $0.graph.deltaIntervalMinutes = 10080
+                $0.graph.renewIntervalSeconds = 86400
+            }
+            try await TestServer.run(database: .sqlite, configure: configure, graph: graph) { server in
                 await server.application.graphSync?.started.wait()
                 guard let delta = server.application.subscriptions?.delta else { return }
                 for n in 0..<messages { graph.addMessage(mailbox: "bulk@example.com", .init(subject: "bulk \(n)")) }

@@ -61,13 +61,15 @@ struct PipelineBenchmarks {
 
     static func endToEnd(database: TestDatabase, emails: Int) async throws {
         try await FakeGraph.with { graph in
-            let config = #"{"actions": {"mode": "live"}, "pipeline": {"concurrency": 16}}"#
             let ids = (0..<emails).map { i in
                 graph.addMessage(mailbox: "it@contoso.example", .init(
                     subject: i % 2 == 0 ? "How do I connect to the VPN from home? (\(i))" : "Printer on floor \(i % 7) shows error E\(i)",
                     fromAddress: "user\(i % 50)@fabrikam.example", body: "Hello IT, please help. Request number \(i)."))
             }
-            try await TestServer.run(database: database, configJSON: config, integrationsJSON: integrations, graph: graph) { server in
+            try await TestServer.run(database: database, configure: {
+                $0.actions.mode = .live
+                $0.pipeline.concurrency = 16
+            }, integrationsJSON: integrations, graph: graph) { server in
                 let clock = ContinuousClock()
                 let start = clock.now
                 var ackTime = Duration.zero
@@ -86,7 +88,7 @@ struct PipelineBenchmarks {
                 }
                 ackTime = clock.now - start
                 try await eventually(timeout: .seconds(600)) {
-                    try await server.store.inboxRows(limit: emails + 10).allSatisfy { $0.status == "completed" }
+                    try await server.store.inboxRows(limit: emails + 10).allSatisfy { $0.status == .completed }
                 }
                 let total = clock.now - start
                 let rate = Double(emails) / seconds(total)
@@ -105,12 +107,15 @@ struct PipelineBenchmarks {
             llm.mode = .good(category: .purchasing, urgency: .low, confidence: 50, assessed: 50)
             llm.latency = latency
             let emails = concurrency * 8
-            let config = #"{"classifier": {"provider": "openai", "baseUrl": "\#(llm.baseURL)", "apiKey": "k", "model": "m", "timeoutSeconds": 30}, "pipeline": {"concurrency": \#(concurrency)}}"#
+            let configure: TestServer.Configure = {
+                $0.classifier = .init(provider: .openai, baseUrl: llm.baseURL, apiKey: Secret("k"), model: "m", timeoutSeconds: 30)
+                $0.pipeline.concurrency = concurrency
+            }
             // As `mailhook serve` sizes its client: 2 × concurrency connections per host.
             var settings = HTTPClient.Configuration()
             settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(16, 2 * concurrency)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
-            try await TestServer.run(database: .sqlite, configJSON: config, integrationsJSON: integrations, client: client) { server in
+            try await TestServer.run(database: .sqlite, configure: configure, integrationsJSON: integrations, client: client) { server in
                 let clock = ContinuousClock()
                 let start = clock.now
                 for i in 0..<emails {
@@ -119,7 +124,7 @@ struct PipelineBenchmarks {
                     guard reply.status == 202 else { throw TestSupportError("intake answered \(reply.status)") }
                 }
                 try await eventually(timeout: .seconds(600)) {
-                    try await server.store.inboxRows(limit: emails + 10).allSatisfy { $0.status == "completed" }
+                    try await server.store.inboxRows(limit: emails + 10).allSatisfy { $0.status == .completed }
                 }
                 let total = clock.now - start
                 let rate = Double(emails) / seconds(total)

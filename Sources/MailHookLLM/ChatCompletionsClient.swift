@@ -116,7 +116,7 @@ public struct ChatCompletionsClient: Sendable {
     public func complete(
         _ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool = false, temperature: Double = 0.1
     ) async throws(ChatCompletionsError) -> Completion {
-        let body = ByteBuffer(string: requestBody(prompt, maxTokens: maxTokens, jsonObject: jsonObject, temperature: temperature).jsonText())
+        let body = ByteBuffer(bytes: JSONWriter.data(requestBody(prompt, maxTokens: maxTokens, jsonObject: jsonObject, temperature: temperature)))
         let retry = configuration.retry
         var attempt = 0
         while true {
@@ -152,19 +152,37 @@ public struct ChatCompletionsClient: Sendable {
         }
     }
 
-    func requestBody(_ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool, temperature: Double) -> JSONValue {
-        var body: [String: JSONValue] = [
-            "messages": .array([
-                .object(["role": .string("system"), "content": .string(prompt.system)]),
-                .object(["role": .string("user"), "content": .string(prompt.user)]),
-            ]),
-            "temperature": .number(temperature),
-            "max_tokens": .number(Double(maxTokens)),
-        ]
-        // Azure routes by the deployment in the URL; OpenAI needs the model in the body.
-        if style == .openAI, !configuration.model.isEmpty { body["model"] = .string(configuration.model) }
-        if jsonObject { body["response_format"] = .object(["type": .string("json_object")]) }
-        return .object(body)
+    /// The chat-completions request body.
+    struct RequestBody: Encodable, Equatable {
+        struct Message: Encodable, Equatable {
+            var role: String
+            var content: String
+        }
+
+        struct ResponseFormat: Encodable, Equatable {
+            var type: String
+        }
+
+        var messages: [Message]
+        var temperature: Double
+        var maxTokens: Int
+        var model: String?
+        var responseFormat: ResponseFormat?
+
+        enum CodingKeys: String, CodingKey {
+            case messages, temperature, model
+            case maxTokens = "max_tokens"
+            case responseFormat = "response_format"
+        }
+    }
+
+    func requestBody(_ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool, temperature: Double) -> RequestBody {
+        RequestBody(
+            messages: [.init(role: "system", content: prompt.system), .init(role: "user", content: prompt.user)],
+            temperature: temperature, maxTokens: maxTokens,
+            // Azure routes by the deployment in the URL; OpenAI needs the model in the body.
+            model: style == .openAI && !configuration.model.isEmpty ? configuration.model : nil,
+            responseFormat: jsonObject ? .init(type: "json_object") : nil)
     }
 
     // MARK: - One attempt

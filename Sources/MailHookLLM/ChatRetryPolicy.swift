@@ -1,3 +1,4 @@
+import MailHookCore
 import Foundation
 import NIOHTTP1
 

@@ -42,7 +42,7 @@ public enum ClassifierFactory {
         configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) -> ChatCompletionsClient? {
-        guard configuration.provider == "openai" else { return nil }
+        guard configuration.provider == .openai else { return nil }
         guard let baseURL = configuration.baseUrl, !baseURL.isEmpty, let model = configuration.model, !model.isEmpty else {
             logger.warning("classifier.provider is openai but baseUrl or model is missing; classifying offline")
             return nil

@@ -21,17 +21,21 @@ public final class InboxWriter: Service, Sendable {
         var closed = false
     }
 
-    private let store: any MailHookStore
+    private let store: any InboxStore
     private let flushers: Int
     private let maxRowsPerBatch: Int
     private let logger: Logger
     private let state = Mutex(State())
+    /// Called after a transaction that inserted at least one new row has committed.
+    private let committed: @Sendable () -> Void
 
     /// - Parameters:
     ///   - flushers: transactions in flight at once (1 for SQLite's single writer; a few for PostgreSQL).
     ///   - maxRowsPerBatch: rows one transaction takes at most.
-    public init(store: any MailHookStore, flushers: Int, maxRowsPerBatch: Int = 1000, logger: Logger) {
+    ///   - committed: told when new rows are durable (the dispatcher's wake-up).
+    public init(store: any InboxStore, flushers: Int, maxRowsPerBatch: Int = 1000, logger: Logger, committed: @escaping @Sendable () -> Void = {}) {
         self.store = store
+        self.committed = committed
         self.flushers = max(1, flushers)
         self.maxRowsPerBatch = maxRowsPerBatch
         self.logger = logger
@@ -84,6 +88,7 @@ public final class InboxWriter: Service, Sendable {
         while let batch = await nextBatch() {
             do {
                 let outcomes = try await store.insertInboxBatch(batch.map(\.items))
+                if outcomes.contains(where: { $0.contains { $0 != .duplicate } }) { committed() }
                 for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
             } catch {
                 if batch.count == 1 {
@@ -95,7 +100,8 @@ public final class InboxWriter: Service, Sendable {
                 for pending in batch {
                     do {
                         let outcome = try await store.insertInboxBatch([pending.items])
-                        pending.continuation.resume(returning: outcome[0])
+                        if outcome.contains(where: { $0.contains { $0 != .duplicate } }) { committed() }
+                        pending.continuation.resume(returning: outcome.first ?? [])
                     } catch {
                         pending.continuation.resume(throwing: error)
                     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MailHookCore
 import ServiceLifecycle
@@ -5,21 +6,23 @@ import ServiceLifecycle
 /// Opens the store named by `database.url`. PostgreSQL's pool needs its `run()` active, so the
 /// factory returns the services to add to the process's `ServiceGroup` next to the store.
 public enum StoreFactory {
-    public static func open(_ database: MailHookConfiguration.Database, logger: Logger) async throws -> (store: any MailHookStore, services: [any Service]) {
-        switch database.url {
+    public static func open(
+        _ configuration: MailHookConfiguration.Database, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> (store: SQLStore, services: [any Service]) {
+        switch configuration.url {
         case .sqlite(let path):
-            return (try await SQLiteStore.open(path: path, logger: logger), [])
+            return (SQLStore(database: try await SQLiteDatabase.open(path: path, logger: logger), now: now), [])
         case .postgres(let url):
-            let store = PostgresStore(configuration: url, maxConnections: database.maxConnections, logger: logger)
-            return (store, [PostgresPoolService(store: store)])
+            let database = PostgresDatabase(configuration: url, maxConnections: configuration.maxConnections, logger: logger)
+            return (SQLStore(database: database, now: now), [PostgresPoolService(database: database)])
         }
     }
 
     /// Runs `body` with a store outside a ServiceGroup (CLI commands), keeping the pool alive meanwhile.
     public static func withStore<T: Sendable>(
-        _ database: MailHookConfiguration.Database, logger: Logger, _ body: @Sendable (any MailHookStore) async throws -> T
+        _ configuration: MailHookConfiguration.Database, logger: Logger, _ body: @Sendable (SQLStore) async throws -> T
     ) async throws -> T {
-        let (store, services) = try await open(database, logger: logger)
+        let (store, services) = try await open(configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             defer { group.cancelAll() }
@@ -31,6 +34,6 @@ public enum StoreFactory {
 }
 
 struct PostgresPoolService: Service {
-    let store: PostgresStore
-    func run() async throws { await store.run() }
+    let database: PostgresDatabase
+    func run() async throws { await database.run() }
 }

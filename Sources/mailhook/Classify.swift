@@ -47,7 +47,7 @@ struct Classify: AsyncParsableCommand {
             let cleanSubject = sanitizer.sanitize(subject)
             let cleanBody = sanitizer.sanitize(body)
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookDefault)
-            let logger = makeLogger(level: "error")
+            let logger = makeLogger(level: .error)
             let classifier = ClassifierFactory.make(configuration: config.classifier, httpClient: http, logger: logger)
             let outcome = await classifier.classify(ClassifierInput(
                 subject: cleanSubject.text, body: cleanBody.text, senderDomain: sender.flatMap(EmailFilter.domain(of:))))
@@ -66,11 +66,9 @@ struct Classify: AsyncParsableCommand {
                 let fell_back: Bool
                 let failure: String?
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let output = Output(classification: outcome.classification, routing: routing, pii_found: found,
                                 fell_back: outcome.fellBack, failure: outcome.failure)
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            print(JSONWriter.prettyText(output))
         }
     }
 }

@@ -65,13 +65,13 @@ extension AsyncParsableCommand {
     }
 }
 
-func makeLogger(level: String) -> Logger {
+func makeLogger(level: LogLevel) -> Logger {
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
+        handler.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
         return handler
     }
     var logger = Logger(label: "mailhook")
-    logger.logLevel = Logger.Level(rawValue: level) ?? .info
+    logger.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
     return logger
 }

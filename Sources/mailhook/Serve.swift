@@ -38,8 +38,8 @@ struct Serve: AsyncParsableCommand {
                 "mailhook.database": "\(config.database.url.redacted)",
                 "mailhook.graph": "\(config.graph.enabled ? "enabled" : "disabled (graph.tenantId not set)")",
                 "mailhook.endpoints": "\(integrations.enabledEndpoints.map { "\($0.name)=\($0.url)" }.joined(separator: ","))",
-                "mailhook.classifier": "\(config.classifier.provider)",
-                "mailhook.actions": "\(config.actions.mode)",
+                "mailhook.classifier": "\(config.classifier.provider.rawValue)",
+                "mailhook.actions": "\(config.actions.mode.rawValue)",
             ])
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -86,10 +86,7 @@ struct CheckConfig: AsyncParsableCommand {
                 let mailhook: MailHookConfiguration
                 let integrations: IntegrationsConfiguration
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(Resolved(mailhook: config, integrations: integrations))
-            print(String(decoding: data, as: UTF8.self))
+            print(JSONWriter.prettyText(Resolved(mailhook: config, integrations: integrations)))
         }
     }
 }

@@ -19,7 +19,7 @@ struct Subscriptions: AsyncParsableCommand {
         defaultSubcommand: List.self)
 
     /// Runs `body` with a subscription manager over the configured store and Graph client.
-    static func withManager(_ options: ConfigOptions, _ body: @Sendable (SubscriptionManager, any MailHookStore, GraphClient) async throws -> Void) async throws {
+    static func withManager(_ options: ConfigOptions, _ body: @Sendable (SubscriptionManager, any DataStore, GraphClient) async throws -> Void) async throws {
         let config = try options.loadMain()
         let integrations = IntegrationsConfiguration.empty
         guard config.graph.enabled else { throw CommandFailure("Microsoft Graph is not configured (set graph.tenantId, graph.clientId, graph.clientSecret)") }
@@ -49,12 +49,12 @@ struct Subscriptions: AsyncParsableCommand {
             try await reportingFailures {
                 try await Subscriptions.withManager(options) { _, store, graph in
                     let atGraph = Dictionary(uniqueKeysWithValues: try await graph.listSubscriptions().map { ($0.id, $0) })
-                    let rows = try await store.subscriptionRows().filter { $0.status == "active" || $0.status == "pending" }
+                    let rows = try await store.subscriptionRows().filter { $0.status == .active || $0.status == .pending }
                     print("MAILBOX\tSUBSCRIPTION\tSTATUS\tEXPIRES\tAT GRAPH")
                     for row in rows {
                         let expires = row.expiration.map(GraphDate.format) ?? "-"
                         let known = row.subscriptionId.map { atGraph[$0] != nil ? "yes" : "NO" } ?? "-"
-                        print("\(row.mailbox)\t\(row.subscriptionId ?? "-")\t\(row.status)\t\(expires)\t\(known)")
+                        print("\(row.mailbox)\t\(row.subscriptionId ?? "-")\t\(row.status.rawValue)\t\(expires)\t\(known)")
                     }
                     let stray = atGraph.keys.filter { id in !rows.contains { $0.subscriptionId == id } }
                     if !stray.isEmpty { print("\(stray.count) subscription(s) at Graph not stored here: \(stray.sorted().joined(separator: ", "))") }
@@ -83,7 +83,7 @@ struct Subscriptions: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 try await Subscriptions.withManager(options) { manager, store, _ in
-                    for row in try await store.subscriptionRows() where row.status == "active" {
+                    for row in try await store.subscriptionRows() where row.status == .active {
                         try await manager.renew(row)
                         print("\(row.mailbox)\t\(row.subscriptionId ?? "-")\trenewed")
                     }

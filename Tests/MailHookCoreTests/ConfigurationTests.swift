@@ -28,11 +28,11 @@ struct ConfigurationTests {
         #expect(c.graph.folder == "Inbox" && c.graph.subscriptionMinutes == 4230 && c.graph.renewBeforeMinutes == 60)
         #expect(c.graph.renewIntervalSeconds == 300 && c.graph.deltaIntervalMinutes == 360)
         #expect(c.pipeline.concurrency == 8 && c.pipeline.maxAttempts == 6 && c.pipeline.leaseSeconds == 120)
-        #expect(c.classifier.provider == "local" && c.classifier.timeoutSeconds == 30)
+        #expect(c.classifier.provider == .local && c.classifier.timeoutSeconds == 30)
         #expect(c.routing.thresholds.autoHandle == 85 && c.routing.thresholds.suggestResponse == 60 && c.routing.thresholds.humanReview == 40)
-        #expect(c.routing.categoryAdjustments == ["PURCHASING": 0.95, "SUPPORT": 0.85, "INFORMATION": 0.80, "ESCALATION": 0.90, "CONSULTATION": 0.75])
-        #expect(c.routing.autoRespondCategories == ["INFORMATION", "SUPPORT"])
-        #expect(c.actions.mode == "dry-run" && c.teams.mode == "off" && c.admin.token == nil)
+        #expect(c.routing.categoryAdjustments == [.purchasing: 0.95, .support: 0.85, .information: 0.80, .escalation: 0.90, .consultation: 0.75])
+        #expect(c.routing.autoRespondCategories == [.information, .support])
+        #expect(c.actions.mode == .dryRun && c.teams.mode == .off && c.admin.token == nil)
     }
 
     @Test("${VAR} and ${VAR:-default} interpolation, numbers from strings")
@@ -93,7 +93,7 @@ struct ConfigurationTests {
     func postgresURL() throws {
         let c = try config(#"{"database": {"url": "postgres://app:p%40ss@db.internal:6543/mail?sslmode=require"}}"#)
         guard case .postgres(let pg) = c.database.url else { Issue.record("not postgres"); return }
-        #expect(pg.host == "db.internal" && pg.port == 6543 && pg.username == "app" && pg.database == "mail" && pg.tlsMode == "require")
+        #expect(pg.host == "db.internal" && pg.port == 6543 && pg.username == "app" && pg.database == "mail" && pg.tlsMode == .require)
         #expect(pg.password?.value == "p@ss")
         #expect(c.database.url.redacted == "postgres://app:***@db.internal:6543/mail?sslmode=require")
     }

@@ -153,9 +153,9 @@ struct SchemaTests {
         }
         #expect(checked >= 4)
         let categories = try #require(validator.resolve("#/$defs/category")?["enum"]?.arrayValue)
-        #expect(categories == MailHookConfiguration.categories.map(JSONValue.string))
+        #expect(categories == Category.names.map(JSONValue.string))
         let adjusted = validator.root["properties"]?["routing"]?["properties"]?["categoryAdjustments"]?["properties"]?.objectValue
-        #expect(Set(adjusted.map { Array($0.keys) } ?? []) == Set(MailHookConfiguration.categories))
+        #expect(Set(adjusted.map { Array($0.keys) } ?? []) == Set(Category.names))
     }
 
     @Test func configDefaultsAndKeysAgreeWithTheLoader() throws {

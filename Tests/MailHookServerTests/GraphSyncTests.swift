@@ -14,14 +14,22 @@ import Testing
 /// client and the fake Graph, all over HTTP on 127.0.0.1.
 @Suite("Graph subscriptions and catch-up")
 struct GraphSyncTests {
-    static let mailboxes = #", "mailboxes": ["alice@example.com", "bob@example.com"]"#
+    static let mailboxes: TestServer.Configure = { $0.graph.mailboxes = ["alice@example.com", "bob@example.com"] }
+
+    /// The graph section for one or more mailboxes, with other keys as `adjust` sets them.
+    static func settings(_ mailboxes: [String], _ adjust: @escaping @Sendable (inout MailHookConfiguration.Graph) -> Void = { _ in }) -> TestServer.Configure {
+        { config in
+            config.graph.mailboxes = mailboxes
+            adjust(&config.graph)
+        }
+    }
 
     static func run(
-        _ database: TestDatabase, graph: FakeGraph, settings: String = mailboxes, databaseConfig: MailHookConfiguration.Database? = nil,
+        _ database: TestDatabase, graph: FakeGraph, settings: @escaping TestServer.Configure = mailboxes, databaseConfig: MailHookConfiguration.Database? = nil,
         port: Int? = nil, publicPort: Int? = nil, now: @escaping @Sendable () -> Date = { Date() }, _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await TestServer.run(
-            database: database, now: now, databaseConfig: databaseConfig, graph: graph, graphSettings: settings, port: port, publicPort: publicPort
+            database: database, configure: settings, now: now, databaseConfig: databaseConfig, graph: graph, port: port, publicPort: publicPort
         ) { server in
             // Start from a settled server: subscribed and the startup delta round done.
             await server.application.graphSync?.started.wait()
@@ -29,8 +37,13 @@ struct GraphSyncTests {
         }
     }
 
-    @Test("create for 2 mailboxes: validated by Graph's callback, idempotent, and each clientState verifies only its own", arguments: TestDatabase.available)
-    func createAndReuse(database: TestDatabase) async throws {
+    @Test("create for 2 mailboxes: validated by Graph's callback, idempotent, and each clientState verifies only its own (SQLite)")
+    func createAndReuseSQLite() async throws { try await createAndReuse(.sqlite) }
+
+    @Test("create for 2 mailboxes: validated by Graph's callback, idempotent, and each clientState verifies only its own (PostgreSQL)", .postgres)
+    func createAndReusePostgres() async throws { try await createAndReuse(.postgres) }
+
+    func createAndReuse(_ database: TestDatabase) async throws {
         try await FakeGraph.with { graph in
             try await Self.run(database, graph: graph) { server in
                 let manager = try #require(server.application.subscriptions)
@@ -53,7 +66,7 @@ struct GraphSyncTests {
                 let swapped = Samples.batch([Samples.graphItem(subscriptionId: bob.id, clientState: alice.clientState ?? "", messageId: "AAMk-x")])
                     .replacingOccurrences(of: "c0ffee00-0000-4000-8000-0000000000bb", with: "tenant-1")
                 #expect(try await server.post("/webhooks/graph", body: swapped).status == 202)
-                let rows = try await server.store.inboxRows(limit: 10).filter { $0.kind == "graph.notification" }
+                let rows = try await server.store.inboxRows(limit: 10).filter { $0.kind == .graphNotification }
                 #expect(rows.count == 1)
                 #expect(rows.first?.subscriptionId == alice.id)
                 #expect(rows.first?.messageKey == NewInboxItem.messageKey(mailboxId: graph.mailboxId("alice@example.com"), messageId: aliceMessage))
@@ -62,8 +75,13 @@ struct GraphSyncTests {
         }
     }
 
-    @Test("a restart reuses the subscriptions (no 409, no duplicate)", arguments: TestDatabase.available)
-    func restartReuses(database: TestDatabase) async throws {
+    @Test("a restart reuses the subscriptions (no 409, no duplicate) (SQLite)")
+    func restartReusesSQLite() async throws { try await restartReuses(.sqlite) }
+
+    @Test("a restart reuses the subscriptions (no 409, no duplicate) (PostgreSQL)", .postgres)
+    func restartReusesPostgres() async throws { try await restartReuses(.postgres) }
+
+    func restartReuses(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         let port = try freePort()
         try await FakeGraph.with { graph in
@@ -79,11 +97,16 @@ struct GraphSyncTests {
         }
     }
 
-    @Test("the timer keeps a subscription alive across 3 renewals; one deleted at Graph is recreated and caught up", arguments: TestDatabase.available)
-    func renewals(database: TestDatabase) async throws {
+    @Test("the timer keeps a subscription alive across 3 renewals; one deleted at Graph is recreated and caught up (SQLite)")
+    func renewalsSQLite() async throws { try await renewals(.sqlite) }
+
+    @Test("the timer keeps a subscription alive across 3 renewals; one deleted at Graph is recreated and caught up (PostgreSQL)", .postgres)
+    func renewalsPostgres() async throws { try await renewals(.postgres) }
+
+    func renewals(_ database: TestDatabase) async throws {
         let clock = VirtualClock()
         try await FakeGraph.with { graph in
-            let settings = #", "mailboxes": ["alice@example.com"], "subscriptionMinutes": 60, "renewBeforeMinutes": 50, "renewIntervalSeconds": 1"#
+            let settings = Self.settings(["alice@example.com"]) { $0.subscriptionMinutes = 60; $0.renewBeforeMinutes = 50; $0.renewIntervalSeconds = 1 }
             try await Self.run(database, graph: graph, settings: settings, now: clock.now) { server in
                 let first = try #require(graph.subscriptions.first)
                 for n in 1...3 {
@@ -104,15 +127,20 @@ struct GraphSyncTests {
                 try await eventually { graph.subscriptions.count == 1 && graph.subscriptions[0].id != first.id }
                 try await eventually { graph.calls.filter { $0.path.hasSuffix("/delta") }.count > deltasBefore }
                 let rows = try await server.store.subscriptionRows()
-                #expect(rows.filter { $0.status == "active" }.map(\.subscriptionId) == [graph.subscriptions[0].id])
+                #expect(rows.filter { $0.status == .active }.map(\.subscriptionId) == [graph.subscriptions[0].id])
             }
         }
     }
 
-    @Test("lifecycle events produce exactly the documented calls", arguments: TestDatabase.available)
-    func lifecycleEvents(database: TestDatabase) async throws {
+    @Test("lifecycle events produce exactly the documented calls (SQLite)")
+    func lifecycleEventsSQLite() async throws { try await lifecycleEvents(.sqlite) }
+
+    @Test("lifecycle events produce exactly the documented calls (PostgreSQL)", .postgres)
+    func lifecycleEventsPostgres() async throws { try await lifecycleEvents(.postgres) }
+
+    func lifecycleEvents(_ database: TestDatabase) async throws {
         try await FakeGraph.with { graph in
-            try await Self.run(database, graph: graph, settings: #", "mailboxes": ["alice@example.com"]"#) { server in
+            try await Self.run(database, graph: graph, settings: Self.settings(["alice@example.com"])) { server in
                 let subscription = try #require(graph.subscriptions.first)
                 graph.resetCalls()
 
@@ -144,13 +172,17 @@ struct GraphSyncTests {
         }
     }
 
-    @Test("catch-up: 50 messages that arrived while stopped reach the inbox once; notifications for 10 add nothing; 410 resyncs without duplicates",
-          arguments: TestDatabase.available)
-    func catchUp(database: TestDatabase) async throws {
+    @Test("catch-up: 50 messages that arrived while stopped reach the inbox once; notifications for 10 add nothing; 410 resyncs without duplicates (SQLite)")
+    func catchUpSQLite() async throws { try await catchUp(.sqlite) }
+
+    @Test("catch-up: 50 messages that arrived while stopped reach the inbox once; notifications for 10 add nothing; 410 resyncs without duplicates (PostgreSQL)", .postgres)
+    func catchUpPostgres() async throws { try await catchUp(.postgres) }
+
+    func catchUp(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         let port = try freePort()
         try await FakeGraph.with { graph in
-            let settings = #", "mailboxes": ["alice@example.com"]"#
+            let settings = Self.settings(["alice@example.com"])
             // First run: subscribe and set the delta baseline.
             try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: port) { server in
                 let state = try await server.store.deltaState(mailbox: "alice@example.com", folder: "Inbox")
@@ -178,8 +210,10 @@ struct GraphSyncTests {
         }
     }
 
-    @Test("two replicas on one PostgreSQL database renew each due subscription once", arguments: TestDatabase.available.filter { $0 == .postgres })
-    func twoReplicas(database: TestDatabase) async throws {
+    @Test("two replicas on one PostgreSQL database renew each due subscription once", .postgres)
+    func twoReplicasPostgres() async throws { try await twoReplicas(.postgres) }
+
+    func twoReplicas(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         // Behind one load balancer the replicas share a public URL; here the first replica's
         // port stands for it (the second only answers what reaches it directly).
@@ -187,7 +221,7 @@ struct GraphSyncTests {
         let secondPort = try freePort()
         let clock = VirtualClock()
         try await FakeGraph.with { graph in
-            let settings = #", "mailboxes": ["alice@example.com", "bob@example.com"], "subscriptionMinutes": 60, "renewBeforeMinutes": 50, "renewIntervalSeconds": 3600"#
+            let settings = Self.settings(["alice@example.com", "bob@example.com"]) { $0.subscriptionMinutes = 60; $0.renewBeforeMinutes = 50; $0.renewIntervalSeconds = 3600 }
             try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: port, now: clock.now) { first in
                 try await Self.run(database, graph: graph, settings: settings, databaseConfig: db, port: secondPort, publicPort: port, now: clock.now) { second in
                     #expect(graph.subscriptions.count == 2, "the second replica reused them")
@@ -209,11 +243,15 @@ struct GraphSyncTests {
         }
     }
 
-    @Test("fetch: notified and delta-found messages are fetched and stored once; gone, own and draft mail is not processed",
-          arguments: TestDatabase.available)
-    func fetching(database: TestDatabase) async throws {
+    @Test("fetch: notified and delta-found messages are fetched and stored once; gone, own and draft mail is not processed (SQLite)")
+    func fetchingSQLite() async throws { try await fetching(.sqlite) }
+
+    @Test("fetch: notified and delta-found messages are fetched and stored once; gone, own and draft mail is not processed (PostgreSQL)", .postgres)
+    func fetchingPostgres() async throws { try await fetching(.postgres) }
+
+    func fetching(_ database: TestDatabase) async throws {
         try await FakeGraph.with { graph in
-            try await Self.run(database, graph: graph, settings: #", "mailboxes": ["alice@example.com"]"#) { server in
+            try await Self.run(database, graph: graph, settings: Self.settings(["alice@example.com"])) { server in
                 let subscription = try #require(graph.subscriptions.first)
                 let inbound = graph.addMessage(mailbox: "alice@example.com", .init(
                     subject: "VPN drops every hour &amp; more", fromAddress: "carol@example.com", body: "Since Monday&nbsp;the VPN drops."))
@@ -225,19 +263,19 @@ struct GraphSyncTests {
                 // The same message found again by a delta round adds nothing.
                 _ = try await server.application.subscriptions?.delta.sync(mailbox: "alice@example.com", mailboxId: nil)
                 try await eventually { try await Self.settled(server) }
-                let rows = try await server.store.inboxRows(limit: 100).filter { $0.kind != "graph.lifecycle" }
+                let rows = try await server.store.inboxRows(limit: 100).filter { $0.kind != .graphLifecycle }
                 let status = Dictionary(uniqueKeysWithValues: rows.compactMap { row in row.messageKey.map { ($0.components(separatedBy: "|").last!, row.status) } })
-                #expect(status[inbound] == "completed")
-                #expect(status[own] == "ignored")
-                #expect(status[draft] == "ignored")
-                #expect(status[deleted] == "gone")
+                #expect(status[inbound] == .completed)
+                #expect(status[own] == .ignored)
+                #expect(status[draft] == .ignored)
+                #expect(status[deleted] == .gone)
                 #expect(rows.count == 4, "one row per message, whether notified or found by delta")
                 let emails = try await server.store.emails(limit: 10)
                 #expect(emails.map(\.id) == [inbound])
                 #expect(emails.first?.subject == "VPN drops every hour & more")
                 #expect(emails.first?.body == "Since Monday the VPN drops.")
                 #expect(emails.first?.senderEmail == "carol@example.com")
-                #expect(emails.first?.processingStatus == "completed", "the pipeline classified and routed it (dry-run)")
+                #expect(emails.first?.processingStatus == .completed, "the pipeline classified and routed it (dry-run)")
             }
         }
     }
@@ -247,7 +285,7 @@ struct GraphSyncTests {
         let clock = VirtualClock()
         try await FakeGraph.with { graph in
             graph.maxSubscriptionMinutes = 4230
-            let settings = #", "mailboxes": ["alice@example.com"], "subscriptionMinutes": 10080, "renewBeforeMinutes": 4300"#
+            let settings = Self.settings(["alice@example.com"]) { $0.subscriptionMinutes = 10080; $0.renewBeforeMinutes = 4300 }
             try await Self.run(database, graph: graph, settings: settings, now: clock.now) { server in
                 let subscription = try #require(graph.subscriptions.first)
                 let lifetime = subscription.expirationDateTime.timeIntervalSince(graph.now) / 60
@@ -262,7 +300,7 @@ struct GraphSyncTests {
 
     /// No inbox row is waiting or in progress.
     static func settled(_ server: TestServer) async throws -> Bool {
-        try await server.store.inboxRows(limit: 1000).allSatisfy { $0.status != "pending" && $0.status != "processing" }
+        try await server.store.inboxRows(limit: 1000).allSatisfy { $0.status != .pending && $0.status != .processing }
     }
 }
 
@@ -283,8 +321,8 @@ struct GraphSecretsTests {
         let secret = "graph-client-secret-7q8w9e"
         try await FakeGraph.with(clientSecret: secret) { graph in
             let port = try freePort()
-            let settings = #", "mailboxes": ["alice@example.com"]"#
-            let states = try await TestServer.run(database: .sqlite, logger: logger, graph: graph, graphSettings: settings, port: port) { server in
+            let settings: TestServer.Configure = { $0.graph.mailboxes = ["alice@example.com"] }
+            let states = try await TestServer.run(database: .sqlite, configure: settings, logger: logger, graph: graph, port: port) { server in
                 await server.application.graphSync?.started.wait()
                 let subscription = try #require(graph.subscriptions.first)
                 let id = graph.addMessage(mailbox: "alice@example.com", .init(subject: "hello", fromAddress: "bob@example.com"))

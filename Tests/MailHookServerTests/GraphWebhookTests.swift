@@ -17,8 +17,13 @@ struct GraphWebhookTests {
         String(repeating: "0123456789abcdef", count: 64),  // 1 KB
     ]
 
-    @Test("validation tokens round-trip exactly on both Graph URLs", arguments: TestDatabase.available)
-    func validationTokens(database: TestDatabase) async throws {
+    @Test("validation tokens round-trip exactly on both Graph URLs (SQLite)")
+    func validationTokensSQLite() async throws { try await validationTokens(.sqlite) }
+
+    @Test("validation tokens round-trip exactly on both Graph URLs (PostgreSQL)", .postgres)
+    func validationTokensPostgres() async throws { try await validationTokens(.postgres) }
+
+    func validationTokens(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             for path in ["/webhooks/graph", "/webhooks/graph/lifecycle"] {
                 for token in Self.tokens {
@@ -47,12 +52,17 @@ struct GraphWebhookTests {
         }
     }
 
-    @Test("a batch of 3 with a wrong clientState and a duplicate stores exactly the right rows", arguments: TestDatabase.available)
-    func batchWithBadAndDuplicateItems(database: TestDatabase) async throws {
+    @Test("a batch of 3 with a wrong clientState and a duplicate stores exactly the right rows (SQLite)")
+    func batchWithBadAndDuplicateItemsSQLite() async throws { try await batchWithBadAndDuplicateItems(.sqlite) }
+
+    @Test("a batch of 3 with a wrong clientState and a duplicate stores exactly the right rows (PostgreSQL)", .postgres)
+    func batchWithBadAndDuplicateItemsPostgres() async throws { try await batchWithBadAndDuplicateItems(.postgres) }
+
+    func batchWithBadAndDuplicateItems(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             try await server.store.saveSubscription(SubscriptionRecord(
                 subscriptionId: "sub-1", resource: "users/u1/mailFolders('Inbox')/messages", mailbox: "u1",
-                clientState: "state-of-sub-1", expiration: Date().addingTimeInterval(3600), status: "active"))
+                clientState: "state-of-sub-1", expiration: Date().addingTimeInterval(3600), status: .active))
 
             let first = try await server.post("/webhooks/graph", body: Samples.batch([
                 Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-1"),
@@ -68,7 +78,7 @@ struct GraphWebhookTests {
 
             let rows = try await server.store.inboxRows(limit: 10)
             #expect(rows.map(\.dedupeKey) == ["graph|sub-1|AAMk-1|created", "graph|sub-1|AAMk-2|created"])
-            #expect(rows.allSatisfy { $0.kind == "graph.notification" && $0.status == "pending" && $0.subscriptionId == "sub-1" })
+            #expect(rows.allSatisfy { $0.kind == .graphNotification && $0.status == .pending && $0.subscriptionId == "sub-1" })
             let payload = try JSONValue.parse(Array(rows[1].payload.utf8))
             #expect(payload["resourceData"]?["id"]?.stringValue == "AAMk-2")
 
@@ -82,12 +92,17 @@ struct GraphWebhookTests {
         }
     }
 
-    @Test("lifecycle notifications are stored as their own kind, on either URL", arguments: TestDatabase.available)
-    func lifecycleItems(database: TestDatabase) async throws {
+    @Test("lifecycle notifications are stored as their own kind, on either URL (SQLite)")
+    func lifecycleItemsSQLite() async throws { try await lifecycleItems(.sqlite) }
+
+    @Test("lifecycle notifications are stored as their own kind, on either URL (PostgreSQL)", .postgres)
+    func lifecycleItemsPostgres() async throws { try await lifecycleItems(.postgres) }
+
+    func lifecycleItems(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             try await server.store.saveSubscription(SubscriptionRecord(
                 subscriptionId: "sub-9", resource: "users/u9/mailFolders('Inbox')/messages", mailbox: "u9",
-                clientState: "cs-9", expiration: nil, status: "active"))
+                clientState: "cs-9", expiration: nil, status: .active))
             let reply = try await server.post("/webhooks/graph/lifecycle", body: Samples.batch([
                 Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "reauthorizationRequired"),
                 Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "missed"),
@@ -100,21 +115,25 @@ struct GraphWebhookTests {
             #expect(again.status == 202)
             let rows = try await server.store.inboxRows(limit: 10)
             #expect(rows.count == 2)
-            #expect(rows.allSatisfy { $0.kind == "graph.lifecycle" })
+            #expect(rows.allSatisfy { $0.kind == .graphLifecycle })
             #expect(rows.map { try! JSONValue.parse(Array($0.payload.utf8))["lifecycleEvent"]?.stringValue } == ["reauthorizationRequired", "missed"])
             #expect(server.metric(#"mailhook_notifications_total{source="graph-lifecycle",outcome="duplicate"}"#) == 1)
             #expect(server.metric(#"mailhook_rejections_total{source="graph-lifecycle",reason="client_state_mismatch"}"#) == 1)
         }
     }
 
-    @Test("unknown subscriptions verify against pending creates and the static clientState only", arguments: TestDatabase.available)
-    func unknownSubscriptions(database: TestDatabase) async throws {
-        let config = #"{"graph": {"clientState": "static-state-for-external-subscriptions"}}"#
-        try await TestServer.run(database: database, configJSON: config) { server in
+    @Test("unknown subscriptions verify against pending creates and the static clientState only (SQLite)")
+    func unknownSubscriptionsSQLite() async throws { try await unknownSubscriptions(.sqlite) }
+
+    @Test("unknown subscriptions verify against pending creates and the static clientState only (PostgreSQL)", .postgres)
+    func unknownSubscriptionsPostgres() async throws { try await unknownSubscriptions(.postgres) }
+
+    func unknownSubscriptions(_ database: TestDatabase) async throws {
+        try await TestServer.run(database: database, configure: { $0.graph.clientState = Secret("static-state-for-external-subscriptions") }) { server in
             // A create in flight: the clientState is stored before Graph knows the subscription.
             try await server.store.saveSubscription(SubscriptionRecord(
                 subscriptionId: nil, resource: "users/u2/mailFolders('Inbox')/messages", mailbox: "u2",
-                clientState: "pending-state", expiration: nil, status: "pending"))
+                clientState: "pending-state", expiration: nil, status: .pending))
             let reply = try await server.post("/webhooks/graph", body: Samples.batch([
                 Samples.graphItem(subscriptionId: "new-sub", clientState: "pending-state", messageId: "m1"),
                 Samples.graphItem(subscriptionId: "external-sub", clientState: "static-state-for-external-subscriptions", messageId: "m2"),
@@ -130,8 +149,10 @@ struct GraphWebhookTests {
 
     @Test("items from another tenant are dropped when graph.tenantId is the tenant's GUID", arguments: [TestDatabase.sqlite])
     func tenantCheck(database: TestDatabase) async throws {
-        let config = #"{"graph": {"tenantId": "C0FFEE00-0000-4000-8000-0000000000BB", "clientId": "app", "clientSecret": "s", "baseUrl": "http://127.0.0.1:9/v1.0", "authorityHost": "http://127.0.0.1:9", "clientState": "shared-state"}}"#
-        try await TestServer.run(database: database, configJSON: config) { server in
+        let graph = MailHookConfiguration.Graph(
+            tenantId: "C0FFEE00-0000-4000-8000-0000000000BB", clientId: "app", clientSecret: Secret("s"), authorityHost: "http://127.0.0.1:9",
+            baseUrl: "http://127.0.0.1:9/v1.0", clientState: Secret("shared-state"))
+        try await TestServer.run(database: database, configure: { $0.graph = graph }) { server in
             let ours = Samples.graphItem(subscriptionId: "s1", clientState: "shared-state", messageId: "m1")
             let theirs = ours.replacingOccurrences(of: "c0ffee00-0000-4000-8000-0000000000bb", with: "deadbeef-0000-4000-8000-000000000000")
                 .replacingOccurrences(of: "m1", with: "m2")
@@ -143,8 +164,13 @@ struct GraphWebhookTests {
         }
     }
 
-    @Test("bad input gets a 4xx with a reason, stores nothing, and the server keeps serving", arguments: TestDatabase.available)
-    func badInput(database: TestDatabase) async throws {
+    @Test("bad input gets a 4xx with a reason, stores nothing, and the server keeps serving (SQLite)")
+    func badInputSQLite() async throws { try await badInput(.sqlite) }
+
+    @Test("bad input gets a 4xx with a reason, stores nothing, and the server keeps serving (PostgreSQL)", .postgres)
+    func badInputPostgres() async throws { try await badInput(.postgres) }
+
+    func badInput(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             let json = [("Content-Type", "application/json")]
             let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
@@ -169,8 +195,13 @@ struct GraphWebhookTests {
         }
     }
 
-    @Test("oversize bodies get 413 and are cut off without being read in full", arguments: TestDatabase.available)
-    func oversizeBodies(database: TestDatabase) async throws {
+    @Test("oversize bodies get 413 and are cut off without being read in full (SQLite)")
+    func oversizeBodiesSQLite() async throws { try await oversizeBodies(.sqlite) }
+
+    @Test("oversize bodies get 413 and are cut off without being read in full (PostgreSQL)", .postgres)
+    func oversizeBodiesPostgres() async throws { try await oversizeBodies(.postgres) }
+
+    func oversizeBodies(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             // Declared 100 MB: refused from the headers, long before 100 MB could be sent.
             let declared = try await RawHTTPClient.upload(port: server.port, path: "/webhooks/graph", bodySize: 100 << 20, chunked: false)
@@ -188,7 +219,7 @@ struct GraphWebhookTests {
 
     @Test("a body that stalls is answered 408 after server.requestTimeoutSeconds", arguments: [TestDatabase.sqlite])
     func stalledBody(database: TestDatabase) async throws {
-        try await TestServer.run(database: database, configJSON: #"{"server": {"requestTimeoutSeconds": 1}}"#) { server in
+        try await TestServer.run(database: database, configure: { $0.server.requestTimeoutSeconds = 1 }) { server in
             let started = ContinuousClock.now
             let answer = try await RawHTTPClient.upload(port: server.port, path: "/webhooks/graph", bodySize: 1000, chunked: false, stopAfter: 10)
             #expect(answer.status == 408)
@@ -197,19 +228,24 @@ struct GraphWebhookTests {
         }
     }
 
-    @Test("a store outage answers 503 so Graph retries, and nothing is half-stored", arguments: TestDatabase.available)
-    func storeOutage(database: TestDatabase) async throws {
-        let faulty = FaultyStoreBox()
-        try await TestServer.run(database: database, wrapStore: { faulty.wrap($0) }) { server in
+    @Test("a store outage answers 503 so Graph retries, and nothing is half-stored (SQLite)")
+    func storeOutageSQLite() async throws { try await storeOutage(.sqlite) }
+
+    @Test("a store outage answers 503 so Graph retries, and nothing is half-stored (PostgreSQL)", .postgres)
+    func storeOutagePostgres() async throws { try await storeOutage(.postgres) }
+
+    func storeOutage(_ database: TestDatabase) async throws {
+        let faulty = FaultyDatabaseBox()
+        try await TestServer.run(database: database, wrapDatabase: { faulty.wrap($0) }) { server in
             try await server.store.saveSubscription(SubscriptionRecord(
-                subscriptionId: "sub-1", resource: "r", mailbox: "u1", clientState: "cs", expiration: nil, status: "active"))
-            faulty.store?.setFailing(true)
+                subscriptionId: "sub-1", resource: "r", mailbox: "u1", clientState: "cs", expiration: nil, status: .active))
+            faulty.database?.setFailing(true)
             let reply = try await server.post("/webhooks/graph", body: Samples.batch([
                 Samples.graphItem(subscriptionId: "sub-1", clientState: "cs", messageId: "m1"),
             ]))
             #expect(reply.status == 503)
             #expect(try await server.get("/ready").status == 503)
-            faulty.store?.setFailing(false)
+            faulty.database?.setFailing(false)
             #expect(try await server.store.inboxRows(limit: 10).isEmpty)
             #expect(try await server.get("/ready").status == 200)
             let retry = try await server.post("/webhooks/graph", body: Samples.batch([
@@ -218,18 +254,5 @@ struct GraphWebhookTests {
             #expect(retry.status == 202)
             #expect(try await server.store.inboxRows(limit: 10).count == 1)
         }
-    }
-}
-
-/// Hands the test a handle on the store the server was built with.
-final class FaultyStoreBox: Sendable {
-    private let box = Mutex<FaultyStore?>(nil)
-
-    var store: FaultyStore? { box.withLock { $0 } }
-
-    func wrap(_ base: any MailHookStore) -> any MailHookStore {
-        let wrapped = FaultyStore(base)
-        box.withLock { $0 = wrapped }
-        return wrapped
     }
 }

@@ -29,13 +29,13 @@ struct InboxDispatcherTests {
             defer { inFlight.subtract(1, ordering: .relaxed) }
             if hold > .zero { try await Task.sleep(for: hold) }
             if failing.load(ordering: .relaxed) { throw TestSupportError("the fake action failed") }
-            return .finished(status: "completed")
+            return .finished(status: .completed)
         }
     }
 
     static func withDispatcher(
         _ database: TestDatabase, processor: FlakyProcessor, concurrency: Int = 4, maxAttempts: Int = 2,
-        _ body: @Sendable (any MailHookStore, InboxDispatcher) async throws -> Void
+        _ body: @Sendable (any DataStore, InboxDispatcher) async throws -> Void
     ) async throws {
         let config = try await database.makeDatabase()
         try await StoreFactory.withStore(config, logger: Logger(label: "test")) { store in
@@ -53,13 +53,18 @@ struct InboxDispatcherTests {
         }
     }
 
-    @Test("failures are retried with backoff, dead-lettered after maxAttempts, and complete after replay", arguments: TestDatabase.available)
-    func deadLetterAndReplay(database: TestDatabase) async throws {
+    @Test("failures are retried with backoff, dead-lettered after maxAttempts, and complete after replay (SQLite)")
+    func deadLetterAndReplaySQLite() async throws { try await deadLetterAndReplay(.sqlite) }
+
+    @Test("failures are retried with backoff, dead-lettered after maxAttempts, and complete after replay (PostgreSQL)", .postgres)
+    func deadLetterAndReplayPostgres() async throws { try await deadLetterAndReplay(.postgres) }
+
+    func deadLetterAndReplay(_ database: TestDatabase) async throws {
         let processor = FlakyProcessor()
         try await Self.withDispatcher(database, processor: processor) { store, dispatcher in
-            _ = try await store.insertInboxBatch([[NewInboxItem(source: "graph", kind: .graphLifecycle, dedupeKey: "d1", payload: "{}")]])
+            _ = try await store.insertInboxBatch([[NewInboxItem(source: .graph, kind: .graphLifecycle, dedupeKey: "d1", payload: "{}")]])
             dispatcher.wake()
-            try await eventually { try await store.inboxRows(limit: 10).first?.status == "dead" }
+            try await eventually { try await store.inboxRows(limit: 10).first?.status == .dead }
             let dead = try #require(try await store.inboxRows(limit: 10).first)
             #expect(dead.attempts == 2)
             #expect(dead.lastError?.contains("the fake action failed") == true)
@@ -68,7 +73,7 @@ struct InboxDispatcherTests {
             processor.failing.store(false, ordering: .relaxed)
             #expect(try await store.replayInbox(id: nil) == 1)
             dispatcher.wake()
-            try await eventually { try await store.inboxRows(limit: 10).first?.status == "completed" }
+            try await eventually { try await store.inboxRows(limit: 10).first?.status == .completed }
             #expect(processor.attempts.load(ordering: .relaxed) == 3)
         }
     }
@@ -78,9 +83,9 @@ struct InboxDispatcherTests {
         let processor = FlakyProcessor(hold: .milliseconds(50))
         processor.failing.store(false, ordering: .relaxed)
         try await Self.withDispatcher(database, processor: processor, concurrency: 3) { store, dispatcher in
-            _ = try await store.insertInboxBatch([(0..<30).map { NewInboxItem(source: "graph", kind: .graphLifecycle, dedupeKey: "c\($0)", payload: "{}") }])
+            _ = try await store.insertInboxBatch([(0..<30).map { NewInboxItem(source: .graph, kind: .graphLifecycle, dedupeKey: "c\($0)", payload: "{}") }])
             dispatcher.wake()
-            try await eventually { try await store.inboxRows(limit: 100).allSatisfy { $0.status == "completed" } }
+            try await eventually { try await store.inboxRows(limit: 100).allSatisfy { $0.status == .completed } }
             #expect(processor.peak.load(ordering: .relaxed) == 3)
         }
     }

@@ -32,8 +32,13 @@ struct IntegrationWebhookTests {
         try await TestServer.run(database: database, integrationsJSON: integrations, environment: environment, now: now, body)
     }
 
-    @Test("HMAC: valid, one byte changed, wrong secret, missing header, GitHub's header", arguments: TestDatabase.available)
-    func hmac(database: TestDatabase) async throws {
+    @Test("HMAC: valid, one byte changed, wrong secret, missing header, GitHub's header (SQLite)")
+    func hmacSQLite() async throws { try await hmac(.sqlite) }
+
+    @Test("HMAC: valid, one byte changed, wrong secret, missing header, GitHub's header (PostgreSQL)", .postgres)
+    func hmacPostgres() async throws { try await hmac(.postgres) }
+
+    func hmac(_ database: TestDatabase) async throws {
         try await Self.run(database) { server in
             let body = Samples.canonicalEvent(id: "evt_hmac")
             let good = Signing.hmacHeader(body, secret: Self.hmacSecret)
@@ -63,8 +68,13 @@ struct IntegrationWebhookTests {
         }
     }
 
-    @Test("Standard Webhooks: valid, rotation, ±301 s, replayed webhook-id", arguments: TestDatabase.available)
-    func standardWebhooks(database: TestDatabase) async throws {
+    @Test("Standard Webhooks: valid, rotation, ±301 s, replayed webhook-id (SQLite)")
+    func standardWebhooksSQLite() async throws { try await standardWebhooks(.sqlite) }
+
+    @Test("Standard Webhooks: valid, rotation, ±301 s, replayed webhook-id (PostgreSQL)", .postgres)
+    func standardWebhooksPostgres() async throws { try await standardWebhooks(.postgres) }
+
+    func standardWebhooks(_ database: TestDatabase) async throws {
         let now = Date(timeIntervalSince1970: 1_770_000_000)
         try await Self.run(database, now: { now }) { server in
             let t = Int(now.timeIntervalSince1970)
@@ -105,8 +115,13 @@ struct IntegrationWebhookTests {
         }
     }
 
-    @Test("bearer token, then filters: sender domain with subdomains, subject; filtered events are not stored", arguments: TestDatabase.available)
-    func bearerAndFilters(database: TestDatabase) async throws {
+    @Test("bearer token, then filters: sender domain with subdomains, subject; filtered events are not stored (SQLite)")
+    func bearerAndFiltersSQLite() async throws { try await bearerAndFilters(.sqlite) }
+
+    @Test("bearer token, then filters: sender domain with subdomains, subject; filtered events are not stored (PostgreSQL)", .postgres)
+    func bearerAndFiltersPostgres() async throws { try await bearerAndFilters(.postgres) }
+
+    func bearerAndFilters(_ database: TestDatabase) async throws {
         try await Self.run(database) { server in
             let auth = ("Authorization", "Bearer \(Self.bearerToken)")
             let json = ("Content-Type", "application/json")
@@ -129,8 +144,13 @@ struct IntegrationWebhookTests {
         }
     }
 
-    @Test("payload shapes: canonical, by reference, IMAP bridge; dedupe falls back to the body hash", arguments: TestDatabase.available)
-    func payloadShapes(database: TestDatabase) async throws {
+    @Test("payload shapes: canonical, by reference, IMAP bridge; dedupe falls back to the body hash (SQLite)")
+    func payloadShapesSQLite() async throws { try await payloadShapes(.sqlite) }
+
+    @Test("payload shapes: canonical, by reference, IMAP bridge; dedupe falls back to the body hash (PostgreSQL)", .postgres)
+    func payloadShapesPostgres() async throws { try await payloadShapes(.postgres) }
+
+    func payloadShapes(_ database: TestDatabase) async throws {
         try await Self.run(database) { server in
             let json = ("Content-Type", "application/json")
             let reference = #"{"id":"ref_1","type":"email.received","graph":{"mailbox":"it@zgcompanies.com","messageId":"AAMkAGRef="}}"#
@@ -141,15 +161,20 @@ struct IntegrationWebhookTests {
             #expect(try await server.post("/webhooks/email", body: noId, headers: [json, Signing.hmacHeader(noId, secret: Self.hmacSecret)]).status == 202)
             #expect(try await server.post("/webhooks/email", body: noId, headers: [json, Signing.hmacHeader(noId, secret: Self.hmacSecret)]).status == 200)
             let rows = try await server.store.inboxRows(limit: 10)
-            #expect(rows.map(\.kind) == ["event.reference", "event.imap-bridge", "event.canonical"])
+            #expect(rows.map(\.kind) == [.referenceEvent, .imapBridgeEvent, .canonicalEvent])
             #expect(rows.map(\.endpoint) == ["helpdesk", "bridge", "helpdesk"])
             #expect(rows[2].dedupeKey.hasPrefix("event|helpdesk|sha256:"))
             #expect(rows[1].payload == bridge, "the payload is stored byte for byte")
         }
     }
 
-    @Test("bad input on an integration endpoint: 4xx with a reason, nothing stored", arguments: TestDatabase.available)
-    func badInput(database: TestDatabase) async throws {
+    @Test("bad input on an integration endpoint: 4xx with a reason, nothing stored (SQLite)")
+    func badInputSQLite() async throws { try await badInput(.sqlite) }
+
+    @Test("bad input on an integration endpoint: 4xx with a reason, nothing stored (PostgreSQL)", .postgres)
+    func badInputPostgres() async throws { try await badInput(.postgres) }
+
+    func badInput(_ database: TestDatabase) async throws {
         try await Self.run(database) { server in
             func signed(_ body: [UInt8], contentType: String? = "application/json") -> [(String, String)] {
                 var headers = [("X-Signature", WebhookSignature.hmacSHA256Hex(body: body, secret: Secret(Self.hmacSecret)))]
@@ -181,17 +206,22 @@ struct IntegrationWebhookTests {
         }
     }
 
-    @Test("a store outage answers 503 so the sender retries", arguments: TestDatabase.available)
-    func storeOutage(database: TestDatabase) async throws {
-        let faulty = FaultyStoreBox()
-        try await TestServer.run(database: database, integrationsJSON: Self.integrations, environment: Self.environment, wrapStore: { faulty.wrap($0) }) { server in
+    @Test("a store outage answers 503 so the sender retries (SQLite)")
+    func storeOutageSQLite() async throws { try await storeOutage(.sqlite) }
+
+    @Test("a store outage answers 503 so the sender retries (PostgreSQL)", .postgres)
+    func storeOutagePostgres() async throws { try await storeOutage(.postgres) }
+
+    func storeOutage(_ database: TestDatabase) async throws {
+        let faulty = FaultyDatabaseBox()
+        try await TestServer.run(database: database, integrationsJSON: Self.integrations, environment: Self.environment, wrapDatabase: { faulty.wrap($0) }) { server in
             let body = Samples.canonicalEvent(id: "evt_outage")
             let headers = [("Content-Type", "application/json"), Signing.hmacHeader(body, secret: Self.hmacSecret)]
-            faulty.store?.setFailing(true)
+            faulty.database?.setFailing(true)
             let reply = try await server.post("/webhooks/email", body: body, headers: headers)
             #expect(reply.status == 503)
             #expect(reply.headers.first(name: "Retry-After") != nil)
-            faulty.store?.setFailing(false)
+            faulty.database?.setFailing(false)
             #expect(try await server.post("/webhooks/email", body: body, headers: headers).status == 202)
             #expect(try await server.store.inboxRows(limit: 10).count == 1)
         }

@@ -167,14 +167,11 @@ struct LLMClassifierTests {
     func slowFallsBack() async throws {
         try await FakeLLM.with { llm in
             llm.mode = .slow(.seconds(2))
-            let clock = ContinuousClock()
-            let start = clock.now
             let outcome = await Self.classifier(Self.client(baseURL: llm.baseURL, timeout: .seconds(1))).classify(Self.input)
-            let elapsed = clock.now - start
             #expect(outcome.fellBack)
             #expect(outcome.classification == Self.localAnswer)
             #expect(outcome.failure?.contains("timeout") == true)
-            #expect(elapsed >= .milliseconds(900) && elapsed < .milliseconds(1900))
+            // No retry after a timeout: one request, not three.
             #expect(llm.requests.count == 1)
         }
     }
@@ -203,7 +200,7 @@ struct LLMClassifierTests {
         try await FakeLLM.with { llm in
             llm.mode = .status(503)
             var configuration = MailHookConfiguration.defaults().classifier
-            configuration.provider = "openai"
+            configuration.provider = .openai
             configuration.baseUrl = llm.baseURL
             configuration.apiKey = Secret(Self.key)
             configuration.model = Self.model
@@ -225,7 +222,7 @@ struct LLMClassifierTests {
 
         try await FakeLLM.with(apiKey: Self.key) { llm in
             var configuration = MailHookConfiguration.defaults().classifier
-            configuration.provider = "openai"
+            configuration.provider = .openai
             configuration.baseUrl = llm.baseURL
             configuration.apiKey = Secret(Self.key)
             configuration.model = Self.model

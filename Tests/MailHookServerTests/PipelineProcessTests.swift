@@ -44,9 +44,13 @@ struct PipelineProcessTests {
         return Int(response.status.code)
     }
 
-    @Test("SIGKILL after the reply call, before completion: after restart the item completes and Graph saw exactly one reply",
-          arguments: TestDatabase.available)
-    func crashAfterReply(database: TestDatabase) async throws {
+    @Test("SIGKILL after the reply call, before completion: after restart the item completes and Graph saw exactly one reply (SQLite)")
+    func crashAfterReplySQLite() async throws { try await crashAfterReply(.sqlite) }
+
+    @Test("SIGKILL after the reply call, before completion: after restart the item completes and Graph saw exactly one reply (PostgreSQL)", .postgres)
+    func crashAfterReplyPostgres() async throws { try await crashAfterReply(.postgres) }
+
+    func crashAfterReply(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         try await FakeLLM.with { llm in
             llm.mode = .good(category: .support, urgency: .medium, confidence: 80, assessed: 95)
@@ -69,15 +73,15 @@ struct PipelineProcessTests {
                 _ = try await second.waitUntilListening()
                 // One store for the whole wait: a PostgreSQL client per poll would exhaust the server's connections.
                 try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
-                    try await eventually(timeout: .seconds(40)) { try await store.inboxRows(limit: 10).first?.status == "completed" }
+                    try await eventually(timeout: .seconds(40)) { try await store.inboxRows(limit: 10).first?.status == .completed }
                 }
                 second.signal(SIGTERM)
                 #expect(await second.waitForExit() == 0)
 
                 #expect(graph.actions.filter { $0.kind == "reply" }.count == 1, "exactly one reply")
                 let actions = try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.actionRecords(inboxId: nil) }
-                #expect(actions.map(\.action) == ["reply"])
-                #expect(actions.first?.status == "completed")
+                #expect(actions.map(\.action) == [.reply])
+                #expect(actions.first?.status == .completed)
                 #expect(actions.first?.result?.contains("Sent Items") == true, "completed by reconciliation: \(actions.first?.result ?? "")")
                 let rows = try await StoreFactory.withStore(db, logger: Logger(label: "test")) { try await $0.inboxRows(limit: 10) }
                 #expect(rows.first?.attempts == 2)
@@ -98,12 +102,12 @@ struct PipelineProcessTests {
                 let port = try await server.waitUntilListening()
                 #expect(try await Self.postReference(port: port, eventId: "evt-replay", messageId: id) == 202)
                 try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
-                    try await eventually { try await store.inboxRows(limit: 10).first?.status == "dead" }
+                    try await eventually { try await store.inboxRows(limit: 10).first?.status == .dead }
                     graph.failNext(0, status: 400)
                     let (code, output, errors) = try await MailHookProcess.run(["replay", "--dead-letter"], directory: directory)
                     #expect(code == 0, "\(errors)")
                     #expect(output.contains("replayed 1 item(s)"))
-                    try await eventually { try await store.inboxRows(limit: 10).first?.status == "completed" }
+                    try await eventually { try await store.inboxRows(limit: 10).first?.status == .completed }
                 }
                 #expect(graph.actions.map(\.kind) == ["update"])
                 server.signal(SIGTERM)

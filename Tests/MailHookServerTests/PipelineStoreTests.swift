@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Pipeline store")
 struct PipelineStoreTests {
-    static func withStore(_ database: TestDatabase, _ body: @Sendable (any MailHookStore) async throws -> Void) async throws {
+    static func withStore(_ database: TestDatabase, _ body: @Sendable (any DataStore) async throws -> Void) async throws {
         let config = try await database.makeDatabase()
         try await StoreFactory.withStore(config, logger: Logger(label: "test")) { store in
             try await store.migrate()
@@ -18,14 +18,14 @@ struct PipelineStoreTests {
     /// Whole seconds, so dates compare equal after a round trip through either database.
     static let seen = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func email(_ id: String, store: any MailHookStore, inboxId: Int64 = 1) async throws {
+    static func email(_ id: String, store: any DataStore, inboxId: Int64 = 1) async throws {
         let message = EmailMessage(
             id: id, mailbox: "it@example.com", from: .init(address: "alice@contoso.com", name: "Alice"), to: [.init(address: "it@example.com")],
             subject: "Password reset for user 42", bodyText: "Please reset my password.", receivedAt: seen)
-        try await store.recordEmail(message, inboxId: inboxId, source: "graph")
+        try await store.recordEmail(message, inboxId: inboxId, source: .graph)
     }
 
-    static func rows(_ store: any MailHookStore, _ table: ReadableTable) async throws -> [JSONValue] {
+    static func rows(_ store: any DataStore, _ table: ReadableTable) async throws -> [JSONValue] {
         try await store.tableRows(table, limit: 100)
     }
 
@@ -53,30 +53,35 @@ struct PipelineStoreTests {
         requiredExpertise: ["identity", "security"], estimatedEffort: "15 minutes", cues: ["password"], modelUsed: "gpt-test",
         promptVersion: "p-1", tokensUsed: 321)
 
-    @Test("saveProcessing upserts the processing row and sets the email's status", arguments: TestDatabase.available)
-    func processing(database: TestDatabase) async throws {
+    @Test("saveProcessing upserts the processing row and sets the email's status (SQLite)")
+    func processingSQLite() async throws { try await processing(.sqlite) }
+
+    @Test("saveProcessing upserts the processing row and sets the email's status (PostgreSQL)", .postgres)
+    func processingPostgres() async throws { try await processing(.postgres) }
+
+    func processing(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await Self.email("m1", store: store)
-            try await store.saveProcessing(ProcessingRecord(id: "proc-m1", emailId: "m1", status: "classifying", startedAt: Self.seen), emailStatus: "processing")
-            #expect(try await store.emails(limit: 10).first?.processingStatus == "processing")
+            try await store.saveProcessing(ProcessingRecord(id: "proc-m1", emailId: "m1", status: .classifying, startedAt: Self.seen), emailStatus: .classifying)
+            #expect(try await store.emails(limit: 10).first?.processingStatus == .classifying)
 
             let done = ProcessingRecord(
-                id: "proc-m1", emailId: "m1", status: "failed", startedAt: Self.seen, completedAt: Self.seen.addingTimeInterval(2),
-                actionTaken: "flag", responseSent: true, processingTimeMs: 2000, classificationTimeMs: 900, errorMessage: "Graph 503",
-                errorStage: "responding", retryCount: 2, context: #"{"stages":{"classify":900}}"#, confidenceRouting: #"{"decision":"HUMAN_REVIEW"}"#)
-            try await store.saveProcessing(done, emailStatus: "failed")
+                id: "proc-m1", emailId: "m1", status: .failed, startedAt: Self.seen, completedAt: Self.seen.addingTimeInterval(2),
+                actionTaken: .flaggedForReview, responseSent: true, processingTimeMs: 2000, classificationTimeMs: 900, errorMessage: "Graph 503",
+                errorStage: .act, retryCount: 2, context: #"{"stages":{"classify":900}}"#, confidenceRouting: #"{"decision":"HUMAN_REVIEW"}"#)
+            try await store.saveProcessing(done, emailStatus: .failed)
 
             let processing = try await Self.rows(store, .processingResults)
             #expect(processing.count == 1)
             let row = try #require(processing.first)
             #expect(row["id"] == .string("proc-m1"))
             #expect(row["status"] == .string("failed"))
-            #expect(row["action_taken"] == .string("flag"))
+            #expect(row["action_taken"] == .string("flagged_for_review"))
             #expect(Self.bool(row["response_sent"]) == true)
             #expect(Self.bool(row["escalation_created"]) == false)
             #expect(Self.number(row["processing_time_ms"]) == 2000)
             #expect(Self.number(row["retry_count"]) == 2)
-            #expect(row["error_stage"] == .string("responding"))
+            #expect(row["error_stage"] == .string("act"))
             #expect(Self.json(row["processing_context"])?["stages"]?["classify"] == .number(900))
 
             let email = try #require(try await Self.rows(store, .emailMessages).first)
@@ -87,8 +92,13 @@ struct PipelineStoreTests {
         }
     }
 
-    @Test("a classification reads back as stored; the first one saved is kept", arguments: TestDatabase.available)
-    func classificationRoundTrip(database: TestDatabase) async throws {
+    @Test("a classification reads back as stored; the first one saved is kept (SQLite)")
+    func classificationRoundTripSQLite() async throws { try await classificationRoundTrip(.sqlite) }
+
+    @Test("a classification reads back as stored; the first one saved is kept (PostgreSQL)", .postgres)
+    func classificationRoundTripPostgres() async throws { try await classificationRoundTrip(.postgres) }
+
+    func classificationRoundTrip(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await Self.email("m1", store: store)
             #expect(try await store.classification(emailId: "m1") == nil)
@@ -113,31 +123,41 @@ struct PipelineStoreTests {
         }
     }
 
-    @Test("beginAction returns the stored record for a repeated key and writes one row", arguments: TestDatabase.available)
-    func actions(database: TestDatabase) async throws {
+    @Test("beginAction returns the stored record for a repeated key and writes one row (SQLite)")
+    func actionsSQLite() async throws { try await actions(.sqlite) }
+
+    @Test("beginAction returns the stored record for a repeated key and writes one row (PostgreSQL)", .postgres)
+    func actionsPostgres() async throws { try await actions(.postgres) }
+
+    func actions(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
-            let record = ActionRecord(inboxId: 7, emailId: "m1", action: "reply", idempotencyKey: "reply|m1", mode: "dry-run", request: #"{"to":"alice"}"#)
+            let record = ActionRecord(inboxId: 7, emailId: "m1", action: .reply, idempotencyKey: "reply|m1", mode: .dryRun, request: #"{"to":"alice"}"#)
             let begun = try await store.beginAction(record)
-            #expect(begun.id > 0 && begun.status == "started" && begun.createdAt != nil && begun.completedAt == nil)
+            #expect(begun.id > 0 && begun.status == .started && begun.createdAt != nil && begun.completedAt == nil)
             #expect(begun.request == record.request && begun.inboxId == 7 && begun.emailId == "m1")
 
-            try await store.finishAction(idempotencyKey: "reply|m1", status: "completed", result: #"{"draftId":"d1"}"#)
+            try await store.finishAction(idempotencyKey: "reply|m1", status: .completed, result: #"{"draftId":"d1"}"#)
             var repeated = record
             repeated.request = #"{"to":"someone else"}"#
             let again = try await store.beginAction(repeated)
             #expect(again.id == begun.id)
-            #expect(again.status == "completed" && again.result == #"{"draftId":"d1"}"# && again.completedAt != nil)
+            #expect(again.status == .completed && again.result == #"{"draftId":"d1"}"# && again.completedAt != nil)
             #expect(again.request == record.request, "the earlier record is returned unchanged")
 
-            _ = try await store.beginAction(ActionRecord(inboxId: 8, emailId: nil, action: "flag", idempotencyKey: "flag|m2", mode: "live", request: nil))
+            _ = try await store.beginAction(ActionRecord(inboxId: 8, emailId: nil, action: .flag, idempotencyKey: "flag|m2", mode: .live, request: nil))
             #expect(try await store.actionRecords(inboxId: nil).map(\.idempotencyKey) == ["reply|m1", "flag|m2"])
             #expect(try await store.actionRecords(inboxId: 7).map(\.id) == [begun.id])
             #expect(try await store.actionRecords(inboxId: 99).isEmpty)
         }
     }
 
-    @Test("an escalation is saved once", arguments: TestDatabase.available)
-    func escalations(database: TestDatabase) async throws {
+    @Test("an escalation is saved once (SQLite)")
+    func escalationsSQLite() async throws { try await escalations(.sqlite) }
+
+    @Test("an escalation is saved once (PostgreSQL)", .postgres)
+    func escalationsPostgres() async throws { try await escalations(.postgres) }
+
+    func escalations(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await Self.email("m1", store: store)
             let record = EscalationRecord(
@@ -161,19 +181,24 @@ struct PipelineStoreTests {
         }
     }
 
-    static func completion(_ emailId: String, at seen: Date, automation: Double, category: String = "SUPPORT", domain: String? = "contoso.com",
+    static func completion(_ emailId: String, at seen: Date, automation: Double, category: Category = .support, domain: String? = "contoso.com",
                            metrics: [PerformanceMetric] = []) -> ProcessingCompletion {
         ProcessingCompletion(
-            processing: ProcessingRecord(id: "proc-\(emailId)", emailId: emailId, status: "completed", startedAt: seen, completedAt: seen),
-            emailStatus: "completed",
+            processing: ProcessingRecord(id: "proc-\(emailId)", emailId: emailId, status: .completed, startedAt: seen, completedAt: seen),
+            emailStatus: .completed,
             pattern: PatternObservation(
                 patternId: "pat-0123456789abcdef", signature: "password reset for user <num>", description: "Password resets",
                 emailId: emailId, category: category, senderDomain: domain, seenAt: seen, automationPotential: automation, confidence: 80),
             metrics: metrics)
     }
 
-    @Test("completeProcessing counts a pattern once per email, with running means, counts and capped samples", arguments: TestDatabase.available)
-    func patterns(database: TestDatabase) async throws {
+    @Test("completeProcessing counts a pattern once per email, with running means, counts and capped samples (SQLite)")
+    func patternsSQLite() async throws { try await patterns(.sqlite) }
+
+    @Test("completeProcessing counts a pattern once per email, with running means, counts and capped samples (PostgreSQL)", .postgres)
+    func patternsPostgres() async throws { try await patterns(.postgres) }
+
+    func patterns(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             for i in 1...12 { try await Self.email("m\(i)", store: store) }
             let first = Self.completion("m1", at: Self.seen, automation: 0.9)
@@ -190,7 +215,7 @@ struct PipelineStoreTests {
             #expect(Self.json(row["sender_patterns"]) == .object(["contoso.com": .number(1)]))
 
             // A second email, seen earlier (out of order) under another category and with no sender domain.
-            try await store.completeProcessing(Self.completion("m2", at: Self.seen.addingTimeInterval(-60), automation: 0.5, category: "INFORMATION", domain: nil))
+            try await store.completeProcessing(Self.completion("m2", at: Self.seen.addingTimeInterval(-60), automation: 0.5, category: .information, domain: nil))
             patterns = try await Self.rows(store, .emailPatterns)
             row = try #require(patterns.first)
             #expect(Self.number(row["frequency"]) == 2)
@@ -209,18 +234,23 @@ struct PipelineStoreTests {
             #expect(abs((Self.number(row["automation_potential"]) ?? 0) - (0.9 + 0.5 + 10 * 0.7) / 12) < 1e-9)
 
             let emails = try await store.emails(limit: 20)
-            #expect(emails.allSatisfy { $0.processingStatus == "completed" })
+            #expect(emails.allSatisfy { $0.processingStatus == .completed })
             #expect(try await Self.rows(store, .processingResults).count == 12)
         }
     }
 
-    @Test("a failed processing row does not block counting when the email later completes", arguments: TestDatabase.available)
-    func retriedPattern(database: TestDatabase) async throws {
+    @Test("a failed processing row does not block counting when the email later completes (SQLite)")
+    func retriedPatternSQLite() async throws { try await retriedPattern(.sqlite) }
+
+    @Test("a failed processing row does not block counting when the email later completes (PostgreSQL)", .postgres)
+    func retriedPatternPostgres() async throws { try await retriedPattern(.postgres) }
+
+    func retriedPattern(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await Self.email("m1", store: store)
             var failed = Self.completion("m1", at: Self.seen, automation: 0.4)
-            failed.processing.status = "failed"
-            failed.emailStatus = "failed"
+            failed.processing.status = .failed
+            failed.emailStatus = .failed
             failed.pattern = nil
             try await store.completeProcessing(failed)
             try await store.completeProcessing(Self.completion("m1", at: Self.seen, automation: 0.4))
@@ -229,8 +259,13 @@ struct PipelineStoreTests {
         }
     }
 
-    @Test("concurrent first sightings of a pattern and concurrent begins of one action neither fail nor double up", arguments: TestDatabase.available)
-    func concurrency(database: TestDatabase) async throws {
+    @Test("concurrent first sightings of a pattern and concurrent begins of one action neither fail nor double up (SQLite)")
+    func concurrencySQLite() async throws { try await concurrency(.sqlite) }
+
+    @Test("concurrent first sightings of a pattern and concurrent begins of one action neither fail nor double up (PostgreSQL)", .postgres)
+    func concurrencyPostgres() async throws { try await concurrency(.postgres) }
+
+    func concurrency(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             let ids = (1...8).map { "c\($0)" }
             for id in ids { try await Self.email(id, store: store) }
@@ -241,7 +276,7 @@ struct PipelineStoreTests {
                         return nil
                     }
                     group.addTask {
-                        try await store.beginAction(ActionRecord(inboxId: 1, emailId: nil, action: "flag", idempotencyKey: "same", mode: "live", request: nil))
+                        try await store.beginAction(ActionRecord(inboxId: 1, emailId: nil, action: .flag, idempotencyKey: "same", mode: .live, request: nil))
                     }
                 }
                 var records: [ActionRecord] = []
@@ -256,14 +291,19 @@ struct PipelineStoreTests {
         }
     }
 
-    @Test("completeProcessing inserts its metrics", arguments: TestDatabase.available)
-    func metrics(database: TestDatabase) async throws {
+    @Test("completeProcessing inserts its metrics (SQLite)")
+    func metricsSQLite() async throws { try await metrics(.sqlite) }
+
+    @Test("completeProcessing inserts its metrics (PostgreSQL)", .postgres)
+    func metricsPostgres() async throws { try await metrics(.postgres) }
+
+    func metrics(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await Self.email("m1", store: store)
             var completion = Self.completion("m1", at: Self.seen, automation: 0.5, metrics: [
-                PerformanceMetric(type: "stage_time", name: "classify", category: "pipeline", value: 812.5, unit: "ms", emailId: "m1",
+                PerformanceMetric(type: .stageTime, name: "classify", category: "pipeline", value: 812.5, unit: "ms", emailId: "m1",
                                   metadata: #"{"model":"gpt-test"}"#),
-                PerformanceMetric(type: "stage_time", name: "total", category: "pipeline", value: 2000, unit: "ms", emailId: nil),
+                PerformanceMetric(type: .stageTime, name: "total", category: "pipeline", value: 2000, unit: "ms", emailId: nil),
             ])
             completion.pattern = nil
             try await store.completeProcessing(completion)
@@ -296,20 +336,25 @@ struct PipelineStoreTests {
         .performanceMetrics: ["id", "metric_type", "value", "metadata"],
     ]
 
-    @Test("tableRows reads every readable table as objects keyed by column", arguments: TestDatabase.available)
-    func tables(database: TestDatabase) async throws {
+    @Test("tableRows reads every readable table as objects keyed by column (SQLite)")
+    func tablesSQLite() async throws { try await tables(.sqlite) }
+
+    @Test("tableRows reads every readable table as objects keyed by column (PostgreSQL)", .postgres)
+    func tablesPostgres() async throws { try await tables(.postgres) }
+
+    func tables(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
-            _ = try await store.insertInboxBatch([[NewInboxItem(source: "graph", kind: .graphNotification, dedupeKey: "k1", payload: "{}")]])
-            try await store.saveSubscription(SubscriptionRecord(subscriptionId: "sub-1", resource: "r", mailbox: "m", clientState: "cs", expiration: nil, status: "active"))
+            _ = try await store.insertInboxBatch([[NewInboxItem(source: .graph, kind: .graphNotification, dedupeKey: "k1", payload: "{}")]])
+            try await store.saveSubscription(SubscriptionRecord(subscriptionId: "sub-1", resource: "r", mailbox: "m", clientState: "cs", expiration: nil, status: .active))
             try await store.appendAudit(actor: "test", action: "probe", subject: nil, detail: #"{"ok":true}"#)
-            _ = try await store.beginAction(ActionRecord(inboxId: 1, emailId: "m1", action: "flag", idempotencyKey: "flag|m1", mode: "live", request: nil))
+            _ = try await store.beginAction(ActionRecord(inboxId: 1, emailId: "m1", action: .flag, idempotencyKey: "flag|m1", mode: .live, request: nil))
             for id in ["m1", "m2", "m3"] { try await Self.email(id, store: store) }
             try await store.saveClassification(Self.classification, emailId: "m1")
             try await store.saveEscalation(EscalationRecord(
                 id: "esc-m1", teamId: "t1", emailId: "m1", teamName: "n", teamDescription: nil, members: [], ownerEmail: nil, teamsGroupUrl: nil,
                 channelId: nil, messageCount: 0))
             try await store.completeProcessing(Self.completion("m1", at: Self.seen, automation: 0.5, metrics: [
-                PerformanceMetric(type: "t", name: "n", category: "c", value: 1, unit: "ms", emailId: "m1"),
+                PerformanceMetric(type: .stageTime, name: "n", category: "c", value: 1, unit: "ms", emailId: "m1"),
             ]))
 
             for table in ReadableTable.allCases {

@@ -15,12 +15,25 @@ struct PipelineTests {
     static let token = "pipeline-test-bearer-token-1"
     static let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
 
-    /// Config for a server using the fake LLM, live actions and Teams group chats through the fake Graph.
-    static func config(llm: FakeLLM, graph: FakeGraph?, actions: String = "live", teams: String? = nil, pipeline: String = #"{"concurrency": 8}"#) -> String {
-        let teamsSection = teams ?? (graph.map {
-            #"{"mode": "graph-chat", "delegatedRefreshToken": "\#($0.delegatedRefreshToken)", "fallbackMember": "lead@contoso.example", "expertiseMapping": {"network": ["net@contoso.example"], "ESCALATION": ["manager@contoso.example"]}}"#
-        } ?? #"{"mode": "off"}"#)
-        return #"{"classifier": {"provider": "openai", "baseUrl": "\#(llm.baseURL)", "apiKey": "llm-key", "model": "gpt-test", "timeoutSeconds": 1}, "actions": {"mode": "\#(actions)"}, "teams": \#(teamsSection), "pipeline": \#(pipeline)}"#
+    /// A server using the fake LLM, live actions and Teams group chats through the fake Graph.
+    static func config(
+        llm: FakeLLM, graph: FakeGraph?, actions: ActionMode = .live, teams: MailHookConfiguration.Teams? = nil, mailboxes: [String] = [],
+        pipeline: @escaping @Sendable (inout MailHookConfiguration.Pipeline) -> Void = { _ in }
+    ) -> TestServer.Configure {
+        let chosenTeams = teams ?? graph.map {
+            MailHookConfiguration.Teams(
+                mode: .graphChat, expertiseMapping: ["network": ["net@contoso.example"], "ESCALATION": ["manager@contoso.example"]],
+                fallbackMember: "lead@contoso.example", delegatedRefreshToken: Secret($0.delegatedRefreshToken))
+        } ?? MailHookConfiguration.Teams(mode: .off)
+        let baseURL = llm.baseURL
+        return { config in
+            config.classifier = .init(provider: .openai, baseUrl: baseURL, apiKey: Secret("llm-key"), model: "gpt-test", timeoutSeconds: 1)
+            config.actions.mode = actions
+            config.teams = chosenTeams
+            config.pipeline.concurrency = 8
+            pipeline(&config.pipeline)
+            if !mailboxes.isEmpty { config.graph.mailboxes = mailboxes }
+        }
     }
 
     /// A by-reference event naming a message in the fake Graph's mailbox.
@@ -37,7 +50,7 @@ struct PipelineTests {
     }
 
     static func settled(_ server: TestServer) async throws -> Bool {
-        try await server.store.inboxRows(limit: 10_000).allSatisfy { !["pending", "processing"].contains($0.status) }
+        try await server.store.inboxRows(limit: 10_000).allSatisfy { !InboxStatus.open.contains($0.status) }
     }
 
     static func rows(_ server: TestServer, _ table: ReadableTable) async throws -> [JSONValue] {
@@ -60,14 +73,18 @@ struct PipelineTests {
         Branch(name: "escalate", behaviour: .good(category: .escalation, urgency: .high, confidence: 90, assessed: 90), decision: "ESCALATE", graphActions: ["createChat", "chatMessage"]),
     ]
 
-    @Test("a Graph notification is fetched, classified, routed and acted on, and every table is filled", arguments: TestDatabase.available, branches)
-    func routingBranch(database: TestDatabase, branch: Branch) async throws {
+    @Test("a Graph notification is fetched, classified, routed and acted on, and every table is filled (SQLite)", arguments: branches)
+    func routingBranchSQLite(branch: Branch) async throws { try await routingBranch(.sqlite, branch: branch) }
+
+    @Test("a Graph notification is fetched, classified, routed and acted on, and every table is filled (PostgreSQL)", .postgres, arguments: branches)
+    func routingBranchPostgres(branch: Branch) async throws { try await routingBranch(.postgres, branch: branch) }
+
+    func routingBranch(_ database: TestDatabase, branch: Branch) async throws {
         try await FakeLLM.with { llm in
             llm.mode = branch.behaviour
             try await FakeGraph.with { graph in
                 try await TestServer.run(
-                    database: database, configJSON: Self.config(llm: llm, graph: graph), graph: graph,
-                    graphSettings: #", "mailboxes": ["\#(Self.mailbox)"]"#
+                    database: database, configure: Self.config(llm: llm, graph: graph, mailboxes: [Self.mailbox]), graph: graph
                 ) { server in
                     await server.application.graphSync?.started.wait()
                     let subscription = try #require(graph.subscriptions.first)
@@ -78,8 +95,8 @@ struct PipelineTests {
                     try await eventually { try await Self.settled(server) && graph.actions.count >= branch.graphActions.count }
 
                     #expect(graph.actions.map(\.kind) == branch.graphActions)
-                    let inbox = try await server.store.inboxRows(limit: 10).filter { $0.kind == "graph.notification" }
-                    #expect(inbox.map(\.status) == ["completed"])
+                    let inbox = try await server.store.inboxRows(limit: 10).filter { $0.kind == .graphNotification }
+                    #expect(inbox.map(\.status) == [.completed])
                     let email = try #require(try await Self.rows(server, .emailMessages).first)
                     #expect(email["id"]?.stringValue == id)
                     #expect(email["processing_status"]?.stringValue == "completed")
@@ -96,7 +113,7 @@ struct PipelineTests {
                     #expect(patterns.first?["pattern_signature"]?.stringValue == "vpn drops every hour (ticket <num>)")
                     #expect(try await Self.rows(server, .performanceMetrics).count >= 5)
                     let actions = try await server.store.actionRecords(inboxId: nil)
-                    #expect(!actions.isEmpty && actions.allSatisfy { $0.status == "completed" && $0.mode == "live" })
+                    #expect(!actions.isEmpty && actions.allSatisfy { $0.status == .completed && $0.mode == .live })
 
                     switch branch.decision {
                     case "AUTO_RESPOND", "SUGGEST_RESPONSE":
@@ -129,11 +146,11 @@ struct PipelineTests {
     func llmFailures(behaviour: FakeLLM.Behaviour) async throws {
         try await FakeLLM.with { llm in
             llm.mode = behaviour
-            try await TestServer.run(database: .sqlite, configJSON: Self.config(llm: llm, graph: nil, actions: "dry-run"), integrationsJSON: Self.integrations) { server in
+            try await TestServer.run(database: .sqlite, configure: Self.config(llm: llm, graph: nil, actions: .dryRun), integrationsJSON: Self.integrations) { server in
                 let reply = try await Self.post(server, Samples.canonicalEvent(id: "evt-llm", subject: "How do I reset my password?"))
                 #expect(reply.status == 202)
                 try await eventually(timeout: .seconds(40)) { try await Self.settled(server) }
-                #expect(try await server.store.inboxRows(limit: 10).map(\.status) == ["completed"])
+                #expect(try await server.store.inboxRows(limit: 10).map(\.status) == [.completed])
                 let classification = try #require(try await Self.rows(server, .classificationResults).first)
                 #expect(classification["model_used"]?.stringValue == LocalClassifier.modelName)
                 let processing = try #require(try await Self.rows(server, .processingResults).first)
@@ -148,7 +165,7 @@ struct PipelineTests {
     @Test("no PII reaches the LLM: SSN, card number and IP address are replaced; only counts are kept")
     func noPIIToLLM() async throws {
         try await FakeLLM.with { llm in
-            try await TestServer.run(database: .sqlite, configJSON: Self.config(llm: llm, graph: nil), integrationsJSON: Self.integrations) { server in
+            try await TestServer.run(database: .sqlite, configure: Self.config(llm: llm, graph: nil), integrationsJSON: Self.integrations) { server in
                 let event = #"{"id": "evt-pii", "type": "email.received", "message": {"id": "m-pii", "from": {"address": "dave@fabrikam.example"}, "subject": "Card 4111 1111 1111 1111 declined", "bodyText": "My SSN is 123-45-6789, card 4111-1111-1111-1111, my laptop is 10.20.30.40 and I use dave.private@gmail.com."}}"#
                 #expect(try await Self.post(server, event).status == 202)
                 try await eventually { try await Self.settled(server) }
@@ -169,14 +186,19 @@ struct PipelineTests {
         }
     }
 
-    @Test("dry-run: every action is recorded with its exact request and nothing is called", arguments: TestDatabase.available)
-    func dryRun(database: TestDatabase) async throws {
+    @Test("dry-run: every action is recorded with its exact request and nothing is called (SQLite)")
+    func dryRunSQLite() async throws { try await dryRun(.sqlite) }
+
+    @Test("dry-run: every action is recorded with its exact request and nothing is called (PostgreSQL)", .postgres)
+    func dryRunPostgres() async throws { try await dryRun(.postgres) }
+
+    func dryRun(_ database: TestDatabase) async throws {
         try await FakeLLM.with { llm in
             llm.enqueue([.good(category: .support, assessed: 95), .good(category: .support, assessed: 95), .good(category: .support, assessed: 95)])
             llm.mode = .good(category: .escalation, urgency: .critical, assessed: 95)
             try await FakeGraph.with { graph in
                 try await TestServer.run(
-                    database: database, configJSON: Self.config(llm: llm, graph: graph, actions: "dry-run"), integrationsJSON: Self.integrations,
+                    database: database, configure: Self.config(llm: llm, graph: graph, actions: .dryRun), integrationsJSON: Self.integrations,
                     graph: graph
                 ) { server in
                     let first = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Where is the VPN guide?", fromAddress: "carol@fabrikam.example"))
@@ -189,8 +211,8 @@ struct PipelineTests {
                     #expect(graph.actions.isEmpty, "dry-run wrote nothing to Graph")
                     #expect(graph.calls.filter { $0.path.hasPrefix("/v1.0/") }.allSatisfy { $0.method == "GET" }, "only reads: \(graph.calls.map { "\($0.method) \($0.path)" })")
                     let actions = try await server.store.actionRecords(inboxId: nil)
-                    #expect(actions.map(\.action) == ["reply", "teams-chat", "teams-message"])
-                    #expect(actions.allSatisfy { $0.mode == "dry-run" && $0.status == "completed" })
+                    #expect(actions.map(\.action) == [.reply, .teamsChat, .teamsMessage])
+                    #expect(actions.allSatisfy { $0.mode == .dryRun && $0.status == .completed })
                     let reply = try JSONValue.parse(Array((actions.first?.request ?? "").utf8))
                     #expect(reply["method"]?.stringValue == "POST")
                     #expect(reply["path"]?.stringValue == "/users/\(Self.mailbox)/messages/\(first)/reply")
@@ -201,14 +223,20 @@ struct PipelineTests {
         }
     }
 
-    @Test("escalation by Teams workflow: an Adaptive Card is POSTed to the workflow URL and an escalation_teams row kept", arguments: TestDatabase.available)
-    func workflowEscalation(database: TestDatabase) async throws {
+    @Test("escalation by Teams workflow: an Adaptive Card is POSTed to the workflow URL and an escalation_teams row kept (SQLite)")
+    func workflowEscalationSQLite() async throws { try await workflowEscalation(.sqlite) }
+
+    @Test("escalation by Teams workflow: an Adaptive Card is POSTed to the workflow URL and an escalation_teams row kept (PostgreSQL)", .postgres)
+    func workflowEscalationPostgres() async throws { try await workflowEscalation(.postgres) }
+
+    func workflowEscalation(_ database: TestDatabase) async throws {
         try await FakeLLM.with { llm in
             llm.mode = .good(category: .support, urgency: .critical, confidence: 90, assessed: 90)
             try await FakeGraph.with { graph in
-                let teams = #"{"mode": "workflow-webhook", "workflowUrl": "\#(graph.workflowURL())", "fallbackMember": "lead@contoso.example"}"#
+                let teams = MailHookConfiguration.Teams(
+                    mode: .workflowWebhook, fallbackMember: "lead@contoso.example", workflowUrl: Secret(graph.workflowURL()))
                 try await TestServer.run(
-                    database: database, configJSON: Self.config(llm: llm, graph: graph, teams: teams), integrationsJSON: Self.integrations, graph: graph
+                    database: database, configure: Self.config(llm: llm, graph: graph, teams: teams), integrationsJSON: Self.integrations, graph: graph
                 ) { server in
                     let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Email is down for everyone", fromAddress: "ceo@fabrikam.example"))
                     #expect(try await Self.post(server, Self.referenceEvent("evt-wf", messageId: id)).status == 202)
@@ -220,7 +248,7 @@ struct PipelineTests {
                     let escalation = try #require(try await Self.rows(server, .escalationTeams).first)
                     #expect(escalation["team_id"]?.stringValue == "card:\(id)")
                     let actions = try await server.store.actionRecords(inboxId: nil)
-                    #expect(actions.map(\.action) == ["workflow-card"])
+                    #expect(actions.map(\.action) == [.workflowCard])
                     #expect(actions.first?.request?.contains("sig=") == false, "the workflow URL is a secret and is not recorded")
                     #expect(graph.actions.filter { $0.kind != "workflowPost" }.isEmpty)
                 }
@@ -234,7 +262,7 @@ struct PipelineTests {
             llm.mode = .good(category: .escalation, urgency: .high, confidence: 90, assessed: 90)
             try await FakeGraph.with { graph in
                 try await TestServer.run(
-                    database: .sqlite, configJSON: Self.config(llm: llm, graph: graph, teams: #"{"mode": "off"}"#), integrationsJSON: Self.integrations, graph: graph
+                    database: .sqlite, configure: Self.config(llm: llm, graph: graph, teams: .init(mode: .off)), integrationsJSON: Self.integrations, graph: graph
                 ) { server in
                     let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Complaint about the service desk", fromAddress: "vp@fabrikam.example"))
                     #expect(try await Self.post(server, Self.referenceEvent("evt-off", messageId: id)).status == 202)
@@ -254,13 +282,13 @@ struct PipelineTests {
             llm.mode = .good(category: .purchasing, urgency: .low, assessed: 50)
             try await FakeGraph.with { graph in
                 try await TestServer.run(
-                    database: .sqlite, configJSON: Self.config(llm: llm, graph: graph, pipeline: #"{"maxAttempts": 2}"#), integrationsJSON: Self.integrations,
+                    database: .sqlite, configure: Self.config(llm: llm, graph: graph) { $0.maxAttempts = 2 }, integrationsJSON: Self.integrations,
                     graph: graph
                 ) { server in
                     let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "New monitor please", fromAddress: "carol@fabrikam.example"))
                     graph.failNext(1000, status: 400)
                     #expect(try await Self.post(server, Self.referenceEvent("evt-dead", messageId: id)).status == 202)
-                    try await eventually { try await server.store.inboxRows(limit: 10).first?.status == "dead" }
+                    try await eventually { try await server.store.inboxRows(limit: 10).first?.status == .dead }
                     let dead = try #require(try await server.store.inboxRows(limit: 10).first)
                     #expect(dead.attempts == 2)
                     #expect(dead.lastError?.contains("400") == true)
@@ -269,7 +297,7 @@ struct PipelineTests {
                     graph.failNext(0, status: 400)
                     #expect(try await server.store.replayInbox(id: nil) == 1)
                     server.application.dispatcher.wake()
-                    try await eventually { try await server.store.inboxRows(limit: 10).first?.status == "completed" }
+                    try await eventually { try await server.store.inboxRows(limit: 10).first?.status == .completed }
                     #expect(graph.actions.map(\.kind) == ["update"])
                 }
             }
@@ -282,9 +310,12 @@ struct PipelineTests {
             // HUMAN_REVIEW: two LLM calls per email, each answered after 100 ms.
             llm.mode = .good(category: .purchasing, urgency: .low, confidence: 50, assessed: 50)
             llm.latency = .milliseconds(100)
-            let config = Self.config(llm: llm, graph: nil, actions: "dry-run", pipeline: #"{"concurrency": 4}"#)
-                .replacingOccurrences(of: #""timeoutSeconds": 1"#, with: #""timeoutSeconds": 30"#)
-            try await TestServer.run(database: .sqlite, configJSON: config, integrationsJSON: Self.integrations) { server in
+            let base = Self.config(llm: llm, graph: nil, actions: .dryRun) { $0.concurrency = 4 }
+            let config: TestServer.Configure = { config in
+                base(&config)
+                config.classifier.timeoutSeconds = 30
+            }
+            try await TestServer.run(database: .sqlite, configure: config, integrationsJSON: Self.integrations) { server in
                 for i in 0..<50 {
                     #expect(try await Self.post(server, Samples.canonicalEvent(id: "evt-q\(i)", subject: "New monitor \(i)")).status == 202)
                 }

@@ -40,8 +40,13 @@ struct ProcessTests {
         return Int(response.status.code)
     }
 
-    @Test("SIGKILL under concurrent load: every acknowledged event is stored once after restart", arguments: TestDatabase.available)
-    func crashSafety(database: TestDatabase) async throws {
+    @Test("SIGKILL under concurrent load: every acknowledged event is stored once after restart (SQLite)")
+    func crashSafetySQLite() async throws { try await crashSafety(.sqlite) }
+
+    @Test("SIGKILL under concurrent load: every acknowledged event is stored once after restart (PostgreSQL)", .postgres)
+    func crashSafetyPostgres() async throws { try await crashSafety(.postgres) }
+
+    func crashSafety(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         let directory = Self.workspace(database: db)
         let env = ["HELPDESK_SECRET": Self.secret]
@@ -114,7 +119,7 @@ struct ProcessTests {
         // The embedded default classifies offline and records its dry-run action.
         let database = MailHookConfiguration.Database(url: .sqlite(path: directory.appendingPathComponent("data/mailhook.sqlite").path))
         try await StoreFactory.withStore(database, logger: Logger(label: "test")) { store in
-            try await eventually { try await store.inboxRows(limit: 10).first?.status == "completed" }
+            try await eventually { try await store.inboxRows(limit: 10).first?.status == .completed }
         }
         server.signal(SIGTERM)
         #expect(await server.waitForExit() == 0)
@@ -236,8 +241,13 @@ struct ProcessTests {
         #expect(err3.contains("server.tls.certificateFile"))
     }
 
-    @Test("migrate applies the schema and is idempotent", arguments: TestDatabase.available)
-    func migrate(database: TestDatabase) async throws {
+    @Test("migrate applies the schema and is idempotent (SQLite)")
+    func migrateSQLite() async throws { try await migrate(.sqlite) }
+
+    @Test("migrate applies the schema and is idempotent (PostgreSQL)", .postgres)
+    func migratePostgres() async throws { try await migrate(.postgres) }
+
+    func migrate(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         let directory = Self.workspace(database: db)
         let (status, out, err) = try await MailHookProcess.run(["migrate"], environment: ["HELPDESK_SECRET": "s"], directory: directory)

@@ -13,17 +13,22 @@ struct StoreTests {
         "performance_metrics", "inbox", "subscriptions", "audit_log", "delta_state", "action_records",
     ]
 
-    static func withStore(_ database: TestDatabase, _ body: @Sendable (any MailHookStore) async throws -> Void) async throws {
+    static func withStore(_ database: TestDatabase, _ body: @Sendable (any DataStore) async throws -> Void) async throws {
         let config = try await database.makeDatabase()
         try await StoreFactory.withStore(config, logger: Logger(label: "test")) { store in
             try await body(store)
         }
     }
 
-    @Test("migrations create every table once and are idempotent", arguments: TestDatabase.available)
-    func migrations(database: TestDatabase) async throws {
+    @Test("migrations create every table once and are idempotent (SQLite)")
+    func migrationsSQLite() async throws { try await migrations(.sqlite) }
+
+    @Test("migrations create every table once and are idempotent (PostgreSQL)", .postgres)
+    func migrationsPostgres() async throws { try await migrations(.postgres) }
+
+    func migrations(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
-            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records"])
+            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records", "0005_vocabulary"])
             #expect(try await store.migrate() == [])
             let tables = try await store.tableNames()
             #expect(tables.isSuperset(of: Set(Self.tables)), "missing: \(Set(Self.tables).subtracting(tables))")
@@ -31,14 +36,19 @@ struct StoreTests {
         }
     }
 
-    @Test("an item repeating another's message identity is a duplicate, whatever its dedupe key", arguments: TestDatabase.available)
-    func messageIdentity(database: TestDatabase) async throws {
+    @Test("an item repeating another's message identity is a duplicate, whatever its dedupe key (SQLite)")
+    func messageIdentitySQLite() async throws { try await messageIdentity(.sqlite) }
+
+    @Test("an item repeating another's message identity is a duplicate, whatever its dedupe key (PostgreSQL)", .postgres)
+    func messageIdentityPostgres() async throws { try await messageIdentity(.postgres) }
+
+    func messageIdentity(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
             let key = NewInboxItem.messageKey(mailboxId: "0F0E-AA", messageId: "AAMk1=")
-            let notification = NewInboxItem(source: "graph", kind: .graphNotification, dedupeKey: "graph|s|AAMk1=|created", messageKey: key, payload: "{}")
-            let delta = NewInboxItem(source: "delta", kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: "{}")
-            let other = NewInboxItem(source: "graph", kind: .graphNotification, dedupeKey: "graph|s|AAMk2=|updated", payload: "{}")
+            let notification = NewInboxItem(source: .graph, kind: .graphNotification, dedupeKey: "graph|s|AAMk1=|created", messageKey: key, payload: "{}")
+            let delta = NewInboxItem(source: .delta, kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: "{}")
+            let other = NewInboxItem(source: .graph, kind: .graphNotification, dedupeKey: "graph|s|AAMk2=|updated", payload: "{}")
             let outcomes = try await store.insertInboxBatch([[notification], [delta, other]])
             #expect(outcomes[1][0] == .duplicate)
             #expect(try await store.insertInboxBatch([[delta]])[0] == [.duplicate])
@@ -46,55 +56,70 @@ struct StoreTests {
         }
     }
 
-    @Test("claims lease due rows once, retries come back when due, expired leases are reclaimed", arguments: TestDatabase.available)
-    func claiming(database: TestDatabase) async throws {
+    @Test("claims lease due rows once, retries come back when due, expired leases are reclaimed (SQLite)")
+    func claimingSQLite() async throws { try await claiming(.sqlite) }
+
+    @Test("claims lease due rows once, retries come back when due, expired leases are reclaimed (PostgreSQL)", .postgres)
+    func claimingPostgres() async throws { try await claiming(.postgres) }
+
+    func claiming(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
             _ = try await store.insertInboxBatch([(0..<5).map {
-                NewInboxItem(source: "graph", kind: $0 < 4 ? .graphLifecycle : .canonicalEvent, dedupeKey: "k\($0)", payload: "{}")
+                NewInboxItem(source: .graph, kind: $0 < 4 ? .graphLifecycle : .canonicalEvent, dedupeKey: "k\($0)", payload: "{}")
             }])
-            let first = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 3, owner: "a", leaseSeconds: 60)
+            let first = try await store.claimInbox(kinds: [.graphLifecycle], limit: 3, owner: "a", leaseSeconds: 60)
             #expect(first.map(\.dedupeKey) == ["k0", "k1", "k2"])
-            #expect(first.allSatisfy { $0.status == "processing" && $0.attempts == 1 })
-            let second = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 10, owner: "b", leaseSeconds: 0)
+            #expect(first.allSatisfy { $0.status == .processing && $0.attempts == 1 })
+            let second = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "b", leaseSeconds: 0)
             #expect(second.map(\.dedupeKey) == ["k3"], "claimed rows are not claimed again; other kinds are left alone")
 
-            try await store.finishInbox(id: first[0].id, owner: "a", status: "completed", error: nil)
+            try await store.finishInbox(id: first[0].id, owner: "a", status: .completed, error: nil)
             try await store.retryInbox(id: first[1].id, owner: "a", error: "Graph 503", retryAt: Date().addingTimeInterval(3600))
             try await store.retryInbox(id: first[2].id, owner: "a", error: "Graph 503", retryAt: Date().addingTimeInterval(-1))
             // A finish by someone who does not hold the lease changes nothing.
-            try await store.finishInbox(id: first[2].id, owner: "intruder", status: "completed", error: nil)
+            try await store.finishInbox(id: first[2].id, owner: "intruder", status: .completed, error: nil)
 
             // k2 is due again; k3's lease (0 s) expired, as after a crash; k1 waits an hour.
-            let third = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 10, owner: "c", leaseSeconds: 60)
+            let third = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "c", leaseSeconds: 60)
             #expect(third.map(\.dedupeKey) == ["k2", "k3"])
             #expect(third.map(\.attempts) == [2, 2])
             #expect(third[0].lastError == "Graph 503")
             let rows = try await store.inboxRows(limit: 10)
-            #expect(rows.map(\.status) == ["completed", "pending", "processing", "processing", "pending"])
+            #expect(rows.map(\.status) == [.completed, .pending, .processing, .processing, .pending])
         }
     }
 
-    @Test("replay: dead-lettered rows, or one row by id, become due again with fresh attempts", arguments: TestDatabase.available)
-    func replay(database: TestDatabase) async throws {
+    @Test("replay: dead-lettered rows, or one row by id, become due again with fresh attempts (SQLite)")
+    func replaySQLite() async throws { try await replay(.sqlite) }
+
+    @Test("replay: dead-lettered rows, or one row by id, become due again with fresh attempts (PostgreSQL)", .postgres)
+    func replayPostgres() async throws { try await replay(.postgres) }
+
+    func replay(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
-            _ = try await store.insertInboxBatch([(0..<3).map { NewInboxItem(source: "t", kind: .graphLifecycle, dedupeKey: "r\($0)", payload: "{}") }])
-            let claimed = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 3, owner: "w", leaseSeconds: 60)
-            try await store.finishInbox(id: claimed[0].id, owner: "w", status: "dead", error: "Graph 500")
-            try await store.finishInbox(id: claimed[1].id, owner: "w", status: "dead", error: "Graph 500")
+            _ = try await store.insertInboxBatch([(0..<3).map { NewInboxItem(source: .integration, kind: .graphLifecycle, dedupeKey: "r\($0)", payload: "{}") }])
+            let claimed = try await store.claimInbox(kinds: [.graphLifecycle], limit: 3, owner: "w", leaseSeconds: 60)
+            try await store.finishInbox(id: claimed[0].id, owner: "w", status: .dead, error: "Graph 500")
+            try await store.finishInbox(id: claimed[1].id, owner: "w", status: .dead, error: "Graph 500")
             #expect(try await store.replayInbox(id: claimed[2].id) == 0, "a row in progress is left alone")
             #expect(try await store.replayInbox(id: nil) == 2)
-            let again = try await store.claimInbox(kinds: ["graph.lifecycle"], limit: 10, owner: "w2", leaseSeconds: 60)
+            let again = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "w2", leaseSeconds: 60)
             #expect(again.map(\.id) == [claimed[0].id, claimed[1].id])
             #expect(again.allSatisfy { $0.attempts == 1 })
-            try await store.finishInbox(id: again[0].id, owner: "w2", status: "completed", error: nil)
+            try await store.finishInbox(id: again[0].id, owner: "w2", status: .completed, error: nil)
             #expect(try await store.replayInbox(id: again[0].id) == 1, "a completed row can be replayed by id")
         }
     }
 
-    @Test("subscription rows: pending before the create call, then active; updates; delta state", arguments: TestDatabase.available)
-    func subscriptionsAndDelta(database: TestDatabase) async throws {
+    @Test("subscription rows: pending before the create call, then active; updates; delta state (SQLite)")
+    func subscriptionsAndDeltaSQLite() async throws { try await subscriptionsAndDelta(.sqlite) }
+
+    @Test("subscription rows: pending before the create call, then active; updates; delta state (PostgreSQL)", .postgres)
+    func subscriptionsAndDeltaPostgres() async throws { try await subscriptionsAndDelta(.postgres) }
+
+    func subscriptionsAndDelta(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
             let row = try await store.insertPendingSubscription(
@@ -109,7 +134,7 @@ struct StoreTests {
             try await store.updateSubscription(rowId: row, SubscriptionChange(lastError: .some(nil)))
             let rows = try await store.subscriptionRows()
             #expect(rows.count == 1)
-            #expect(rows[0].subscriptionId == "sub-1" && rows[0].status == "active" && rows[0].mailboxId == "guid-1")
+            #expect(rows[0].subscriptionId == "sub-1" && rows[0].status == .active && rows[0].mailboxId == "guid-1")
             #expect(rows[0].expiration == expiry.addingTimeInterval(60))
             #expect(rows[0].lastRenewedAt == renewed)
             #expect(rows[0].lastError == nil)
@@ -126,8 +151,13 @@ struct StoreTests {
         }
     }
 
-    @Test("exclusive locks: one holder at a time", arguments: TestDatabase.available)
-    func exclusiveLock(database: TestDatabase) async throws {
+    @Test("exclusive locks: one holder at a time (SQLite)")
+    func exclusiveLockSQLite() async throws { try await exclusiveLock(.sqlite) }
+
+    @Test("exclusive locks: one holder at a time (PostgreSQL)", .postgres)
+    func exclusiveLockPostgres() async throws { try await exclusiveLock(.postgres) }
+
+    func exclusiveLock(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
             let outer = try await store.withExclusiveLock("renewal") {
@@ -138,12 +168,17 @@ struct StoreTests {
         }
     }
 
-    @Test("a batch reports inserted and duplicate items, including repeats within the batch", arguments: TestDatabase.available)
-    func batchOutcomes(database: TestDatabase) async throws {
+    @Test("a batch reports inserted and duplicate items, including repeats within the batch (SQLite)")
+    func batchOutcomesSQLite() async throws { try await batchOutcomes(.sqlite) }
+
+    @Test("a batch reports inserted and duplicate items, including repeats within the batch (PostgreSQL)", .postgres)
+    func batchOutcomesPostgres() async throws { try await batchOutcomes(.postgres) }
+
+    func batchOutcomes(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
             func item(_ key: String) -> NewInboxItem {
-                NewInboxItem(source: "test", kind: .canonicalEvent, endpoint: "e", dedupeKey: key, payload: "{}")
+                NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: key, payload: "{}")
             }
             let first = try await store.insertInboxBatch([[item("a"), item("b")], [item("a")]])
             guard case .inserted = first[0][0], case .inserted = first[0][1] else { Issue.record("\(first)"); return }
@@ -156,11 +191,16 @@ struct StoreTests {
         }
     }
 
-    @Test("a batch larger than one statement is still one transaction", arguments: TestDatabase.available)
-    func largeBatch(database: TestDatabase) async throws {
+    @Test("a batch larger than one statement is still one transaction (SQLite)")
+    func largeBatchSQLite() async throws { try await largeBatch(.sqlite) }
+
+    @Test("a batch larger than one statement is still one transaction (PostgreSQL)", .postgres)
+    func largeBatchPostgres() async throws { try await largeBatch(.postgres) }
+
+    func largeBatch(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
-            let items = (0..<900).map { NewInboxItem(source: "test", kind: .canonicalEvent, dedupeKey: "big\($0)", payload: "{}") }
+            let items = (0..<900).map { NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "big\($0)", payload: "{}") }
             let outcomes = try await store.insertInboxBatch([Array(items[..<450]), Array(items[450...]) + [items[0]]])
             #expect(outcomes[0].allSatisfy { $0 != .duplicate })
             #expect(outcomes[1].dropLast().allSatisfy { $0 != .duplicate })
@@ -169,11 +209,16 @@ struct StoreTests {
         }
     }
 
-    @Test("group commit: 500 concurrent submissions, each acknowledged once, all stored", arguments: TestDatabase.available)
-    func groupCommit(database: TestDatabase) async throws {
+    @Test("group commit: 500 concurrent submissions, each acknowledged once, all stored (SQLite)")
+    func groupCommitSQLite() async throws { try await groupCommit(.sqlite) }
+
+    @Test("group commit: 500 concurrent submissions, each acknowledged once, all stored (PostgreSQL)", .postgres)
+    func groupCommitPostgres() async throws { try await groupCommit(.postgres) }
+
+    func groupCommit(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
-            let writer = InboxWriter(store: store, flushers: store.kind == "postgres" ? 4 : 1, logger: Logger(label: "test"))
+            let writer = InboxWriter(store: store, flushers: store.kind == .postgres ? 4 : 1, logger: Logger(label: "test"))
             let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
@@ -181,7 +226,7 @@ struct StoreTests {
                     for i in 0..<500 {
                         submits.addTask {
                             try await writer.submit([
-                                NewInboxItem(source: "test", kind: .canonicalEvent, dedupeKey: "k\(i % 400)", payload: #"{"i":\#(i)}"#),
+                                NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "k\(i % 400)", payload: #"{"i":\#(i)}"#),
                             ])
                         }
                     }
@@ -197,7 +242,7 @@ struct StoreTests {
             #expect(try await store.inboxRows(limit: 1000).count == 400)
             // After shutdown the writer refuses new work rather than accepting what it cannot store.
             await #expect(throws: StoreUnavailable.self) {
-                try await writer.submit([NewInboxItem(source: "test", kind: .canonicalEvent, dedupeKey: "late", payload: "{}")])
+                try await writer.submit([NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "late", payload: "{}")])
             }
         }
     }

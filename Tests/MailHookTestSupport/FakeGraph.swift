@@ -86,6 +86,13 @@ public final class FakeGraph: Sendable {
     /// The Entra authority host; tokens come from `authorityHost/{tenantId}/oauth2/v2.0/token`.
     public var authorityHost: String { baseURL }
 
+    /// A `graph` configuration section that points MailHook at this fake.
+    public func settings(mailboxes: [String] = []) -> MailHookConfiguration.Graph {
+        MailHookConfiguration.Graph(
+            tenantId: tenantId, clientId: clientId, clientSecret: Secret(clientSecret), authorityHost: authorityHost, baseUrl: graphBaseURL,
+            mailboxes: mailboxes)
+    }
+
     // MARK: - Tokens
 
     /// Requests to the token endpoint so far, failed ones included.

@@ -15,10 +15,6 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomStringConvertibl
         ProcessInfo.processInfo.environment["MAILHOOK_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// SQLite always; PostgreSQL when a server was provided.
-    public static var available: [TestDatabase] {
-        postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
-    }
 
     /// A fresh, empty database: a new SQLite file, or a new PostgreSQL database on the test server.
     public func makeDatabase() async throws -> MailHookConfiguration.Database {

@@ -15,54 +15,59 @@ import ServiceLifecycle
 /// test. Requests go through the real HTTP stack with AsyncHTTPClient.
 public struct TestServer: Sendable {
     public let port: Int
-    public let store: any MailHookStore
+    public let store: SQLStore
     public let metrics: ServerMetrics
     public let database: TestDatabase
     public let client: HTTPClient
     public let scheme: String
     /// The application under test (Graph parts included when configured).
     public let application: MailHookApplication
+    public let configuration: MailHookConfiguration
 
     public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
+    /// A change to the configuration a test server starts with.
+    public typealias Configure = @Sendable (inout MailHookConfiguration) -> Void
+
     /// Starts the server, runs `body`, then shuts everything down gracefully.
+    ///
+    /// The configuration starts from `configJSON` (only for tests of the file format: `${VAR}`
+    /// interpolation against `environment`) or the defaults; with a fake `graph` its `graph`
+    /// section and `server.publicBaseUrl` point at the fake and this server; then `configure`
+    /// changes what the test needs.
     public static func run<T: Sendable>(
         database: TestDatabase,
-        configJSON: String = "{}",
+        configJSON: String? = nil,
+        configure: Configure = { _ in },
         integrationsJSON: String = #"{"webhook_endpoints": []}"#,
         environment: [String: String] = [:],
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
         client: HTTPClient = .shared,
         now: @escaping @Sendable () -> Date = { Date() },
-        wrapStore: @Sendable (any MailHookStore) -> any MailHookStore = { $0 },
+        wrapDatabase: @Sendable (any SQLDatabase) -> any SQLDatabase = { $0 },
         databaseConfig: MailHookConfiguration.Database? = nil,
         graph: FakeGraph? = nil,
-        graphSettings: String = "",
         port fixedPort: Int? = nil,
         publicPort: Int? = nil,
         classifier: (any EmailClassifier)? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
-        var configText = configJSON
+        var config = try configJSON.map { try MailHookConfiguration(root: try JSONValue.parse(Array($0.utf8)), environment: environment) }
+            ?? .defaults()
         var port = 0
         if let graph {
             // Graph calls back the public URL, so the port is chosen before the server starts.
             port = try fixedPort ?? freePort()
-            let graphSection = #"{"tenantId": "\#(graph.tenantId)", "clientId": "\#(graph.clientId)", "clientSecret": "\#(graph.clientSecret)", "authorityHost": "\#(graph.authorityHost)", "baseUrl": "\#(graph.graphBaseURL)"\#(graphSettings)}"#
-            // The rest of `configJSON` (pipeline, actions, teams…) is kept; server.publicBaseUrl and graph are set here.
-            var root = try JSONValue.parse(Array(configJSON.utf8)).objectValue ?? [:]
-            var server = root["server"]?.objectValue ?? [:]
-            server["publicBaseUrl"] = .string("http://127.0.0.1:\(publicPort ?? port)")
-            root["server"] = .object(server)
-            root["graph"] = try JSONValue.parse(Array(graphSection.utf8))
-            configText = JSONValue.object(root).jsonText()
+            config.graph = graph.settings()
+            config.server.publicBaseUrl = "http://127.0.0.1:\(publicPort ?? port)"
         }
-        var config = try MailHookConfiguration(root: try JSONValue.parse(Array(configText.utf8)), environment: environment)
+        configure(&config)
+        try config.validate()
         config.server.port = port
         if let databaseConfig { config.database = databaseConfig } else { config.database = try await database.makeDatabase() }
         let integrations = try IntegrationsConfiguration(root: try JSONValue.parse(Array(integrationsJSON.utf8)), environment: environment)
-        let (realStore, storeServices) = try await StoreFactory.open(config.database, logger: logger)
-        let store = wrapStore(realStore)
+        let (realStore, storeServices) = try await StoreFactory.open(config.database, logger: logger, now: now)
+        let store = SQLStore(database: wrapDatabase(realStore.database), now: now)
         let metrics = ServerMetrics()
         let graphClient = GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
         let mailhook = MailHookApplication(
@@ -75,11 +80,14 @@ public struct TestServer: Sendable {
         }
         let group = ServiceGroup(services: [app], logger: logger)
         let scheme = config.server.tls == nil ? "http" : "https"
+        let finalConfig = config
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var iterator = portStream.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestSupportError("the server did not start") }
-            let server = TestServer(port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook)
+            let server = TestServer(
+                port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook,
+                configuration: finalConfig)
             do {
                 let value = try await body(server)
                 await group.triggerGracefulShutdown()

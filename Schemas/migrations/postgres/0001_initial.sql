@@ -4,12 +4,12 @@
 CREATE TABLE inbox (
     id              BIGSERIAL PRIMARY KEY,
     source          TEXT    NOT NULL,             -- 'graph' | 'integration' | 'delta'
-    kind            TEXT    NOT NULL,             -- 'graph.notification' | 'graph.lifecycle' | 'event.canonical' | 'event.reference' | 'event.imap-bridge' | ...
+    kind            TEXT    NOT NULL,             -- see the vocabulary in 0005
     endpoint        TEXT,                         -- integration name, for third-party events
     subscription_id TEXT,                         -- Graph subscription, for Graph items
     dedupe_key      TEXT    NOT NULL UNIQUE,
     payload         TEXT    NOT NULL,             -- the item as JSON text
-    status          TEXT    NOT NULL DEFAULT 'pending',  -- pending | processing | completed | gone | filtered | dead
+    status          TEXT    NOT NULL DEFAULT 'pending',  -- see the vocabulary in 0005
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMPTZ    NOT NULL DEFAULT now(),
     lease_owner     TEXT,
@@ -34,7 +34,7 @@ CREATE TABLE subscriptions (
     notification_url      TEXT,
     lifecycle_url         TEXT,
     expiration            TIMESTAMPTZ,
-    status                TEXT NOT NULL DEFAULT 'pending',  -- pending | active | removed | expired | failed
+    status                TEXT NOT NULL DEFAULT 'pending',  -- see the vocabulary in 0005
     last_renewed_at       TIMESTAMPTZ,
     last_reauthorized_at  TIMESTAMPTZ,
     last_error            TEXT,

@@ -5,12 +5,12 @@
 CREATE TABLE inbox (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     source          TEXT    NOT NULL,             -- 'graph' | 'integration' | 'delta'
-    kind            TEXT    NOT NULL,             -- 'graph.notification' | 'graph.lifecycle' | 'event.canonical' | 'event.reference' | 'event.imap-bridge' | ...
+    kind            TEXT    NOT NULL,             -- see the vocabulary in 0005
     endpoint        TEXT,                         -- integration name, for third-party events
     subscription_id TEXT,                         -- Graph subscription, for Graph items
     dedupe_key      TEXT    NOT NULL UNIQUE,
     payload         TEXT    NOT NULL,             -- the item as JSON text
-    status          TEXT    NOT NULL DEFAULT 'pending',  -- pending | processing | completed | gone | filtered | dead
+    status          TEXT    NOT NULL DEFAULT 'pending',  -- see the vocabulary in 0005
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     lease_owner     TEXT,
@@ -35,7 +35,7 @@ CREATE TABLE subscriptions (
     notification_url      TEXT,
     lifecycle_url         TEXT,
     expiration            TEXT,
-    status                TEXT NOT NULL DEFAULT 'pending',  -- pending | active | removed | expired | failed
+    status                TEXT NOT NULL DEFAULT 'pending',  -- see the vocabulary in 0005
     last_renewed_at       TEXT,
     last_reauthorized_at  TEXT,
     last_error            TEXT,

@@ -60,3 +60,7 @@ public enum RoutingDecision: String, Sendable, Hashable, Codable, CaseIterable {
     /// Hand to people now (Teams): escalations, critical urgency, or too unsure to do anything else.
     case escalate = "ESCALATE"
 }
+
+extension Category: Vocabulary {}
+extension Urgency: Vocabulary {}
+extension RoutingDecision: Vocabulary {}

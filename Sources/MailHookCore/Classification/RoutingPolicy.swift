@@ -37,7 +37,7 @@ public struct RoutingPolicy: Sendable {
                                  explanation: "urgency CRITICAL is always escalated (\(category.rawValue), confidence \(shown))")
         }
         let auto = autoHandleThreshold(for: category)
-        let autoAllowed = routing.autoRespondCategories.contains(category.rawValue)
+        let autoAllowed = routing.autoRespondCategories.contains(category)
         if confidence >= auto, autoAllowed {
             return RoutingResult(decision: .autoRespond, rule: .autoHandle, threshold: auto,
                                  explanation: "confidence \(shown) ≥ \(Self.format(auto)), the auto-handle threshold for \(category.rawValue)")
@@ -60,7 +60,7 @@ public struct RoutingPolicy: Sendable {
     /// The confidence a category needs for AUTO_RESPOND: its factor × 100, rounded to 6 decimals
     /// so that a factor like 0.57 means exactly 57 (not 56.99999999999999).
     public func autoHandleThreshold(for category: Category) -> Double {
-        guard let factor = routing.categoryAdjustments[category.rawValue] else { return routing.thresholds.autoHandle }
+        guard let factor = routing.categoryAdjustments[category] else { return routing.thresholds.autoHandle }
         return (factor * 100 * 1_000_000).rounded() / 1_000_000
     }
 

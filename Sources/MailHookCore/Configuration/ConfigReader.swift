@@ -184,6 +184,11 @@ public struct ConfigReader: Sendable {
         return out
     }
 
+    /// One of a closed vocabulary, by its raw value.
+    public func choice<V: Vocabulary>(_ key: String, default fallback: V) throws(ConfigError) -> V {
+        V(rawValue: try oneOf(key, V.names, default: fallback.rawValue)) ?? fallback
+    }
+
     public func oneOf(_ key: String, _ allowed: [String], default fallback: String) throws(ConfigError) -> String {
         let value = try string(key) ?? fallback
         guard allowed.contains(value) else {

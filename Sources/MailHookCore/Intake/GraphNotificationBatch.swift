@@ -88,13 +88,13 @@ extension GraphNotificationBatch.Item {
         if let event = lifecycleEvent {
             let bucket = Int64(receivedAt.timeIntervalSince1970) / 600
             return NewInboxItem(
-                source: "graph", kind: .graphLifecycle, subscriptionId: subscriptionId,
+                source: .graph, kind: .graphLifecycle, subscriptionId: subscriptionId,
                 dedupeKey: "graph-lifecycle|\(subscriptionId)|\(event)|\(subscriptionExpiration ?? "")|\(bucket)",
                 payload: json)
         }
         let target = resourceId ?? resource ?? ""
         return NewInboxItem(
-            source: "graph", kind: .graphNotification, subscriptionId: subscriptionId,
+            source: .graph, kind: .graphNotification, subscriptionId: subscriptionId,
             dedupeKey: "graph|\(subscriptionId)|\(target)|\(changeType ?? "")",
             messageKey: changeType == "created" ? messageKey : nil,
             payload: json)

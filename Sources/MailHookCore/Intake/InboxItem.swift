@@ -1,15 +1,8 @@
 /// One unit of accepted work, as the intake stores it in the `inbox` table.
 public struct NewInboxItem: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case graphNotification = "graph.notification"
-        case graphLifecycle = "graph.lifecycle"
-        case canonicalEvent = "event.canonical"
-        case referenceEvent = "event.reference"
-        case imapBridgeEvent = "event.imap-bridge"
-        case deltaMessage = "graph.delta"
-    }
+    public typealias Kind = InboxKind
 
-    public var source: String
+    public var source: InboxSource
     public var kind: Kind
     public var endpoint: String?
     public var subscriptionId: String?
@@ -20,7 +13,7 @@ public struct NewInboxItem: Sendable, Equatable {
     public var payload: String
 
     public init(
-        source: String, kind: Kind, endpoint: String? = nil, subscriptionId: String? = nil, dedupeKey: String, messageKey: String? = nil,
+        source: InboxSource, kind: Kind, endpoint: String? = nil, subscriptionId: String? = nil, dedupeKey: String, messageKey: String? = nil,
         payload: String
     ) {
         self.source = source

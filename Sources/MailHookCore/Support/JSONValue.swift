@@ -95,9 +95,6 @@ extension JSONValue {
 
     /// Compact JSON text with sorted keys.
     public func jsonText() -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(into: &out)
-        return String(decoding: out, as: UTF8.self)
+        JSONWriter.text(self)
     }
 }

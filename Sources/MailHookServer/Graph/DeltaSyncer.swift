@@ -19,13 +19,13 @@ public final class DeltaSyncer: Sendable {
     }
 
     let graph: GraphClient
-    let store: any MailHookStore
+    let store: any SubscriptionStore & InboxStore & StoreLifecycle
     let folder: String
     let logger: Logger
     let pageSize: Int
     private let running = Mutex<Set<String>>([])
 
-    public init(graph: GraphClient, store: any MailHookStore, folder: String, logger: Logger, pageSize: Int = 50) {
+    public init(graph: GraphClient, store: any SubscriptionStore & InboxStore & StoreLifecycle, folder: String, logger: Logger, pageSize: Int = 50) {
         self.graph = graph
         self.store = store
         self.folder = folder
@@ -85,7 +85,7 @@ public final class DeltaSyncer: Sendable {
                     "mailbox": .string(mailbox), "mailboxId": .string(mailboxId), "messageId": .string(id),
                     "receivedDateTime": message["receivedDateTime"] ?? .null,
                 ])
-                items.append(NewInboxItem(source: "delta", kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: payload.jsonText()))
+                items.append(NewInboxItem(source: .delta, kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: payload.jsonText()))
             }
             result.found += items.count
             result.removed += page.removedIds.count
@@ -94,7 +94,7 @@ public final class DeltaSyncer: Sendable {
             if !items.isEmpty {
                 let batch = items
                 pendingInsert = Task { [store] in
-                    try await store.insertInboxBatch([batch])[0].filter { $0 != .duplicate }.count
+                    try await store.insertInboxBatch([batch]).joined().filter { $0 != .duplicate }.count
                 }
             }
             if let next = page.nextLink {

@@ -5,63 +5,20 @@ import MailHookStore
 import ServiceLifecycle
 import Synchronization
 
-/// Opens once: lets services that need the listener (Graph validates the notification URL while
-/// a create call is in flight) wait until the server accepts connections.
-public final class ReadySignal: Sendable {
-    private struct State {
-        var ready = false
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextId: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    public init() {}
-
-    public func open() {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            s.ready = true
-            defer { s.waiters = [:] }
-            return Array(s.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Returns once open, or when the task is cancelled.
-    public func wait() async {
-        let id = state.withLock { s -> UInt64 in
-            s.nextId += 1
-            return s.nextId
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.ready || Task.isCancelled { return true }
-                    s.waiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
-    }
-}
-
 /// The subscription timer: once the server listens, subscribes every configured mailbox (reusing
 /// what exists) and catches up with delta; then every `graph.renewIntervalSeconds` renews what is
 /// due, and every `graph.deltaIntervalMinutes` runs a delta round per mailbox as a safety net.
 /// With PostgreSQL, one replica at a time does the work (an advisory lock).
 public final class GraphSyncService: Service, Sendable {
     let manager: SubscriptionManager
-    let store: any MailHookStore
+    let store: any SubscriptionStore & StoreLifecycle
     let settings: MailHookConfiguration.Graph
     let ready: ReadySignal
     let logger: Logger
     /// Opens after the startup subscribe and delta rounds.
     public let started = ReadySignal()
 
-    public init(manager: SubscriptionManager, store: any MailHookStore, settings: MailHookConfiguration.Graph, ready: ReadySignal, logger: Logger) {
+    public init(manager: SubscriptionManager, store: any SubscriptionStore & StoreLifecycle, settings: MailHookConfiguration.Graph, ready: ReadySignal, logger: Logger) {
         self.manager = manager
         self.store = store
         self.settings = settings
@@ -109,7 +66,7 @@ public final class GraphSyncService: Service, Sendable {
     public func deltaRound() async {
         let rows: [SubscriptionRow]
         do {
-            rows = try await store.subscriptionRows().filter { $0.status == "active" }
+            rows = try await store.subscriptionRows().filter { $0.status == .active }
         } catch {
             logger.error("could not read subscriptions for the delta round", metadata: ["error": "\(String(reflecting: error))"])
             return

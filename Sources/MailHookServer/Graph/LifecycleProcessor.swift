@@ -7,19 +7,19 @@ public struct LifecycleProcessor: InboxProcessor {
 
     public init(manager: SubscriptionManager) { self.manager = manager }
 
-    public var kinds: [NewInboxItem.Kind] { [.graphLifecycle] }
+    public var kinds: [InboxKind] { [.graphLifecycle] }
 
     public func process(_ row: InboxRow) async throws -> ProcessingOutcome {
         let item = try JSONValue.parse(Array(row.payload.utf8))
         guard let subscriptionId = item["subscriptionId"]?.stringValue, let event = item["lifecycleEvent"]?.stringValue else {
-            return .finished(status: "completed", note: "not a lifecycle notification")
+            return .finished(status: .completed, note: "not a lifecycle notification")
         }
         switch event {
         case "reauthorizationRequired": try await manager.handleReauthorizationRequired(subscriptionId: subscriptionId)
         case "subscriptionRemoved": try await manager.handleRemoved(subscriptionId: subscriptionId)
         case "missed": try await manager.handleMissed(subscriptionId: subscriptionId)
-        default: return .finished(status: "completed", note: "unknown lifecycle event \(event)")
+        default: return .finished(status: .completed, note: "unknown lifecycle event \(event)")
         }
-        return .finished(status: "completed")
+        return .finished(status: .completed)
     }
 }

@@ -14,7 +14,7 @@ public final class SubscriptionManager: Sendable {
     }
 
     let graph: GraphClient
-    let store: any MailHookStore
+    let store: any SubscriptionStore
     let directory: SubscriptionDirectory
     public let delta: DeltaSyncer
     let settings: MailHookConfiguration.Graph
@@ -25,7 +25,7 @@ public final class SubscriptionManager: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        graph: GraphClient, store: any MailHookStore, directory: SubscriptionDirectory, delta: DeltaSyncer,
+        graph: GraphClient, store: any SubscriptionStore, directory: SubscriptionDirectory, delta: DeltaSyncer,
         settings: MailHookConfiguration.Graph, publicBaseUrl: String, metrics: GraphMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -99,15 +99,15 @@ public final class SubscriptionManager: Sendable {
         var kept: SubscriptionRow?
         for row in rows {
             switch row.status {
-            case "active" where row.subscriptionId.map(liveIds.contains) == true && kept == nil && row.notificationUrl == notificationUrl:
+            case .active where row.subscriptionId.map(liveIds.contains) == true && kept == nil && row.notificationUrl == notificationUrl:
                 kept = row
-            case "active" where row.subscriptionId.map(liveIds.contains) == true:
+            case .active where row.subscriptionId.map(liveIds.contains) == true:
                 // Made for another public URL (server.publicBaseUrl changed): replace it.
                 if let id = row.subscriptionId { try await graph.deleteSubscription(id: id) }
-                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "removed"))
-            case "active", "pending", "failed":
+                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: .removed))
+            case .active, .pending, .failed:
                 // Graph no longer has it (expired or removed), or a create that never finished.
-                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "removed"))
+                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: .removed))
             default:
                 break
             }
@@ -174,7 +174,7 @@ public final class SubscriptionManager: Sendable {
                 try await store.appendAudit(actor: "subscriptions", action: "created", subject: created.id, detail: JSONValue.object(["mailbox": .string(mailbox)]).jsonText())
                 return SubscriptionRow(
                     rowId: rowId, subscriptionId: created.id, resource: resource, mailbox: mailbox, mailboxId: mailboxId, clientState: clientState,
-                    notificationUrl: notificationUrl, expiration: created.expiration ?? expiration, status: "active", lastRenewedAt: nil,
+                    notificationUrl: notificationUrl, expiration: created.expiration ?? expiration, status: .active, lastRenewedAt: nil,
                     lastReauthorizedAt: nil, lastError: nil)
             } catch let error as GraphError where Self.isExpiryRefusal(error) && attempt < 4 {
                 // Some tenants still allow 4,230 minutes, not 10,080: use what Graph says.
@@ -185,7 +185,7 @@ public final class SubscriptionManager: Sendable {
                 logger.warning("subscription create failed; retrying", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
                 try await Task.sleep(for: .seconds(attempt * 2))
             } catch {
-                try? await store.updateSubscription(rowId: rowId, SubscriptionChange(status: "failed", lastError: .some("\(error)")))
+                try? await store.updateSubscription(rowId: rowId, SubscriptionChange(status: .failed, lastError: .some("\(error)")))
                 throw error
             }
         }
@@ -226,7 +226,7 @@ public final class SubscriptionManager: Sendable {
     @discardableResult
     public func renewDue() async throws -> Int {
         let rows = try await store.subscriptionRows()
-        let due = rows.filter { $0.status == "active" && $0.subscriptionId != nil && isDue($0) }
+        let due = rows.filter { $0.status == .active && $0.subscriptionId != nil && isDue($0) }
         let renewed = try await Self.forEach(due, concurrency: Self.parallelism) { row -> Bool in
             do {
                 try await self.renew(row)
@@ -238,7 +238,7 @@ public final class SubscriptionManager: Sendable {
             }
         }
         var done = renewed.filter { $0 }.count
-        let covered = Set(rows.filter { $0.status == "active" }.map(\.mailbox))
+        let covered = Set(rows.filter { $0.status == .active }.map(\.mailbox))
         for mailbox in settings.mailboxes where !covered.contains(mailbox) {
             do {
                 let created = try await create(mailbox: mailbox)
@@ -249,7 +249,7 @@ public final class SubscriptionManager: Sendable {
                 logger.error("could not subscribe to a mailbox", metadata: ["mailhook.mailbox": "\(mailbox)", "error": "\(error)"])
             }
         }
-        metrics.setEarliestExpiry(try await store.subscriptionRows().filter { $0.status == "active" }.compactMap(\.expiration).min(), now: now())
+        metrics.setEarliestExpiry(try await store.subscriptionRows().filter { $0.status == .active }.compactMap(\.expiration).min(), now: now())
         return done
     }
 
@@ -263,12 +263,12 @@ public final class SubscriptionManager: Sendable {
                 let expiration = now().addingTimeInterval(Double(minutes) * 60)
                 let renewed = try await graph.renewSubscription(id: id, expiration: expiration)
                 try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(
-                    status: "active", expiration: renewed.expiration ?? expiration, lastRenewedAt: now(), lastError: .some(nil)))
+                    status: .active, expiration: renewed.expiration ?? expiration, lastRenewedAt: now(), lastError: .some(nil)))
                 metrics.renewed()
                 return
             } catch let error as GraphError where error.isNotFound {
                 logger.notice("subscription is gone at Graph; recreating", metadata: ["mailhook.subscription": "\(id)"])
-                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "expired", lastError: .some("\(error)")))
+                try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: .expired, lastError: .some("\(error)")))
                 directory.forget(subscriptionId: id)
                 let created = try await create(mailbox: row.mailbox)
                 try await delta.sync(mailbox: row.mailbox, mailboxId: created.mailboxId ?? row.mailboxId)
@@ -291,7 +291,7 @@ public final class SubscriptionManager: Sendable {
     /// `reauthorizationRequired`: one PATCH renew — unless the subscription was renewed or
     /// reauthorized in the last 10 minutes (Graph warns against both within 10 minutes).
     public func handleReauthorizationRequired(subscriptionId: String) async throws {
-        guard let row = try await store.subscriptionRows().first(where: { $0.subscriptionId == subscriptionId && $0.status == "active" }) else { return }
+        guard let row = try await store.subscriptionRows().first(where: { $0.subscriptionId == subscriptionId && $0.status == .active }) else { return }
         let recent = [row.lastRenewedAt, row.lastReauthorizedAt].compactMap { $0 }.contains { now().timeIntervalSince($0) < 600 }
         if recent {
             logger.info("reauthorization already done in the last 10 minutes", metadata: ["mailhook.subscription": "\(subscriptionId)"])
@@ -304,10 +304,10 @@ public final class SubscriptionManager: Sendable {
     public func handleRemoved(subscriptionId: String) async throws {
         let rows = try await store.subscriptionRows()
         guard let row = rows.first(where: { $0.subscriptionId == subscriptionId }) else { return }
-        try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "removed"))
+        try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: .removed))
         directory.forget(subscriptionId: subscriptionId)
         // Another replica (or an earlier attempt) may already have replaced it.
-        if rows.contains(where: { $0.mailbox == row.mailbox && $0.status == "active" && $0.subscriptionId != subscriptionId }) {
+        if rows.contains(where: { $0.mailbox == row.mailbox && $0.status == .active && $0.subscriptionId != subscriptionId }) {
             try await delta.sync(mailbox: row.mailbox, mailboxId: row.mailboxId)
             return
         }
@@ -324,9 +324,9 @@ public final class SubscriptionManager: Sendable {
     /// Deletes every subscription MailHook made (CLI `subscriptions delete`).
     public func deleteAll() async throws -> Int {
         var deleted = 0
-        for row in try await store.subscriptionRows() where row.status != "deleted" {
+        for row in try await store.subscriptionRows() where row.status != .deleted {
             if let id = row.subscriptionId { try await graph.deleteSubscription(id: id) }
-            try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: "deleted"))
+            try await store.updateSubscription(rowId: row.rowId, SubscriptionChange(status: .deleted))
             if let id = row.subscriptionId { directory.forget(subscriptionId: id) }
             deleted += 1
         }

@@ -1,0 +1,91 @@
+import Foundation
+
+extension MailHookConfiguration {
+    /// `graph.*`: the app registration, mailboxes and subscription timing. Absent `tenantId`
+    /// turns every Graph feature off; the server still runs.
+    public struct Graph: Sendable, Encodable {
+        /// False when `graph.tenantId` is absent: the server runs without Graph features.
+        public var enabled: Bool
+        public var tenantId: String?
+        public var clientId: String?
+        public var clientSecret: Secret?
+        public var authorityHost: String
+        public var baseUrl: String
+        public var mailboxes: [String]
+        public var folder: String
+        public var clientState: Secret?
+        public var filters: EmailFilter
+        public var deltaIntervalMinutes: Int
+        public var subscriptionMinutes: Int
+        public var renewBeforeMinutes: Int
+        public var renewIntervalSeconds: Int
+
+        static let keys: Set<String> = [
+            "tenantId", "clientId", "clientSecret", "authorityHost", "baseUrl", "mailboxes", "folder", "clientState",
+            "filters", "deltaIntervalMinutes", "subscriptionMinutes", "renewBeforeMinutes", "renewIntervalSeconds",
+        ]
+
+        /// Graph on for a tenant (or off with `tenantId` nil), every other key at its default.
+        public init(
+            tenantId: String?, clientId: String? = nil, clientSecret: Secret? = nil, authorityHost: String = "https://login.microsoftonline.com",
+            baseUrl: String = "https://graph.microsoft.com/v1.0", mailboxes: [String] = [], folder: String = "Inbox", clientState: Secret? = nil,
+            filters: EmailFilter = EmailFilter(), deltaIntervalMinutes: Int = 360, subscriptionMinutes: Int = 4230, renewBeforeMinutes: Int = 60,
+            renewIntervalSeconds: Int = 300
+        ) {
+            self.enabled = tenantId != nil
+            self.tenantId = tenantId
+            self.clientId = clientId
+            self.clientSecret = clientSecret
+            self.authorityHost = authorityHost
+            self.baseUrl = baseUrl
+            self.mailboxes = mailboxes
+            self.folder = folder
+            self.clientState = clientState
+            self.filters = filters
+            self.deltaIntervalMinutes = deltaIntervalMinutes
+            self.subscriptionMinutes = subscriptionMinutes
+            self.renewBeforeMinutes = renewBeforeMinutes
+            self.renewIntervalSeconds = renewIntervalSeconds
+        }
+
+        init(reader g: ConfigReader) throws(ConfigError) {
+            try g.rejectUnknownKeys(Self.keys)
+            tenantId = try g.optionalString("tenantId")
+            enabled = tenantId != nil
+            clientId = enabled ? try g.string("clientId") : try g.optionalString("clientId")
+            if enabled, clientId?.isEmpty ?? true {
+                throw ConfigError(keyPath: "graph.clientId", problem: "required when graph.tenantId is set")
+            }
+            clientSecret = enabled ? try g.secret("clientSecret") : nil
+            if enabled, clientSecret?.isEmpty ?? true {
+                throw ConfigError(keyPath: "graph.clientSecret", problem: "required when graph.tenantId is set")
+            }
+            clientState = try g.optionalString("clientState").map(Secret.init)
+            if let clientState, clientState.value.count > 128 {
+                throw ConfigError(keyPath: "graph.clientState", problem: "must be at most 128 characters")
+            }
+            let authority = try g.string("authorityHost", default: "https://login.microsoftonline.com")
+            let base = try g.string("baseUrl", default: "https://graph.microsoft.com/v1.0")
+            for (key, value) in [("authorityHost", authority), ("baseUrl", base)] {
+                guard let u = URLComponents(string: value), u.scheme == "https" || u.scheme == "http", u.host?.isEmpty == false else {
+                    throw ConfigError(keyPath: "graph.\(key)", problem: "expected an absolute URL, got \"\(value)\"")
+                }
+            }
+            authorityHost = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
+            baseUrl = base.hasSuffix("/") ? String(base.dropLast()) : base
+            subscriptionMinutes = try g.int("subscriptionMinutes", default: 4230, range: 45...10080)
+            renewBeforeMinutes = try g.int("renewBeforeMinutes", default: 60, range: 1...10000)
+            guard renewBeforeMinutes < subscriptionMinutes else {
+                throw ConfigError(keyPath: "graph.renewBeforeMinutes", problem: "must be less than graph.subscriptionMinutes (\(subscriptionMinutes))")
+            }
+            mailboxes = try g.stringArray("mailboxes")
+            if enabled, let empty = mailboxes.firstIndex(where: { $0.isEmpty }) {
+                throw ConfigError(keyPath: "graph.mailboxes[\(empty)]", problem: "must not be empty")
+            }
+            folder = try g.string("folder", default: "Inbox")
+            filters = try EmailFilter(reader: try g.scoped("filters"))
+            deltaIntervalMinutes = try g.int("deltaIntervalMinutes", default: 360, range: 1...10080)
+            renewIntervalSeconds = try g.int("renewIntervalSeconds", default: 300, range: 1...86400)
+        }
+    }
+}

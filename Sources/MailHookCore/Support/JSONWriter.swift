@@ -1,0 +1,32 @@
+import Foundation
+
+/// The one JSON writer for everything MailHook produces (API answers, stored JSON columns,
+/// outbound request bodies): `Codable` values through one encoder configuration, compact, keys
+/// sorted, `/` unescaped. ``JSONValue`` is for reading documents of partly known shape.
+public enum JSONWriter {
+    /// Compact JSON text. Non-finite numbers are written as strings rather than failing; a value
+    /// that cannot be encoded at all (which our types never are) gives `null`.
+    public static func text(_ value: some Encodable) -> String {
+        String(decoding: data(value), as: UTF8.self)
+    }
+
+    public static func data(_ value: some Encodable) -> Data {
+        (try? encoder(pretty: false).encode(value)) ?? Data("null".utf8)
+    }
+
+    /// Indented, for people (`check-config`, `classify`).
+    public static func prettyText(_ value: some Encodable) -> String {
+        String(decoding: (try? encoder(pretty: true).encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+
+    static func encoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(GraphDate.format(date))
+        }
+        return encoder
+    }
+}

@@ -1,0 +1,204 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import MailHookCore
+import MailHookGraph
+import MailHookLLM
+import MailHookStore
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// Builds the HTTP application from resolved configuration and a store. Everything it needs is
+/// passed in, so tests build the same server with a temporary database in a few lines.
+public struct MailHookApplication: Sendable {
+    public let configuration: MailHookConfiguration
+    public let integrations: IntegrationsConfiguration
+    public let store: any DataStore
+    public let writer: InboxWriter
+    public let metrics: ServerMetrics
+    public let directory: SubscriptionDirectory
+    public let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Graph parts, present when `graph` is configured.
+    public let graph: GraphClient?
+    public let subscriptions: SubscriptionManager?
+    public let graphSync: GraphSyncService?
+    /// Works through stored inbox rows: the classification-routing pipeline and lifecycle notifications.
+    public let dispatcher: InboxDispatcher
+    /// Opens when the listener accepts connections.
+    public let ready = ReadySignal()
+
+    public init(
+        configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any DataStore,
+        metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, httpClient: HTTPClient? = nil,
+        classifier: (any EmailClassifier)? = nil, replyWriter: (any ReplyWriter)? = nil, delegatedTokens: (any GraphTokenSource)? = nil,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.configuration = configuration
+        self.integrations = integrations
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+        let directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
+        self.directory = directory
+        self.graph = graph
+        var processors: [any InboxProcessor] = []
+        if let graph, let publicBaseUrl = configuration.server.publicBaseUrl {
+            let delta = DeltaSyncer(graph: graph, store: store, folder: configuration.graph.folder, logger: logger)
+            let manager = SubscriptionManager(
+                graph: graph, store: store, directory: directory, delta: delta, settings: configuration.graph, publicBaseUrl: publicBaseUrl,
+                metrics: GraphMetrics(registry: metrics.registry), logger: logger, now: now)
+            subscriptions = manager
+            graphSync = GraphSyncService(manager: manager, store: store, settings: configuration.graph, ready: ready, logger: logger)
+            processors.append(LifecycleProcessor(manager: manager))
+        } else {
+            // Without a public URL there are no subscriptions, but by-reference events still need fetching.
+            subscriptions = nil
+            graphSync = nil
+        }
+        processors.append(Self.pipeline(
+            configuration: configuration, store: store, graph: graph, httpClient: httpClient, classifier: classifier, replyWriter: replyWriter,
+            delegatedTokens: delegatedTokens, metrics: metrics, logger: logger, now: now))
+        let dispatcher = InboxDispatcher(
+            store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
+            maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
+        self.dispatcher = dispatcher
+        // SQLite has one writer; PostgreSQL takes a few overlapping group commits. The writer, which
+        // knows when rows are durable, wakes the dispatcher.
+        self.writer = InboxWriter(store: store, flushers: store.kind == .postgres ? 4 : 1, logger: logger, committed: { dispatcher.wake() })
+    }
+
+    /// The classification-routing pipeline with the configured classifier, reply writer and
+    /// escalation strategy. Without an HTTP client the offline classifier and templates run.
+    static func pipeline(
+        configuration: MailHookConfiguration, store: any DataStore, graph: GraphClient?, httpClient: HTTPClient?, classifier: (any EmailClassifier)?,
+        replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) -> PipelineProcessor {
+        let chosenClassifier = classifier ?? httpClient.map {
+            ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger)
+        } ?? LocalEmailClassifier()
+        let chosenWriter = replyWriter ?? httpClient.map {
+            ClassifierFactory.makeReplyWriter(configuration: configuration.classifier, httpClient: $0, logger: logger)
+        } ?? TemplateReplyWriter()
+        let delegated = delegatedTokens ?? httpClient.flatMap {
+            GraphClient.makeDelegatedTokens(
+                configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: $0, logger: logger)
+        }
+        let executor = ActionExecutor(store: store, mode: configuration.actions.mode, metrics: metrics, logger: logger)
+        let graphActions = GraphActions(graph: graph, delegatedTokens: delegated)
+        let escalation = configuration.teams.strategy(
+            executor: executor, graph: graphActions, workflow: WorkflowPoster(httpClient: httpClient, url: configuration.teams.workflowUrl),
+            store: store, graphBaseURL: configuration.graph.baseUrl)
+        return PipelineProcessor(
+            store: store, resolve: ResolveStage(graph: graph), filter: FilterStage(subscriptions: store, filters: configuration.graph.filters),
+            classify: ClassifyStage(store: store, classifier: chosenClassifier), route: RouteStage(policy: RoutingPolicy(configuration.routing)),
+            act: ActStage(executor: executor, graph: graphActions, replyWriter: chosenWriter, escalation: escalation,
+                          planner: EscalationPlanner(configuration.teams)),
+            record: RecordStage(store: store), metrics: metrics, logger: logger, now: now)
+    }
+
+    public func makeRouter() -> Router<MailHookRequestContext> {
+        let router = Router(context: MailHookRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: CutOffMiddleware())
+        let bodyReader = BodyReader(
+            maxBytes: configuration.server.maxBodyBytes, timeout: .seconds(configuration.server.requestTimeoutSeconds))
+
+        router.get("/health") { _, _ in JSONResponse.response(.ok, Answer(status: .ok)) }
+        router.get("/ready") { [store, metrics] _, context in
+            do {
+                try await store.ping()
+                return JSONResponse.response(.ok, Answer(status: .ready, database: store.kind.rawValue))
+            } catch {
+                metrics.storeError(operation: "ping")
+                context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
+                return JSONResponse.response(.serviceUnavailable, Answer(status: .unavailable, database: store.kind.rawValue))
+            }
+        }
+        router.get("/metrics") { [store, metrics] _, _ in
+            if let depth = try? await store.inboxDepth() { metrics.setInboxDepth(depth) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.emit())))
+        }
+
+        let graphController = GraphWebhookController(
+            writer: writer, directory: directory, bodyReader: bodyReader, metrics: metrics,
+            tenantId: configuration.graph.tenantId)
+        router.post("/webhooks/graph") { request, context in try await graphController.handle(request, context: context, lifecycleURL: false) }
+        router.post("/webhooks/graph/lifecycle") { request, context in try await graphController.handle(request, context: context, lifecycleURL: true) }
+
+        for endpoint in integrations.enabledEndpoints {
+            let controller = IntegrationWebhookController(
+                endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now)
+            router.post(RouterPath(endpoint.url)) { request, context in try await controller.handle(request, context: context) }
+        }
+        return router
+    }
+
+    /// The services that must run next to the HTTP server, in start order (they stop in reverse,
+    /// after the server).
+    public func services(storeServices: [any Service]) -> [any Service] {
+        var services = storeServices + [writer as any Service]
+        services.append(dispatcher)
+        if let graphSync { services.append(graphSync) }
+        return services
+    }
+
+    /// The complete application: store services, group-commit writer, migrations before the
+    /// listener binds, and the HTTP (or HTTPS) server.
+    public func makeApplication(storeServices: [any Service], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws
+        -> some ApplicationProtocol
+    {
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.server.idleTimeoutSeconds))))
+        let server: HTTPServerBuilder
+        if let tls = configuration.server.tls {
+            server = try .tls(http1, tlsConfiguration: try Self.tlsConfiguration(tls))
+        } else {
+            server = http1
+        }
+        var app = Application(
+            router: makeRouter(),
+            server: server,
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "mailhook"),
+            services: services(storeServices: storeServices),
+            onServerRunning: { [ready] channel in
+                ready.open()
+                await onServerRunning(channel)
+            },
+            logger: logger)
+        app.beforeServerStarts { [store, logger] in
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("applied migrations", metadata: ["mailhook.migrations": "\(applied.joined(separator: ","))"]) }
+        }
+        return app
+    }
+
+    /// Loads the PEM certificate chain and key named by `server.tls`.
+    public static func tlsConfiguration(_ tls: MailHookConfiguration.TLS) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
+        } catch {
+            throw ConfigError(keyPath: "server.tls.certificateFile", problem: "cannot load a PEM certificate from \"\(tls.certificateFile)\"")
+        }
+        guard !chain.isEmpty else {
+            throw ConfigError(keyPath: "server.tls.certificateFile", problem: "no certificate in \"\(tls.certificateFile)\"")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        } catch {
+            throw ConfigError(keyPath: "server.tls.privateKeyFile", problem: "cannot load a PEM private key from \"\(tls.privateKeyFile)\"")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    }
+}

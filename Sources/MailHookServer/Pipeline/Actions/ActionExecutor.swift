@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import MailHookCore
+import MailHookGraph
+import MailHookStore
+
+/// Makes the pipeline's external actions exactly once per email. Each action has an idempotency
+/// key (`<email id>|<action>`); its record is written before the call and completed after it:
+///
+/// - a completed record is never repeated (a retry or a reclaimed item skips it);
+/// - a record still `started` from an earlier attempt means the outcome is unknown (a crash or a
+///   timeout mid-call): the action is reconciled where the other side can tell (a reply in Sent
+///   Items, a chat with the same topic) before anything is sent again;
+/// - in dry-run, the record holds the exact request and nothing is called.
+struct ActionExecutor: Sendable {
+    let store: any PipelineStore
+    let mode: ActionMode
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    /// Which email and attempt an action belongs to.
+    struct Context: Sendable {
+        var inboxId: Int64
+        var emailId: String
+        /// The inbox row's attempt (1 for the first).
+        var attempt: Int
+    }
+
+    /// What reconciliation found: a result to record, or nil when the action did not happen.
+    typealias Reconcile = @Sendable (ActionRecord) async throws -> JSONValue?
+
+    var live: Bool { mode == .live }
+
+    /// Runs one action. `recordOnly` records it like dry-run (nothing to act on, e.g. no mailbox).
+    func run(
+        _ action: ActionKind, request: JSONValue, context: Context, recordOnly: Bool = false, reconcile: Reconcile? = nil,
+        call: @Sendable () async throws -> JSONValue
+    ) async throws -> ActionRecord {
+        let key = "\(context.emailId)|\(action.rawValue)"
+        let performs = live && !recordOnly
+        var record = try await store.beginAction(ActionRecord(
+            inboxId: context.inboxId, emailId: context.emailId, action: action, idempotencyKey: key,
+            mode: performs ? .live : .dryRun, request: request.jsonText()))
+        if record.status == .completed {
+            logger.debug("action already done", metadata: ["mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)"])
+            return record
+        }
+        guard performs else {
+            let note = DryRunNote(reason: recordOnly ? "no Graph message to act on" : "actions.mode is dry-run")
+            try await finish(&record, status: .completed, result: JSONWriter.text(note))
+            return record
+        }
+        if record.status == .started, context.attempt > 1, let reconcile {
+            if let found = try await reconcile(record) {
+                logger.notice("action found done after an interrupted attempt", metadata: [
+                    "mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)",
+                ])
+                try await finish(&record, status: .completed, result: found.jsonText())
+                return record
+            }
+        }
+        let result: JSONValue
+        do {
+            result = try await call()
+        } catch let error as GraphError where error.isRefusal {
+            // The other side refused the request outright: it did not happen, so a later attempt may try again.
+            try await finish(&record, status: .failed, result: JSONWriter.text(["error": error.description]))
+            throw error
+        }
+        // Any other failure leaves the record `started`: the outcome is unknown until reconciled.
+        try await finish(&record, status: .completed, result: result.jsonText())
+        return record
+    }
+
+    private func finish(_ record: inout ActionRecord, status: ActionStatus, result: String) async throws {
+        try await store.finishAction(idempotencyKey: record.idempotencyKey, status: status, result: result)
+        record.status = status
+        record.result = result
+        metrics.action(record.action, mode: record.mode, outcome: status)
+    }
+
+    struct DryRunNote: Encodable {
+        var dryRun = true
+        var reason: String
+    }
+}
+
+extension GraphError {
+    /// A 4xx other than a timeout or throttling: the request was refused and did not happen.
+    var isRefusal: Bool {
+        kind == .http && (status.map { (400..<500).contains($0) && $0 != 408 && $0 != 429 } ?? false)
+    }
+}

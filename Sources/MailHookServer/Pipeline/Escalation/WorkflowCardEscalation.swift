@@ -1,0 +1,20 @@
+import MailHookCore
+import MailHookStore
+
+/// `teams.mode: workflow-webhook`: an Adaptive Card POSTed to a Teams Workflows URL, which posts
+/// it to a chat or channel. The URL is a secret and is never recorded.
+struct WorkflowCardEscalation: EscalationStrategy {
+    let executor: ActionExecutor
+    let poster: WorkflowPoster
+    let store: any PipelineStore
+
+    func escalate(_ e: Escalation) async throws -> ActStage.Acted {
+        let card = e.summary.adaptiveCardMessage(topic: e.topic, members: e.members)
+        let request: JSONValue = .object(["method": .string("POST"), "url": .string("(teams.workflowUrl)"), "body": card])
+        let posted = try await executor.run(.workflowCard, request: request, context: e.context, call: poster.call(card))
+        let record = e.record(teamId: "card:\(e.email.id)", members: e.members, url: nil)
+        try await store.saveEscalation(record)
+        return ActStage.Acted(
+            taken: posted.mode == .live ? .workflowCardPosted : .workflowCardRecorded, escalationId: record.id, records: [posted])
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import MailHookCore
+
+/// The aggregate columns of an `email_patterns` row. Both stores read the row, merge in Swift
+/// and write it back, so they count alike.
+struct PatternTally: Equatable {
+    /// `sample_emails` keeps this many of the newest email ids.
+    static let maxSamples = 10
+
+    var frequency: Int
+    var lastSeen: Date
+    var automationPotential: Double
+    var confidence: Double
+    var samples: [String]
+    var categories: [String: Int]
+    var senders: [String: Int]
+
+    /// The row of a pattern's first email.
+    init(first observation: PatternObservation) {
+        self.init(frequency: 0, lastSeen: observation.seenAt, automationPotential: 0, confidence: 0, samples: [], categories: [:], senders: [:])
+        self = adding(observation)
+    }
+
+    init(frequency: Int, lastSeen: Date, automationPotential: Double, confidence: Double, samples: [String], categories: [String: Int], senders: [String: Int]) {
+        self.frequency = frequency
+        self.lastSeen = lastSeen
+        self.automationPotential = automationPotential
+        self.confidence = confidence
+        self.samples = samples
+        self.categories = categories
+        self.senders = senders
+    }
+
+    /// A stored row; JSON columns that are missing or unreadable count as empty.
+    init(frequency: Int, lastSeen: Date, automationPotential: Double, confidence: Double, sampleEmails: String?, affectedCategories: String?, senderPatterns: String?) {
+        self.init(
+            frequency: frequency, lastSeen: lastSeen, automationPotential: automationPotential, confidence: confidence,
+            samples: StoredJSON.strings(sampleEmails), categories: StoredJSON.counts(affectedCategories), senders: StoredJSON.counts(senderPatterns))
+    }
+
+    /// One more email under this pattern.
+    func adding(_ observation: PatternObservation) -> PatternTally {
+        var next = self
+        let n = Double(max(frequency, 0))
+        next.frequency = frequency + 1
+        next.lastSeen = max(lastSeen, observation.seenAt)
+        next.automationPotential = (automationPotential * n + observation.automationPotential) / (n + 1)
+        next.confidence = (confidence * n + observation.confidence) / (n + 1)
+        if !next.samples.contains(observation.emailId) { next.samples.append(observation.emailId) }
+        next.samples = Array(next.samples.suffix(Self.maxSamples))
+        next.categories[observation.category.rawValue, default: 0] += 1
+        if let domain = observation.senderDomain { next.senders[domain, default: 0] += 1 }
+        return next
+    }
+
+    var samplesJSON: String { StoredJSON.text(samples) }
+    var categoriesJSON: String { StoredJSON.text(categories) }
+    var sendersJSON: String { StoredJSON.text(senders) }
+}
+
+/// JSON text in and out of the JSON columns (SQLite TEXT, PostgreSQL JSONB read back as text).
+/// Reading is lenient: a stored column that is missing or unreadable counts as empty.
+enum StoredJSON {
+    static func text(_ strings: [String]) -> String { JSONWriter.text(strings) }
+
+    static func text(_ counts: [String: Int]) -> String { JSONWriter.text(counts) }
+
+    static func strings(_ text: String?) -> [String] {
+        parse(text)?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    static func counts(_ text: String?) -> [String: Int] {
+        parse(text)?.objectValue?.compactMapValues { value in
+            if case .number(let n) = value, n.isFinite { return Int(n) }
+            return nil
+        } ?? [:]
+    }
+
+    static func parse(_ text: String?) -> JSONValue? {
+        guard let text else { return nil }
+        return try? JSONValue.parse(Array(text.utf8))
+    }
+}
+
+extension Classification {
+    /// A `classification_results` row. Names this version does not know make it nil, so the
+    /// email is classified again rather than routed on a guess.
+    static func stored(
+        category: String, confidence: Double, reasoning: String, urgency: String, suggestedAction: String, requiredExpertise: String?,
+        estimatedEffort: String?, modelUsed: String?, promptVersion: String?, tokensUsed: Int?
+    ) -> Classification? {
+        guard let category = Category(rawValue: category), let urgency = Urgency(rawValue: urgency) else { return nil }
+        return Classification(
+            category: category, confidence: confidence, reasoning: reasoning, urgency: urgency, suggestedAction: suggestedAction,
+            requiredExpertise: StoredJSON.strings(requiredExpertise), estimatedEffort: estimatedEffort ?? "", modelUsed: modelUsed ?? "",
+            promptVersion: promptVersion ?? "", tokensUsed: tokensUsed)
+    }
+}
+
+extension ProcessingRecord {
+    /// `completed` and `failed` end processing, so they stamp `email_messages.processed_datetime`.
+    func processedAt(now: Date) -> Date? {
+        status.isFinal ? (completedAt ?? now) : nil
+    }
+}

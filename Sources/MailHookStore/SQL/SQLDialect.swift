@@ -1,0 +1,53 @@
+/// Where SQLite and PostgreSQL differ in SQL text. Everything else about a statement (its
+/// flow, its transaction, its binds) is written once in the store.
+public enum SQLDialect: String, Sendable {
+    case sqlite
+    case postgres
+
+    /// `?` (SQLite) or `$n` (PostgreSQL), numbered from 1.
+    func placeholder(_ number: Int) -> String {
+        self == .postgres ? "$\(number)" : "?"
+    }
+
+    /// Appended to a JSON bind: PostgreSQL's JSON columns are `jsonb`; SQLite keeps text.
+    var jsonCast: String { self == .postgres ? "::jsonb" : "" }
+
+    /// Row locks for a claim: replicas claiming at once take different rows. SQLite has one
+    /// writer, so its transaction is the lock.
+    var skipLocked: String { self == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+
+    /// A read that a later write in the same transaction depends on.
+    var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
+
+    /// The database's own clock as SQL, for column defaults written by statements.
+    var now: String { self == .postgres ? "now()" : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" }
+
+    /// The tables of the application schema, as rows with a `name` column.
+    var tableNamesQuery: String {
+        switch self {
+        case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
+        case .postgres: "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+        }
+    }
+
+    /// The order rows were inserted in, for tables keyed by text ids.
+    var insertionOrder: String { self == .postgres ? "created_at, id" : "rowid" }
+
+    /// `schema_migrations`, created before the first migration runs.
+    var migrationsTable: String {
+        let timestamp = self == .postgres ? "TIMESTAMPTZ NOT NULL DEFAULT now()" : "TEXT NOT NULL DEFAULT (\(now))"
+        return "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at \(timestamp))"
+    }
+
+    /// Taken inside the migration transaction so replicas starting together apply each
+    /// migration once (PostgreSQL); SQLite's writer transaction already serialises them.
+    var migrationLock: String? {
+        self == .postgres ? "SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))" : nil
+    }
+
+    /// Arbitrary constant for the advisory lock that serialises migrations across replicas.
+    static let migrationLockKey: Int64 = 0x6d61_696c_686f_6f6b
+
+    /// Bound values one statement may carry, well under both databases' limits.
+    static let maxBindsPerStatement = 2800
+}

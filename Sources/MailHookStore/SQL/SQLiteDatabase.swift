@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import MailHookCore
+import NIOCore
+import SQLiteNIO
+import Synchronization
+
+/// The embedded database: one SQLite file in WAL mode. One writer connection (every write holds
+/// ``AsyncLock``) and one reader connection, which WAL lets run alongside. `synchronous=FULL`
+/// makes every commit durable before it returns, so an acknowledged event survives a crash or
+/// power loss; the group commit keeps that affordable.
+public final class SQLiteDatabase: SQLDatabase {
+    public let dialect = SQLDialect.sqlite
+    public let path: String
+    let writer: SQLiteConnection
+    let reader: SQLiteConnection
+    private let writeLock = AsyncLock()
+    private let heldLocks = Mutex<Set<String>>([])
+
+    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+        if path != ":memory:" {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+        }
+        let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
+        let writer = try await SQLiteConnection.open(storage: storage, logger: logger)
+        // An in-memory database is private to its connection, so both roles share it there.
+        let reader = path == ":memory:" ? writer : try await SQLiteConnection.open(storage: storage, logger: logger)
+        for connection in reader === writer ? [writer] : [writer, reader] {
+            _ = try await connection.query("PRAGMA busy_timeout = 10000")
+            _ = try await connection.query("PRAGMA foreign_keys = ON")
+        }
+        if path != ":memory:" {
+            let mode = try await writer.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+            guard mode == "wal" else { throw StoreUnavailable("SQLite refused WAL mode (got \(mode ?? "nothing"))") }
+        }
+        _ = try await writer.query("PRAGMA synchronous = FULL")
+        return SQLiteDatabase(path: path, writer: writer, reader: reader)
+    }
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+    }
+
+    public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await Self.run(statement, on: reader)
+    }
+
+    public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
+        // One statement is its own transaction: a single round trip to the database thread.
+        try await writeLock.withLock(urgent: urgent) { try await Self.run(statement, on: writer) }
+    }
+
+    public func transaction<T: Sendable>(urgent: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await writeLock.withLock(urgent: urgent) {
+            _ = try await writer.query("BEGIN IMMEDIATE")
+            do {
+                let value = try await body(Executor(connection: writer))
+                _ = try await writer.query("COMMIT")
+                return value
+            } catch {
+                _ = try? await writer.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// SQLite serves one node, so an in-process lock is the whole story.
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        guard heldLocks.withLock({ $0.insert(name).inserted }) else { return nil }
+        defer { _ = heldLocks.withLock { $0.remove(name) } }
+        return try await body()
+    }
+
+    public func close() async throws {
+        try await writer.close()
+        if reader !== writer { try await reader.close() }
+    }
+
+    private struct Executor: SQLExecutor {
+        let connection: SQLiteConnection
+        func run(_ statement: SQLStatement) async throws -> [SQLRow] { try await SQLiteDatabase.run(statement, on: connection) }
+    }
+
+    static func run(_ statement: SQLStatement, on connection: SQLiteConnection) async throws -> [SQLRow] {
+        let rows = try await connection.query(statement.sql(.sqlite), statement.binds.map(Self.data))
+        return rows.map { row in
+            SQLRow(columns: row.columns.map(\.name), values: row.columns.map { Self.value($0.data) })
+        }
+    }
+
+    static func data(_ value: SQLValue) -> SQLiteData {
+        switch value {
+        case .null: .null
+        case .text(let s): .text(s)
+        case .integer(let n): .integer(Int(n))
+        case .real(let d): .float(d)
+        case .bool(let b): .integer(b ? 1 : 0)
+        case .date(let d): .text(GraphDate.format(d))
+        }
+    }
+
+    static func value(_ data: SQLiteData) -> SQLValue {
+        switch data {
+        case .integer(let n): .integer(Int64(n))
+        case .float(let d): .real(d)
+        case .text(let s): .text(s)
+        case .blob(let buffer): .text(Data(buffer.readableBytesView).base64EncodedString())
+        case .null: .null
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import MailHookCore
+
+extension SQLStore: InboxStore {
+    static let inboxColumns = "id, source, kind, endpoint, subscription_id, dedupe_key, message_key, payload, status, attempts, last_error"
+
+    /// Rows per INSERT statement (7 bound values each).
+    static let inboxRowsPerStatement = SQLDialect.maxBindsPerStatement / 7
+
+    public func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]] {
+        let items = groups.flatMap { $0 }
+        guard !items.isEmpty else { return groups.map { _ in [] } }
+        let chunks = stride(from: 0, to: items.count, by: Self.inboxRowsPerStatement).map {
+            Array(items[$0..<min($0 + Self.inboxRowsPerStatement, items.count)])
+        }
+        var inserted: [String: Int64] = [:]
+        if chunks.count == 1 {
+            inserted = Self.insertedKeys(try await database.write(Self.insert(chunks[0]), urgent: true))
+        } else {
+            inserted = try await database.transaction(urgent: true) { db in
+                var ids: [String: Int64] = [:]
+                for chunk in chunks { ids.merge(Self.insertedKeys(try await db.run(Self.insert(chunk)))) { first, _ in first } }
+                return ids
+            }
+        }
+        return InboxOutcomes.assign(groups: groups, inserted: inserted)
+    }
+
+    /// One multi-row INSERT. No conflict target: a repeat of either the dedupe key or the
+    /// message identity is a duplicate.
+    static func insert(_ chunk: [NewInboxItem]) -> SQLStatement {
+        var statement: SQLStatement = "INSERT INTO inbox (source, kind, endpoint, subscription_id, dedupe_key, message_key, payload) VALUES "
+        for (i, item) in chunk.enumerated() {
+            statement.append(i == 0 ? "" : ", ")
+            statement.append("(\(item.source), \(item.kind), \(item.endpoint), \(item.subscriptionId), \(item.dedupeKey), \(item.messageKey), \(item.payload))")
+        }
+        statement.append(" ON CONFLICT DO NOTHING RETURNING id, dedupe_key")
+        return statement
+    }
+
+    static func insertedKeys(_ rows: [SQLRow]) -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        for row in rows {
+            if let key = row.string("dedupe_key"), let id = row.int64("id") { ids[key] = id }
+        }
+        return ids
+    }
+
+    public func inboxDepth() async throws -> Int {
+        let rows = try await database.read("SELECT count(*) AS n FROM inbox WHERE status IN (\(list: InboxStatus.open.map(\.rawValue)))")
+        return rows.first?.int("n") ?? 0
+    }
+
+    public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int) async throws -> [InboxRow] {
+        guard !kinds.isEmpty, limit > 0 else { return [] }
+        let now = now()
+        let leaseUntil = now.addingTimeInterval(Double(leaseSeconds))
+        let rows = try await database.write("""
+            UPDATE inbox SET status = \(InboxStatus.processing), lease_owner = \(owner), lease_until = \(leaseUntil),
+                attempts = attempts + 1, updated_at = \(now)
+            WHERE id IN (
+                SELECT id FROM inbox
+                WHERE kind IN (\(list: kinds.map(\.rawValue)))
+                  AND ((status = \(InboxStatus.pending) AND next_attempt_at <= \(now)) OR (status = \(InboxStatus.processing) AND lease_until < \(now)))
+                ORDER BY id LIMIT \(limit)\(raw: dialect.skipLocked))
+            RETURNING \(raw: Self.inboxColumns)
+            """)
+        return rows.compactMap(Self.inboxRow).sorted { $0.id < $1.id }
+    }
+
+    public func finishInbox(id: Int64, owner: String, status: InboxStatus, error: String?) async throws {
+        let now = now()
+        try await database.write("""
+            UPDATE inbox SET status = \(status), last_error = \(error), lease_owner = NULL, lease_until = NULL, completed_at = \(now), updated_at = \(now)
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """)
+    }
+
+    public func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws {
+        try await database.write("""
+            UPDATE inbox SET status = \(InboxStatus.pending), last_error = \(error), lease_owner = NULL, lease_until = NULL,
+                next_attempt_at = \(retryAt), updated_at = \(now())
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """)
+    }
+
+    public func replayInbox(id: Int64?) async throws -> Int {
+        let now = now()
+        let which: SQLStatement
+        if let id {
+            which = "id = \(id) AND status <> \(InboxStatus.processing)"
+        } else {
+            which = "status = \(InboxStatus.dead)"
+        }
+        var statement: SQLStatement = """
+            UPDATE inbox SET status = \(InboxStatus.pending), attempts = 0, next_attempt_at = \(now), lease_owner = NULL, lease_until = NULL,
+                updated_at = \(now) WHERE 
+            """
+        statement.append(which)
+        statement.append(" RETURNING id")
+        return try await database.write(statement).count
+    }
+
+    /// A stored row, or nil when it names a source, kind or status this version does not know.
+    static func inboxRow(_ row: SQLRow) -> InboxRow? {
+        guard let id = row.int64("id"), let source = row.value("source", as: InboxSource.self), let kind = row.value("kind", as: InboxKind.self),
+              let status = row.value("status", as: InboxStatus.self) else { return nil }
+        return InboxRow(
+            id: id, source: source, kind: kind, endpoint: row.string("endpoint"), subscriptionId: row.string("subscription_id"),
+            dedupeKey: row.string("dedupe_key") ?? "", messageKey: row.string("message_key"), payload: row.string("payload") ?? "",
+            status: status, attempts: row.int("attempts") ?? 0, lastError: row.string("last_error"))
+    }
+}
+
+enum InboxOutcomes {
+    /// Maps the keys a batch actually inserted back onto each group's items; a key repeated
+    /// within the batch counts as inserted once, then as a duplicate.
+    static func assign(groups: [[NewInboxItem]], inserted: [String: Int64]) -> [[InsertOutcome]] {
+        var claimed = Set<String>()
+        return groups.map { group in
+            group.map { item in
+                if let id = inserted[item.dedupeKey], claimed.insert(item.dedupeKey).inserted {
+                    return .inserted(id: id)
+                }
+                return .duplicate
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import MailHookCore
+
+extension SQLStore: PipelineStore {
+    public func recordEmail(_ email: EmailMessage, inboxId: Int64, source: InboxSource) async throws -> Bool {
+        let recipients = email.to.map(\.address).joined(separator: ", ")
+        let rows = try await database.write("""
+            INSERT INTO email_messages (id, inbox_id, source, mailbox, internet_message_id, sender_email, sender_name, recipient_email,
+                subject, body, html_body, received_datetime, conversation_id, importance, attachments_count, processing_status)
+            VALUES (\(email.id), \(inboxId), \(source), \(email.mailbox), \(email.internetMessageId), \(email.from.address), \(email.from.name),
+                \(recipients), \(email.subject), \(email.bodyText), \(email.bodyHtml), \(email.receivedAt), \(email.conversationId),
+                \(email.importance), \(email.hasAttachments ? 1 : 0), \(ProcessingStatus.received))
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """)
+        return !rows.isEmpty
+    }
+
+    public func saveProcessing(_ record: ProcessingRecord, emailStatus: ProcessingStatus) async throws {
+        let now = now()
+        try await database.transaction { db in
+            try await Self.writeProcessing(record, emailStatus: emailStatus, now: now, on: db)
+        }
+    }
+
+    /// Upserts the processing row and mirrors it on the email.
+    static func writeProcessing(_ r: ProcessingRecord, emailStatus: ProcessingStatus, now: Date, on db: any SQLExecutor) async throws {
+        try await db.run("""
+            INSERT INTO processing_results (id, email_id, status, started_at, completed_at, action_taken, response_sent, escalation_created,
+                escalation_id, processing_time_ms, classification_time_ms, response_generation_time_ms, error_message, error_stage,
+                retry_count, processing_context, confidence_routing, updated_at)
+            VALUES (\(r.id), \(r.emailId), \(r.status), \(r.startedAt), \(r.completedAt), \(r.actionTaken), \(r.responseSent),
+                \(r.escalationCreated), \(r.escalationId), \(r.processingTimeMs), \(r.classificationTimeMs), \(r.responseGenerationTimeMs),
+                \(r.errorMessage), \(r.errorStage), \(r.retryCount), \(json: r.context), \(r.confidenceRouting), \(now))
+            ON CONFLICT (id) DO UPDATE SET email_id = excluded.email_id, status = excluded.status, started_at = excluded.started_at,
+                completed_at = excluded.completed_at, action_taken = excluded.action_taken, response_sent = excluded.response_sent,
+                escalation_created = excluded.escalation_created, escalation_id = excluded.escalation_id,
+                processing_time_ms = excluded.processing_time_ms, classification_time_ms = excluded.classification_time_ms,
+                response_generation_time_ms = excluded.response_generation_time_ms, error_message = excluded.error_message,
+                error_stage = excluded.error_stage, retry_count = excluded.retry_count, processing_context = excluded.processing_context,
+                confidence_routing = excluded.confidence_routing, updated_at = excluded.updated_at
+            """)
+        // processed_datetime only moves when processing ends; a stage change keeps the last one.
+        try await db.run("""
+            UPDATE email_messages SET processing_status = \(emailStatus), retry_count = \(r.retryCount), last_error = \(r.errorMessage),
+                processed_datetime = COALESCE(\(r.processedAt(now: now)), processed_datetime), updated_at = \(now)
+            WHERE id = \(r.emailId)
+            """)
+    }
+
+    public func completeProcessing(_ completion: ProcessingCompletion) async throws {
+        let now = now()
+        let dialect = dialect
+        try await database.transaction { db in
+            // FOR UPDATE (PostgreSQL): a concurrent completion of the same row waits, then sees `completed`.
+            let earlier = try await db.run("SELECT status FROM processing_results WHERE id = \(completion.processing.id)\(raw: dialect.forUpdate)")
+                .first?.value("status", as: ProcessingStatus.self)
+            try await Self.writeProcessing(completion.processing, emailStatus: completion.emailStatus, now: now, on: db)
+            // A completed email was counted already (a replay or a repeated completion).
+            if let pattern = completion.pattern, earlier != .completed {
+                try await Self.countPattern(pattern, now: now, dialect: dialect, on: db)
+            }
+            for m in completion.metrics {
+                try await db.run("""
+                    INSERT INTO performance_metrics (id, metric_type, metric_name, metric_category, value, value_unit, email_id, metadata,
+                        time_period_start, time_period_end, sample_size, aggregation_method)
+                    VALUES (\(UUID().uuidString), \(m.type), \(m.name), \(m.category), \(m.value), \(m.unit), \(m.emailId), \(json: m.metadata),
+                        \(now), \(now), 1, 'single')
+                    """)
+            }
+        }
+    }
+
+    // MARK: Classification
+
+    public func classification(emailId: String) async throws -> Classification? {
+        guard let row = try await database.read("""
+            SELECT category, confidence, reasoning, urgency, suggested_action, required_expertise, estimated_effort, model_used,
+                   prompt_version, tokens_used
+            FROM classification_results WHERE email_id = \(emailId)
+            """).first else { return nil }
+        return Classification.stored(
+            category: row.string("category") ?? "", confidence: row.double("confidence") ?? 0, reasoning: row.string("reasoning") ?? "",
+            urgency: row.string("urgency") ?? "", suggestedAction: row.string("suggested_action") ?? "",
+            requiredExpertise: row.string("required_expertise"), estimatedEffort: row.string("estimated_effort"),
+            modelUsed: row.string("model_used"), promptVersion: row.string("prompt_version"), tokensUsed: row.int("tokens_used"))
+    }
+
+    public func saveClassification(_ c: Classification, emailId: String) async throws {
+        let id = "cls-\(emailId)"
+        // The first writer wins: a retry keeps the classification its earlier attempt acted on.
+        try await database.write("""
+            INSERT INTO classification_results (id, email_id, category, confidence, reasoning, urgency, suggested_action, required_expertise,
+                estimated_effort, model_used, prompt_version, tokens_used)
+            VALUES (\(id), \(emailId), \(c.category), \(c.confidence), \(c.reasoning), \(c.urgency), \(c.suggestedAction),
+                \(json: StoredJSON.text(c.requiredExpertise)), \(c.estimatedEffort), \(c.modelUsed), \(c.promptVersion), \(c.tokensUsed))
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    // MARK: Actions
+
+    static let actionColumns = "id, inbox_id, email_id, action, idempotency_key, mode, request, status, result, created_at, completed_at"
+
+    /// A stored action, or nil when it names an action, mode or status this version does not know.
+    static func actionRecord(_ row: SQLRow) -> ActionRecord? {
+        guard let action = row.value("action", as: ActionKind.self), let mode = row.value("mode", as: ActionMode.self),
+              let status = row.value("status", as: ActionStatus.self) else { return nil }
+        return ActionRecord(
+            id: row.int64("id") ?? 0, inboxId: row.int64("inbox_id") ?? 0, emailId: row.string("email_id"), action: action,
+            idempotencyKey: row.string("idempotency_key") ?? "", mode: mode, request: row.string("request"), status: status,
+            result: row.string("result"), createdAt: row.date("created_at"), completedAt: row.date("completed_at"))
+    }
+
+    public func beginAction(_ record: ActionRecord) async throws -> ActionRecord {
+        try await database.transaction { db in
+            // A concurrent insert of the same key (PostgreSQL) waits, then does nothing; the SELECT then sees that row.
+            try await db.run("""
+                INSERT INTO action_records (inbox_id, email_id, action, idempotency_key, mode, request, status)
+                VALUES (\(record.inboxId), \(record.emailId), \(record.action), \(record.idempotencyKey), \(record.mode), \(record.request),
+                    \(ActionStatus.started))
+                ON CONFLICT (idempotency_key) DO NOTHING
+                """)
+            let rows = try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
+            guard let stored = rows.first.flatMap(Self.actionRecord) else {
+                throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
+            }
+            return stored
+        }
+    }
+
+    public func finishAction(idempotencyKey: String, status: ActionStatus, result: String?) async throws {
+        try await database.write("""
+            UPDATE action_records SET status = \(status), result = \(result), completed_at = \(now()) WHERE idempotency_key = \(idempotencyKey)
+            """)
+    }
+
+    // MARK: Escalations
+
+    public func saveEscalation(_ e: EscalationRecord) async throws {
+        // No conflict target: a repeat of either the id or the team id is the same escalation.
+        try await database.write("""
+            INSERT INTO escalation_teams (id, team_id, email_id, team_name, team_description, members, member_count, owner_email,
+                teams_group_url, channel_id, message_count, status)
+            VALUES (\(e.id), \(e.teamId), \(e.emailId), \(e.teamName), \(e.teamDescription), \(json: StoredJSON.text(e.members)), \(e.members.count),
+                \(e.ownerEmail), \(e.teamsGroupUrl), \(e.channelId), \(e.messageCount), 'active')
+            ON CONFLICT DO NOTHING
+            """)
+    }
+}
