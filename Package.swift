@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // Pure domain: models, configuration, filters, signatures. No I/O.
@@ -97,6 +98,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -146,6 +149,20 @@ let package = Package(
             path: "Tests/MailHookTestSupport",
             swiftSettings: swiftSettings
         ),
+        // What the fuzzers drive (Scripts/fuzz), shared with the Core tests that replay kept inputs.
+        .target(
+            name: "MailHookFuzzTargets",
+            dependencies: ["MailHookCore"],
+            path: "Tests/Fuzz/MailHookFuzzTargets",
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer entry point with -D FUZZING (Scripts/fuzz); otherwise replays input files.
+        .executableTarget(
+            name: "MailHookFuzz",
+            dependencies: ["MailHookFuzzTargets"],
+            path: "Tests/Fuzz/MailHookFuzz",
+            swiftSettings: swiftSettings
+        ),
         // Subscription renewal and delta catch-up at scale against the fake Graph (Scripts/bench-graph).
         .executableTarget(
             name: "GraphBenchmarks",
@@ -175,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailHookCoreTests",
-            dependencies: ["MailHookCore"],
+            dependencies: ["MailHookCore", "MailHookFuzzTargets"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

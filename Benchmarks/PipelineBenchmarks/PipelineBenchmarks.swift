@@ -15,7 +15,7 @@ import Synchronization
 @main
 struct PipelineBenchmarks {
     static let token = "bench-pipeline-token-123"
-    static let integrations = #"{"webhook_endpoints": [{"name": "bench", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
+    static let integrations = #"{"webhook_endpoints": [{"name": "bench", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}, "mailboxes": ["it@contoso.example"]}]}"#
 
     static func main() async throws {
         let env = ProcessInfo.processInfo.environment

@@ -51,13 +51,21 @@ extension SQLStore: InboxStore {
         return rows.first?.int("n") ?? 0
     }
 
-    public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int) async throws -> [InboxRow] {
+    public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int) async throws -> [InboxRow] {
         guard !kinds.isEmpty, limit > 0 else { return [] }
         let now = now()
         let leaseUntil = now.addingTimeInterval(Double(leaseSeconds))
+        let exhausted = "claimed after \(maxAttempts) attempts without an outcome (the worker stopped while processing it)"
+        // One statement: rows out of attempts become dead, the others are leased.
         let rows = try await database.write("""
-            UPDATE inbox SET status = \(InboxStatus.processing), lease_owner = \(owner), lease_until = \(leaseUntil),
-                attempts = attempts + 1, updated_at = \(now)
+            UPDATE inbox SET
+                status = CASE WHEN attempts >= \(maxAttempts) THEN \(InboxStatus.dead) ELSE \(InboxStatus.processing) END,
+                last_error = CASE WHEN attempts >= \(maxAttempts) THEN \(exhausted) ELSE last_error END,
+                lease_owner = CASE WHEN attempts >= \(maxAttempts) THEN NULL ELSE \(owner) END,
+                lease_until = CASE WHEN attempts >= \(maxAttempts) THEN NULL ELSE \(leaseUntil) END,
+                completed_at = CASE WHEN attempts >= \(maxAttempts) THEN \(now) ELSE completed_at END,
+                attempts = CASE WHEN attempts >= \(maxAttempts) THEN attempts ELSE attempts + 1 END,
+                updated_at = \(now)
             WHERE id IN (
                 SELECT id FROM inbox
                 WHERE kind IN (\(list: kinds.map(\.rawValue)))

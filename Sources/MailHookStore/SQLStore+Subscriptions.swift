@@ -2,20 +2,6 @@ import Foundation
 import MailHookCore
 
 extension SQLStore: SubscriptionStore {
-    public func clientStates(forSubscription subscriptionId: String) async throws -> ClientStateCandidates {
-        let rows = try await database.read("""
-            SELECT subscription_id, client_state FROM subscriptions
-            WHERE subscription_id = \(subscriptionId) OR (subscription_id IS NULL AND status = \(SubscriptionStatus.pending))
-            """)
-        var known: String?
-        var pending: [String] = []
-        for row in rows {
-            guard let state = row.string("client_state") else { continue }
-            if row.string("subscription_id") == subscriptionId { known = state } else { pending.append(state) }
-        }
-        return ClientStateCandidates(known: known, pending: pending)
-    }
-
     public func subscriptionRows() async throws -> [SubscriptionRow] {
         try await database.read("""
             SELECT id, subscription_id, resource, mailbox, mailbox_id, client_state, notification_url, expiration, status,
@@ -32,10 +18,10 @@ extension SQLStore: SubscriptionStore {
         }
     }
 
-    public func insertPendingSubscription(mailbox: String, resource: String, clientState: String, notificationUrl: String, lifecycleUrl: String) async throws -> Int64 {
+    public func insertPendingSubscription(mailbox: String, mailboxId: String?, resource: String, clientState: String, notificationUrl: String, lifecycleUrl: String) async throws -> Int64 {
         let rows = try await database.write("""
-            INSERT INTO subscriptions (resource, mailbox, client_state, notification_url, lifecycle_url, status)
-            VALUES (\(resource), \(mailbox), \(clientState), \(notificationUrl), \(lifecycleUrl), \(SubscriptionStatus.pending)) RETURNING id
+            INSERT INTO subscriptions (resource, mailbox, mailbox_id, client_state, notification_url, lifecycle_url, status)
+            VALUES (\(resource), \(mailbox), \(mailboxId), \(clientState), \(notificationUrl), \(lifecycleUrl), \(SubscriptionStatus.pending)) RETURNING id
             """)
         guard let id = rows.first?.int64("id") else { throw StoreUnavailable("the subscription row was not created") }
         return id

@@ -26,7 +26,13 @@ public enum StoreFactory {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             defer { group.cancelAll() }
-            let value = try await body(store)
+            let value: T
+            do {
+                value = try await body(store)
+            } catch {
+                try? await store.close()
+                throw error
+            }
             try await store.close()
             return value
         }

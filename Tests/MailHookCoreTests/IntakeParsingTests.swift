@@ -71,7 +71,7 @@ struct IntakeParsingTests {
             (#"{"type":"email.received","message":{"from":{"address":"nobody"}}}"#, "message.from.address"),
             (#"{"type":"email.received","message":{"from":{"address":"a@b.com"},"receivedAt":"yesterday"}}"#, "message.receivedAt"),
             (#"{"type":"email.received","message":{"from":{"address":"a@b.com"},"subject":7}}"#, "message.subject: expected a string, got a number"),
-            (#"{"type":"email.received","graph":{"mailbox":"m"}}"#, "graph.messageId: required"),
+            (#"{"type":"email.received","graph":{"mailbox":"it@x.com"}}"#, "graph.messageId: required"),
             (#"{"message":{}}"#, "type: required"),
             (#"{"event":{"type":"deleted"}}"#, "event.type"),
             (#"{"event":{"type":"new_message","email_content":{}}}"#, "event.sender"),
@@ -92,9 +92,9 @@ struct IntakeParsingTests {
     @Test("dedupe keys for third-party events")
     func eventDedupeKeys() {
         let body = Array("{}".utf8)
-        #expect(EmailEvent.dedupeKey(endpoint: "h", webhookId: "w1", eventId: "e1", body: body) == "event|h|wh:w1")
-        #expect(EmailEvent.dedupeKey(endpoint: "h", webhookId: nil, eventId: "e1", body: body) == "event|h|id:e1")
-        #expect(EmailEvent.dedupeKey(endpoint: "h", webhookId: "", eventId: nil, body: body)
+        #expect(EmailEvent.dedupeKey(endpoint: "h", signedWebhookId: "w1", eventId: "e1", body: body) == "event|h|wh:w1")
+        #expect(EmailEvent.dedupeKey(endpoint: "h", signedWebhookId: nil, eventId: "e1", body: body) == "event|h|id:e1")
+        #expect(EmailEvent.dedupeKey(endpoint: "h", signedWebhookId: "", eventId: nil, body: body)
                 == "event|h|sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
     }
 

@@ -77,7 +77,7 @@ struct PipelineCoreTests {
     func eventMapping() throws {
         let canonical = try JSONValue.parse(Array(#"{"id":"e1","type":"email.received","message":{"id":"m1","from":{"address":"a@b.example","name":"A"},"to":[{"address":"it@c.example"}],"subject":"Hi","bodyHtml":"<p>Hello &amp; bye</p>","receivedAt":"2026-01-15T09:30:00Z","conversationId":"c1","attachments":[{"name":"x.pdf"}]}}"#.utf8))
         let email = try EventEmailMapper.map(canonical, endpoint: "helpdesk", fallbackId: "fb", receivedAt: Date())
-        #expect(email.id == "m1")
+        #expect(email.id == "helpdesk:m1", "namespaced by the endpoint")
         #expect(email.from == .init(address: "a@b.example", name: "A"))
         #expect(email.bodyText == "Hello & bye")
         #expect(email.conversationId == "c1")

@@ -75,6 +75,47 @@ struct SignatureTests {
         #expect(!"\(SecretBytes([1, 2, 3]))".contains("1"))
     }
 
+    @Test("hostile signature headers: timestamps that would overflow, too many candidates, padded MACs")
+    func hostileSignatureHeaders() {
+        let key = SecretBytes(Array("0123456789abcdef0123456789abcdef".utf8))
+        let body = Array("{}".utf8)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for timestamp in ["-9223372036854775808", "9223372036854775807", "1234567890123", "-1", "+1", " 1", "1e9", ""] {
+            let outcome = WebhookSignature.verifyStandardWebhooks(id: "msg_1", timestamp: timestamp, signature: "v1,AAAA", body: body, key: key, now: now)
+            #expect(outcome == .rejected(.malformedCredentials), "\(timestamp)")
+        }
+        #expect(WebhookSignature.parseTimestamp("999999999999") == 999_999_999_999)
+        let valid = WebhookSignature.standardWebhooksSignature(id: "msg_1", timestamp: "1800000000", body: body, key: key)
+        let six = Array(repeating: "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", count: 5) + [valid]
+        #expect(WebhookSignature.verifyStandardWebhooks(
+            id: "msg_1", timestamp: "1800000000", signature: six.joined(separator: " "), body: body, key: key, now: now) == .rejected(.malformedCredentials))
+        #expect(WebhookSignature.verifyStandardWebhooks(
+            id: "msg_1", timestamp: "1800000000", signature: six.suffix(5).joined(separator: " "), body: body, key: key, now: now) == .valid)
+        let hmac = WebhookSignature.hmacSHA256Hex(body: body, secret: Secret("s"))
+        #expect(WebhookSignature.verifyHMAC(signatures: Array(repeating: "sha256=00", count: 6) + [hmac], body: body, secret: Secret("s")) == .rejected(.malformedCredentials))
+        #expect(WebhookSignature.verifyHMAC(signatures: [" \(hmac) "], body: body, secret: Secret("s")) == .valid)
+    }
+
+    @Test("1,500 signature entries over a 1 MiB body are refused in well under 5 ms of CPU")
+    func signatureFloodCost() {
+        let key = SecretBytes(Array("0123456789abcdef0123456789abcdef".utf8))
+        let body = [UInt8](repeating: 0x20, count: 1 << 20)
+        let entries = Array(repeating: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", count: 1500).joined(separator: " ")
+        let start = Self.threadCPUTime()
+        let outcome = WebhookSignature.verifyStandardWebhooks(
+            id: "msg_1", timestamp: "1800000000", signature: entries, body: body, key: key, now: Date(timeIntervalSince1970: 1_800_000_000))
+        let spent = Self.threadCPUTime() - start
+        #expect(outcome == .rejected(.malformedCredentials))
+        #expect(spent < .milliseconds(5), "\(spent) of CPU")
+    }
+
+    /// CPU time of the calling thread: what this work cost, whatever else the machine is doing.
+    static func threadCPUTime() -> Duration {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
+    }
+
     struct SecretHolder: Encodable {
         let secret: Secret
     }

@@ -61,24 +61,24 @@ struct GraphWebhookTests {
     func batchWithBadAndDuplicateItems(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             try await server.store.saveSubscription(SubscriptionRecord(
-                subscriptionId: "sub-1", resource: "users/u1/mailFolders('Inbox')/messages", mailbox: "u1",
+                subscriptionId: "11111111-1111-4111-8111-111111111111", resource: "users/u1/mailFolders('Inbox')/messages", mailbox: Samples.mailboxId,
                 clientState: "state-of-sub-1", expiration: Date().addingTimeInterval(3600), status: .active))
 
             let first = try await server.post("/webhooks/graph", body: Samples.batch([
-                Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-1"),
+                Samples.graphItem(subscriptionId: "11111111-1111-4111-8111-111111111111", clientState: "state-of-sub-1", messageId: "AAMk-1"),
             ]))
             #expect(first.status == 202)
 
             let reply = try await server.post("/webhooks/graph", body: Samples.batch([
-                Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-2"),
-                Samples.graphItem(subscriptionId: "sub-1", clientState: "not-the-state", messageId: "AAMk-3"),
-                Samples.graphItem(subscriptionId: "sub-1", clientState: "state-of-sub-1", messageId: "AAMk-1"),
+                Samples.graphItem(subscriptionId: "11111111-1111-4111-8111-111111111111", clientState: "state-of-sub-1", messageId: "AAMk-2"),
+                Samples.graphItem(subscriptionId: "11111111-1111-4111-8111-111111111111", clientState: "not-the-state", messageId: "AAMk-3"),
+                Samples.graphItem(subscriptionId: "11111111-1111-4111-8111-111111111111", clientState: "state-of-sub-1", messageId: "AAMk-1"),
             ]))
             #expect(reply.status == 202)
 
             let rows = try await server.store.inboxRows(limit: 10)
-            #expect(rows.map(\.dedupeKey) == ["graph|sub-1|AAMk-1|created", "graph|sub-1|AAMk-2|created"])
-            #expect(rows.allSatisfy { $0.kind == .graphNotification && $0.status == .pending && $0.subscriptionId == "sub-1" })
+            #expect(rows.map(\.dedupeKey) == ["graph|11111111-1111-4111-8111-111111111111|AAMk-1|created", "graph|11111111-1111-4111-8111-111111111111|AAMk-2|created"])
+            #expect(rows.allSatisfy { $0.kind == .graphNotification && $0.status == .pending && $0.subscriptionId == "11111111-1111-4111-8111-111111111111" })
             let payload = try JSONValue.parse(Array(rows[1].payload.utf8))
             #expect(payload["resourceData"]?["id"]?.stringValue == "AAMk-2")
 
@@ -101,16 +101,16 @@ struct GraphWebhookTests {
     func lifecycleItems(_ database: TestDatabase) async throws {
         try await TestServer.run(database: database) { server in
             try await server.store.saveSubscription(SubscriptionRecord(
-                subscriptionId: "sub-9", resource: "users/u9/mailFolders('Inbox')/messages", mailbox: "u9",
+                subscriptionId: "99999999-9999-4999-8999-999999999999", resource: "users/u9/mailFolders('Inbox')/messages", mailbox: Samples.mailboxId,
                 clientState: "cs-9", expiration: nil, status: .active))
             let reply = try await server.post("/webhooks/graph/lifecycle", body: Samples.batch([
-                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "reauthorizationRequired"),
-                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "missed"),
-                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "wrong", event: "subscriptionRemoved"),
+                Samples.lifecycleItem(subscriptionId: "99999999-9999-4999-8999-999999999999", clientState: "cs-9", event: "reauthorizationRequired"),
+                Samples.lifecycleItem(subscriptionId: "99999999-9999-4999-8999-999999999999", clientState: "cs-9", event: "missed"),
+                Samples.lifecycleItem(subscriptionId: "99999999-9999-4999-8999-999999999999", clientState: "wrong", event: "subscriptionRemoved"),
             ]))
             #expect(reply.status == 202)
             let again = try await server.post("/webhooks/graph/lifecycle", body: Samples.batch([
-                Samples.lifecycleItem(subscriptionId: "sub-9", clientState: "cs-9", event: "missed"),
+                Samples.lifecycleItem(subscriptionId: "99999999-9999-4999-8999-999999999999", clientState: "cs-9", event: "missed"),
             ]))
             #expect(again.status == 202)
             let rows = try await server.store.inboxRows(limit: 10)
@@ -122,26 +122,30 @@ struct GraphWebhookTests {
         }
     }
 
-    @Test("unknown subscriptions verify against pending creates and the static clientState only (SQLite)")
+    @Test("unknown subscriptions verify against pending creates and, for listed external subscriptions, the static clientState (SQLite)")
     func unknownSubscriptionsSQLite() async throws { try await unknownSubscriptions(.sqlite) }
 
-    @Test("unknown subscriptions verify against pending creates and the static clientState only (PostgreSQL)", .postgres)
+    @Test("unknown subscriptions verify against pending creates and, for listed external subscriptions, the static clientState (PostgreSQL)", .postgres)
     func unknownSubscriptionsPostgres() async throws { try await unknownSubscriptions(.postgres) }
 
     func unknownSubscriptions(_ database: TestDatabase) async throws {
-        try await TestServer.run(database: database, configure: { $0.graph.clientState = Secret("static-state-for-external-subscriptions") }) { server in
+        let configure: TestServer.Configure = {
+            $0.graph.clientState = Secret("static-state-for-external-subscriptions")
+            $0.graph.externalSubscriptions = [.init(id: "eeeeeeee-0000-4000-8000-00000000000e", mailbox: Samples.mailboxId)]
+        }
+        try await TestServer.run(database: database, configure: configure) { server in
             // A create in flight: the clientState is stored before Graph knows the subscription.
             try await server.store.saveSubscription(SubscriptionRecord(
-                subscriptionId: nil, resource: "users/u2/mailFolders('Inbox')/messages", mailbox: "u2",
+                subscriptionId: nil, resource: "users/u2/mailFolders('Inbox')/messages", mailbox: Samples.mailboxId,
                 clientState: "pending-state", expiration: nil, status: .pending))
             let reply = try await server.post("/webhooks/graph", body: Samples.batch([
-                Samples.graphItem(subscriptionId: "new-sub", clientState: "pending-state", messageId: "m1"),
-                Samples.graphItem(subscriptionId: "external-sub", clientState: "static-state-for-external-subscriptions", messageId: "m2"),
-                Samples.graphItem(subscriptionId: "stranger", clientState: "guess", messageId: "m3"),
-                #"{"subscriptionId":"no-state","changeType":"created","resourceData":{"id":"m4"}}"#,
+                Samples.graphItem(subscriptionId: "aaaaaaaa-0000-4000-8000-00000000000a", clientState: "pending-state", messageId: "m1"),
+                Samples.graphItem(subscriptionId: "eeeeeeee-0000-4000-8000-00000000000e", clientState: "static-state-for-external-subscriptions", messageId: "m2"),
+                Samples.graphItem(subscriptionId: "55555555-0000-4000-8000-000000000005", clientState: "guess", messageId: "m3"),
+                #"{"subscriptionId":"00000000-0000-4000-8000-000000000000","changeType":"created","resourceData":{"id":"m4"}}"#,
             ]))
             #expect(reply.status == 202)
-            #expect(try await server.store.inboxRows(limit: 10).map(\.subscriptionId) == ["new-sub", "external-sub"])
+            #expect(try await server.store.inboxRows(limit: 10).map(\.subscriptionId) == ["aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e"])
             #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="unknown_subscription"}"#) == 1)
             #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="missing_client_state"}"#) == 1)
         }
@@ -153,13 +157,16 @@ struct GraphWebhookTests {
             tenantId: "C0FFEE00-0000-4000-8000-0000000000BB", clientId: "app", clientSecret: Secret("s"), authorityHost: "http://127.0.0.1:9",
             baseUrl: "http://127.0.0.1:9/v1.0", clientState: Secret("shared-state"))
         try await TestServer.run(database: database, configure: { $0.graph = graph }) { server in
-            let ours = Samples.graphItem(subscriptionId: "s1", clientState: "shared-state", messageId: "m1")
+            try await server.store.saveSubscription(SubscriptionRecord(
+                subscriptionId: "51515151-0000-4000-8000-000000000001", resource: "r", mailbox: Samples.mailboxId, clientState: "shared-state",
+                expiration: nil, status: .active))
+            let ours = Samples.graphItem(subscriptionId: "51515151-0000-4000-8000-000000000001", clientState: "shared-state", messageId: "m1")
             let theirs = ours.replacingOccurrences(of: "c0ffee00-0000-4000-8000-0000000000bb", with: "deadbeef-0000-4000-8000-000000000000")
                 .replacingOccurrences(of: "m1", with: "m2")
             let reply = try await server.post("/webhooks/graph", body: Samples.batch([ours, theirs]))
             #expect(reply.status == 202)
             let keys = try await server.store.inboxRows(limit: 10).map(\.dedupeKey)
-            #expect(keys == ["graph|s1|m1|created"])
+            #expect(keys == ["graph|51515151-0000-4000-8000-000000000001|m1|created"])
             #expect(server.metric(#"mailhook_rejections_total{source="graph",reason="tenant_mismatch"}"#) == 1)
         }
     }
@@ -238,10 +245,10 @@ struct GraphWebhookTests {
         let faulty = FaultyDatabaseBox()
         try await TestServer.run(database: database, wrapDatabase: { faulty.wrap($0) }) { server in
             try await server.store.saveSubscription(SubscriptionRecord(
-                subscriptionId: "sub-1", resource: "r", mailbox: "u1", clientState: "cs", expiration: nil, status: .active))
+                subscriptionId: "11111111-1111-4111-8111-111111111111", resource: "r", mailbox: Samples.mailboxId, clientState: "cs", expiration: nil, status: .active))
             faulty.database?.setFailing(true)
             let reply = try await server.post("/webhooks/graph", body: Samples.batch([
-                Samples.graphItem(subscriptionId: "sub-1", clientState: "cs", messageId: "m1"),
+                Samples.graphItem(subscriptionId: "11111111-1111-4111-8111-111111111111", clientState: "cs", messageId: "m1"),
             ]))
             #expect(reply.status == 503)
             #expect(try await server.get("/ready").status == 503)
@@ -249,7 +256,7 @@ struct GraphWebhookTests {
             #expect(try await server.store.inboxRows(limit: 10).isEmpty)
             #expect(try await server.get("/ready").status == 200)
             let retry = try await server.post("/webhooks/graph", body: Samples.batch([
-                Samples.graphItem(subscriptionId: "sub-1", clientState: "cs", messageId: "m1"),
+                Samples.graphItem(subscriptionId: "11111111-1111-4111-8111-111111111111", clientState: "cs", messageId: "m1"),
             ]))
             #expect(retry.status == 202)
             #expect(try await server.store.inboxRows(limit: 10).count == 1)

@@ -14,7 +14,7 @@ struct IntegrationWebhookTests {
     static let integrations = """
         {"webhook_endpoints": [
           {"name": "helpdesk", "url": "/webhooks/email",
-           "authentication": {"type": "hmac_sha256", "secret": "${HELPDESK_SECRET}"}},
+           "authentication": {"type": "hmac_sha256", "secret": "${HELPDESK_SECRET}"}, "mailboxes": ["it@zgcompanies.com"]},
           {"name": "crm", "url": "/webhooks/crm",
            "authentication": {"type": "bearer_token", "token": "${CRM_TOKEN}"},
            "filters": {"sender_domains": ["zgcompanies.com"], "subjects_containing": ["urgent", "critical"]}},

@@ -226,10 +226,10 @@ struct LLMClassifierTests {
             configuration.baseUrl = llm.baseURL
             configuration.apiKey = Secret(Self.key)
             configuration.model = Self.model
-            configuration.timeoutSeconds = 1
+            configuration.timeoutSeconds = 20
             let classifier = ClassifierFactory.make(configuration: configuration, httpClient: .shared, logger: Self.logger)
             let llmClassifier = try #require(classifier as? LLMEmailClassifier)
-            #expect(llmClassifier.client.configuration.timeout == .seconds(1))
+            #expect(llmClassifier.client.configuration.timeout == .seconds(20))
             #expect(llmClassifier.fallback is LocalEmailClassifier)
             let outcome = await classifier.classify(Self.input)
             #expect(!outcome.fellBack)

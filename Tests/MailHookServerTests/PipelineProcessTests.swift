@@ -27,7 +27,7 @@ struct PipelineProcessTests {
              "pipeline": {"leaseSeconds": 5, "maxAttempts": \(maxAttempts)}, "actions": {"mode": "live"}}
             """
         _ = FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
-        let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}}]}"#
+        let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}, "mailboxes": ["it@contoso.example"]}]}"#
         _ = FileManager.default.createFile(atPath: config.appendingPathComponent("integrations.json").path, contents: Data(integrations.utf8))
         return directory
     }

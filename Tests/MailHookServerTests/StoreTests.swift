@@ -68,10 +68,10 @@ struct StoreTests {
             _ = try await store.insertInboxBatch([(0..<5).map {
                 NewInboxItem(source: .graph, kind: $0 < 4 ? .graphLifecycle : .canonicalEvent, dedupeKey: "k\($0)", payload: "{}")
             }])
-            let first = try await store.claimInbox(kinds: [.graphLifecycle], limit: 3, owner: "a", leaseSeconds: 60)
+            let first = try await store.claimInbox(kinds: [.graphLifecycle], limit: 3, owner: "a", leaseSeconds: 60, maxAttempts: 6)
             #expect(first.map(\.dedupeKey) == ["k0", "k1", "k2"])
             #expect(first.allSatisfy { $0.status == .processing && $0.attempts == 1 })
-            let second = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "b", leaseSeconds: 0)
+            let second = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "b", leaseSeconds: 0, maxAttempts: 6)
             #expect(second.map(\.dedupeKey) == ["k3"], "claimed rows are not claimed again; other kinds are left alone")
 
             try await store.finishInbox(id: first[0].id, owner: "a", status: .completed, error: nil)
@@ -81,7 +81,7 @@ struct StoreTests {
             try await store.finishInbox(id: first[2].id, owner: "intruder", status: .completed, error: nil)
 
             // k2 is due again; k3's lease (0 s) expired, as after a crash; k1 waits an hour.
-            let third = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "c", leaseSeconds: 60)
+            let third = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "c", leaseSeconds: 60, maxAttempts: 6)
             #expect(third.map(\.dedupeKey) == ["k2", "k3"])
             #expect(third.map(\.attempts) == [2, 2])
             #expect(third[0].lastError == "Graph 503")
@@ -100,16 +100,52 @@ struct StoreTests {
         try await Self.withStore(database) { store in
             try await store.migrate()
             _ = try await store.insertInboxBatch([(0..<3).map { NewInboxItem(source: .integration, kind: .graphLifecycle, dedupeKey: "r\($0)", payload: "{}") }])
-            let claimed = try await store.claimInbox(kinds: [.graphLifecycle], limit: 3, owner: "w", leaseSeconds: 60)
+            let claimed = try await store.claimInbox(kinds: [.graphLifecycle], limit: 3, owner: "w", leaseSeconds: 60, maxAttempts: 6)
             try await store.finishInbox(id: claimed[0].id, owner: "w", status: .dead, error: "Graph 500")
             try await store.finishInbox(id: claimed[1].id, owner: "w", status: .dead, error: "Graph 500")
             #expect(try await store.replayInbox(id: claimed[2].id) == 0, "a row in progress is left alone")
             #expect(try await store.replayInbox(id: nil) == 2)
-            let again = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "w2", leaseSeconds: 60)
+            let again = try await store.claimInbox(kinds: [.graphLifecycle], limit: 10, owner: "w2", leaseSeconds: 60, maxAttempts: 6)
             #expect(again.map(\.id) == [claimed[0].id, claimed[1].id])
             #expect(again.allSatisfy { $0.attempts == 1 })
             try await store.finishInbox(id: again[0].id, owner: "w2", status: .completed, error: nil)
             #expect(try await store.replayInbox(id: again[0].id) == 1, "a completed row can be replayed by id")
+        }
+    }
+
+    @Test("a row whose worker keeps dying is dead-lettered by the claim once its attempts are spent (SQLite)")
+    func exhaustedClaimSQLite() async throws { try await exhaustedClaim(.sqlite) }
+
+    @Test("a row whose worker keeps dying is dead-lettered by the claim once its attempts are spent (PostgreSQL)", .postgres)
+    func exhaustedClaimPostgres() async throws { try await exhaustedClaim(.postgres) }
+
+    func exhaustedClaim(_ database: TestDatabase) async throws {
+        let clock = VirtualClock()
+        let (store, services) = try await StoreFactory.open(try await database.makeDatabase(), logger: Logger(label: "test"), now: clock.now)
+        try await Self.withServices(services) {
+            try await store.migrate()
+            _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "crashy", payload: "{}")]])
+            // Three claims whose leases lapse, as three crashed workers would leave them.
+            for attempt in 1...3 {
+                let rows = try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w\(attempt)", leaseSeconds: 60, maxAttempts: 3)
+                #expect(rows.map(\.status) == [.processing] && rows.first?.attempts == attempt)
+                clock.advance(minutes: 2)
+            }
+            let fourth = try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w4", leaseSeconds: 60, maxAttempts: 3)
+            #expect(fourth.map(\.status) == [.dead])
+            #expect(fourth.first?.lastError?.contains("after 3 attempts") == true)
+            #expect(try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w5", leaseSeconds: 60, maxAttempts: 3).isEmpty)
+            #expect(try await store.inboxRows(limit: 1).first?.status == .dead)
+            try await store.close()
+        }
+    }
+
+    /// Runs `body` while a store's background services (PostgreSQL's pool) run.
+    static func withServices(_ services: [any Service], _ body: @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            try await body()
         }
     }
 
@@ -123,12 +159,12 @@ struct StoreTests {
         try await Self.withStore(database) { store in
             try await store.migrate()
             let row = try await store.insertPendingSubscription(
-                mailbox: "it@example.com", resource: "users/it@example.com/mailFolders('Inbox')/messages", clientState: "cs-1",
+                mailbox: "it@example.com", mailboxId: nil, resource: "users/it@example.com/mailFolders('Inbox')/messages", clientState: "cs-1",
                 notificationUrl: "https://hooks.example.com/webhooks/graph", lifecycleUrl: "https://hooks.example.com/webhooks/graph/lifecycle")
-            #expect(try await store.clientStates(forSubscription: "sub-1") == ClientStateCandidates(known: nil, pending: ["cs-1"]))
+            #expect(try await store.subscriptionRows().map { [$0.subscriptionId, $0.clientState, $0.status.rawValue] } == [[nil, "cs-1", "pending"]])
             let expiry = Date(timeIntervalSince1970: 1_900_000_000)
             try await store.activateSubscription(rowId: row, subscriptionId: "sub-1", expiration: expiry, mailboxId: "guid-1")
-            #expect(try await store.clientStates(forSubscription: "sub-1") == ClientStateCandidates(known: "cs-1", pending: []))
+            #expect(try await store.subscriptionRows().map { [$0.subscriptionId, $0.clientState, $0.status.rawValue] } == [["sub-1", "cs-1", "active"]])
             let renewed = Date(timeIntervalSince1970: 1_800_000_000)
             try await store.updateSubscription(rowId: row, SubscriptionChange(expiration: expiry.addingTimeInterval(60), lastRenewedAt: renewed, lastError: .some("boom")))
             try await store.updateSubscription(rowId: row, SubscriptionChange(lastError: .some(nil)))

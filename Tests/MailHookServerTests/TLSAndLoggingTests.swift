@@ -83,8 +83,8 @@ struct TLSAndLoggingTests {
             answers.append(try await server.post("/s", body: body, headers: sw).body)
             answers.append(try await server.post("/s", body: body + " ", headers: sw).body)
             answers.append(try await server.post("/webhooks/graph", body: Samples.batch([
-                Samples.graphItem(subscriptionId: "x", clientState: clientState, messageId: "m"),
-                Samples.graphItem(subscriptionId: "y", clientState: "guessed-state-3j4k", messageId: "m"),
+                Samples.graphItem(subscriptionId: "7a7a7a7a-0000-4000-8000-000000000001", clientState: clientState, messageId: "m"),
+                Samples.graphItem(subscriptionId: "7b7b7b7b-0000-4000-8000-000000000002", clientState: "guessed-state-3j4k", messageId: "m"),
             ])).body)
             sent.append("guessed-state-3j4k")
             answers.append(try await server.get("/metrics").body)

@@ -35,6 +35,21 @@ public enum Signing {
 
 /// Sample payloads.
 public enum Samples {
+    /// The mailbox object id and tenant the sample notifications name.
+    public static let mailboxId = "0f0e0d0c-0000-4000-8000-0000000000aa"
+    public static let tenantId = "c0ffee00-0000-4000-8000-0000000000bb"
+
+    /// A subscription id (GUID-shaped, as Graph's are) numbered `n`.
+    public static func subscription(_ n: Int) -> String {
+        "5ab5c0de-0000-4000-8000-" + String(String(n, radix: 16).suffix(12)).leftPadded(to: 12)
+    }
+
+    /// A change notification with a chosen resource and tenant (nil leaves the tenant out).
+    public static func graphItem(subscriptionId: String, clientState: String, resource: String, tenantId: String? = Samples.tenantId) -> String {
+        let tenant = tenantId.map { #","tenantId":"\#($0)""# } ?? ""
+        return #"{"subscriptionId":"\#(subscriptionId)","clientState":"\#(clientState)","changeType":"created","resource":"\#(resource)"\#(tenant)}"#
+    }
+
     public static func canonicalEvent(id: String = "evt_01", from: String = "alice@zgcompanies.com", subject: String = "Printer on floor 3 is jammed") -> String {
         """
         {"id":"\(id)","type":"email.received","message":{"id":"msg-\(id)","internetMessageId":"<\(id)@example.com>","from":{"address":"\(from)","name":"Alice"},"to":[{"address":"it@zgcompanies.com"}],"subject":"\(subject)","bodyText":"Hello IT, the printer is jammed again.","receivedAt":"2026-01-15T09:30:00Z","importance":"normal","attachments":[]}}
@@ -55,5 +70,11 @@ public enum Samples {
 
     public static func batch(_ items: [String]) -> String {
         #"{"value":["# + items.joined(separator: ",") + "]}"
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

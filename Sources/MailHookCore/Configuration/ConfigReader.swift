@@ -29,8 +29,27 @@ public struct ConfigReader: Sendable {
 
     func node() -> JSONValue? {
         var current: JSONValue? = root
-        for key in path { current = current?[key] }
+        for key in path {
+            // `name[3]` steps into an array element (see ``element(_:)``).
+            if key.hasSuffix("]"), let open = key.lastIndex(of: "["), let index = Int(key[key.index(after: open)..<key.index(before: key.endIndex)]) {
+                guard let array = current?[String(key[..<open])]?.arrayValue, array.indices.contains(index) else { return nil }
+                current = array[index]
+            } else {
+                current = current?[key]
+            }
+        }
         return current
+    }
+
+    /// The reader for a nested value of any type (an array to take ``element(_:)``s of).
+    public func child(_ key: String) -> ConfigReader {
+        ConfigReader(root: root, environment: environment, path: path + [key])
+    }
+
+    /// The reader for element `index` of this reader's array (its key path reads `name[index]`).
+    public func element(_ index: Int) -> ConfigReader {
+        guard let last = path.last else { return self }
+        return ConfigReader(root: root, environment: environment, path: path.dropLast() + ["\(last)[\(index)]"])
     }
 
     public func raw(_ key: String) -> JSONValue? {

@@ -28,6 +28,8 @@ public struct WebhookEndpoint: Sendable, Encodable {
     public var url: String
     public var authentication: Authentication
     public var filters: EmailFilter
+    /// Mailboxes this endpoint's by-reference events may name; empty means `graph.mailboxes`.
+    public var mailboxes: [String]
 
     public enum Authentication: Sendable, Encodable {
         case bearerToken(token: Secret)
@@ -110,7 +112,7 @@ extension IntegrationsConfiguration {
 extension WebhookEndpoint {
     init(reader r: ConfigReader) throws(ConfigError) {
         if r.node()?.objectValue == nil { throw ConfigError(keyPath: r.keyPath, problem: "expected an object") }
-        try r.rejectUnknownKeys(["name", "enabled", "url", "authentication", "filters", "description"])
+        try r.rejectUnknownKeys(["name", "enabled", "url", "authentication", "filters", "description", "mailboxes"])
         guard let name = try r.string("name"), !name.isEmpty else {
             throw ConfigError(keyPath: r.keyPath + ".name", problem: "required")
         }
@@ -130,6 +132,10 @@ extension WebhookEndpoint {
         }
         self.url = normalized
         filters = try EmailFilter(reader: try r.scoped("filters"))
+        mailboxes = try r.stringArray("mailboxes")
+        if let bad = mailboxes.firstIndex(where: { !MailboxName.isValid($0) }) {
+            throw ConfigError(keyPath: r.keyPath + ".mailboxes[\(bad)]", problem: "expected a mailbox address or object id")
+        }
 
         let a = try r.scoped("authentication")
         guard a.node()?.objectValue != nil else { throw ConfigError(keyPath: a.keyPath, problem: "required") }
@@ -149,7 +155,7 @@ extension WebhookEndpoint {
         case "hmac_sha256":
             try a.rejectUnknownKeys(["type", "secret", "header"])
             let header = try a.string("header", default: "X-Signature")
-            guard !header.isEmpty, header.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
+            guard !header.isEmpty, header.utf8.count <= 64, header.utf8.allSatisfy(Self.isTokenCharacter) else {
                 throw ConfigError(keyPath: a.keyPath + ".header", problem: "not a valid HTTP header name")
             }
             authentication = .hmacSHA256(secret: try secret("secret"), header: header)
@@ -165,6 +171,14 @@ extension WebhookEndpoint {
                 }
                 authentication = .standardWebhooks(key: SecretBytes(Array(key)))
             }
+        }
+    }
+
+    /// RFC 9110 `tchar`: what an HTTP field name may be made of.
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
 }

@@ -36,14 +36,20 @@ public struct EmailEvent: Sendable, Equatable {
         } else {
             throw Invalid("type: required (\"email.received\")")
         }
-        id = try Self.optionalString(o, "id", path: "id")
+        id = try Self.identifier(o, "id", path: "id")
         if let graph = o["graph"] {
             guard let g = graph.objectValue else { throw Invalid("graph: expected an object") }
             guard let mailbox = try Self.optionalString(g, "mailbox", path: "graph.mailbox"), !mailbox.isEmpty else {
                 throw Invalid("graph.mailbox: required")
             }
+            guard MailboxName.isValid(mailbox) else {
+                throw Invalid("graph.mailbox: expected a mailbox address or object id")
+            }
             guard let messageId = try Self.optionalString(g, "messageId", path: "graph.messageId"), !messageId.isEmpty else {
                 throw Invalid("graph.messageId: required")
+            }
+            guard MailboxName.isValidMessageId(messageId) else {
+                throw Invalid("graph.messageId: expected a Graph message id (letters, digits and - _ = + /, at most 512)")
             }
             shape = .reference(mailbox: mailbox, messageId: messageId)
             sender = nil
@@ -57,7 +63,8 @@ public struct EmailEvent: Sendable, Equatable {
             throw Invalid("message.from.address: required email address")
         }
         _ = try Self.optionalString(from, "name", path: "message.from.name")
-        for key in ["id", "internetMessageId", "bodyText", "bodyHtml", "conversationId", "importance"] {
+        _ = try Self.identifier(m, "id", path: "message.id")
+        for key in ["internetMessageId", "bodyText", "bodyHtml", "conversationId", "importance"] {
             _ = try Self.optionalString(m, key, path: "message.\(key)")
         }
         if let received = try Self.optionalString(m, "receivedAt", path: "message.receivedAt"), GraphDate.parse(received) == nil {
@@ -86,11 +93,24 @@ public struct EmailEvent: Sendable, Equatable {
         guard let sender = try Self.optionalString(e, "sender", path: "event.sender"), !sender.isEmpty else {
             throw Invalid("event.sender: required")
         }
+        if let uid = e["uid"], uid != .null, IMAPUID.parse(uid) == nil {
+            throw Invalid("event.uid: expected a whole number from 1 to \(IMAPUID.maximum)")
+        }
         return EmailEvent(
             shape: .imapBridge,
-            id: try Self.optionalString(root, "id", path: "id"),
+            id: try Self.identifier(root, "id", path: "id"),
             sender: sender,
             subject: try Self.optionalString(e, "subject", path: "event.subject") ?? "")
+    }
+
+    /// Ids become dedupe keys and email ids: short, printable text.
+    public static let maxIdLength = 256
+
+    private static func identifier(_ o: [String: JSONValue], _ key: String, path: String) throws(Invalid) -> String? {
+        guard let id = try optionalString(o, key, path: path) else { return nil }
+        guard id.utf8.count <= maxIdLength else { throw Invalid("\(path): at most \(maxIdLength) bytes") }
+        guard id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { throw Invalid("\(path): control characters are not allowed") }
+        return id
     }
 
     private static func optionalString(_ o: [String: JSONValue], _ key: String, path: String) throws(Invalid) -> String? {
@@ -107,10 +127,11 @@ public struct EmailEvent: Sendable, Equatable {
         }
     }
 
-    /// Scoped by endpoint: the `webhook-id` header when present, else the event's `id`, else the
-    /// SHA-256 of the raw body.
-    public static func dedupeKey(endpoint: String, webhookId: String?, eventId: String?, body: some Sequence<UInt8>) -> String {
-        if let webhookId, !webhookId.isEmpty { return "event|\(endpoint)|wh:\(webhookId)" }
+    /// Scoped by endpoint: the signed `webhook-id` (Standard Webhooks only: elsewhere a header is
+    /// not covered by the signature, so a replay could pick a new one), else the event's `id`, else
+    /// the SHA-256 of the raw body, so a byte-identical replay is always a duplicate.
+    public static func dedupeKey(endpoint: String, signedWebhookId: String?, eventId: String?, body: some Sequence<UInt8>) -> String {
+        if let signedWebhookId, !signedWebhookId.isEmpty { return "event|\(endpoint)|wh:\(signedWebhookId)" }
         if let eventId, !eventId.isEmpty { return "event|\(endpoint)|id:\(eventId)" }
         return "event|\(endpoint)|sha256:\(Hex.encode(SHA256.hash(data: Array(body))))"
     }

@@ -100,22 +100,30 @@ extension GraphNotificationBatch.Item {
             payload: json)
     }
 
-    /// `Users/{id}/Messages/{id}` or `Users('{id}')/Messages('{id}')` → mailbox object id and message id.
+    /// `Users/{id}/Messages/{id}` or `Users('{id}')/Messages('{id}')` (a `mailFolders/{f}` step
+    /// may stand between) → mailbox and message id. Anything else — an absolute URL, a leading
+    /// `/`, a `..` or `.` step, other collections — names no message.
     public var mailboxAndMessage: (mailbox: String, message: String)? {
-        guard let resource else { return nil }
-        let segments = resource.split(separator: "/").map(String.init)
-        func value(after name: String) -> String? {
-            for (i, segment) in segments.enumerated() {
-                if segment.lowercased() == name { return i + 1 < segments.count ? segments[i + 1] : nil }
-                if segment.lowercased().hasPrefix(name + "("), segment.hasSuffix(")") {
-                    return String(segment.dropFirst(name.count + 1).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
-                }
+        guard let resource, resource.utf8.count <= 2048, !resource.contains("://"), !resource.hasPrefix("/"),
+              !resource.contains("?"), !resource.contains("#") else { return nil }
+        var steps: [(name: String, key: String?)] = []
+        for segment in resource.split(separator: "/", omittingEmptySubsequences: false) {
+            guard !segment.isEmpty, segment != ".", segment != ".." else { return nil }
+            if let open = segment.firstIndex(of: "("), segment.hasSuffix(")") {
+                let key = segment[segment.index(after: open)..<segment.index(before: segment.endIndex)]
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+                guard !key.isEmpty, key != ".", key != ".." else { return nil }
+                steps.append((segment[..<open].lowercased(), key))
+            } else if let last = steps.last, last.key == nil, ["users", "messages", "mailfolders"].contains(last.name) {
+                steps[steps.count - 1].key = String(segment)
+            } else {
+                steps.append((segment.lowercased(), nil))
             }
-            return nil
         }
-        guard let mailbox = value(after: "users"), let message = resourceId ?? value(after: "messages"), !mailbox.isEmpty, !message.isEmpty else {
-            return nil
-        }
+        let names = steps.map(\.name)
+        guard names == ["users", "messages"] || names == ["users", "mailfolders", "messages"],
+              steps.dropLast().allSatisfy({ $0.key != nil }), let mailbox = steps.first?.key,
+              let message = resourceId ?? steps.last?.key, MailboxName.isValidMessageId(message) else { return nil }
         return (mailbox, message)
     }
 

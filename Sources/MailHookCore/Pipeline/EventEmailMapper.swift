@@ -2,7 +2,11 @@ import Crypto
 import Foundation
 
 /// Turns a stored third-party event (canonical `email.received` or IMAP-bridge payload) into the
-/// ``EmailMessage`` the pipeline classifies. The intake already validated the shape; this reads it.
+/// ``EmailMessage`` the pipeline classifies. The intake already validated the shape; this reads
+/// it again as untrusted (a stored payload was once a request) and never traps.
+///
+/// Email ids are namespaced by the endpoint (`<endpoint>:<id>`), so two senders that both
+/// number their events 1, 2, 3… never share an email, a classification or an action.
 public enum EventEmailMapper {
     public struct Invalid: Error, Equatable, CustomStringConvertible {
         public let description: String
@@ -25,7 +29,7 @@ public enum EventEmailMapper {
         let text = m["bodyText"]?.stringValue ?? html.map(HTMLEntities.stripTags) ?? ""
         let id = m["id"]?.stringValue ?? m["internetMessageId"]?.stringValue ?? payload["id"]?.stringValue ?? fallbackId
         return EmailMessage(
-            id: id, mailbox: nil, internetMessageId: m["internetMessageId"]?.stringValue,
+            id: scoped(id, endpoint: endpoint), mailbox: nil, internetMessageId: m["internetMessageId"]?.stringValue,
             from: .init(address: sender, name: m["from"]?["name"]?.stringValue), to: addresses(m["to"]), cc: addresses(m["cc"]),
             subject: m["subject"]?.stringValue ?? "", bodyText: text, bodyHtml: html,
             receivedAt: m["receivedAt"]?.stringValue.flatMap(GraphDate.parse) ?? receivedAt,
@@ -44,13 +48,13 @@ public enum EventEmailMapper {
         }
         let html = content?["html_body"]?.stringValue
         let text = content?["plain_body"]?.stringValue ?? html.map(HTMLEntities.stripTags) ?? ""
-        let uid: String? = switch e["uid"] {
-        case .string(let s): s
-        case .number(let n): String(Int(n))
-        default: nil
+        var uid: String?
+        if let raw = e["uid"], raw != .null {
+            guard let parsed = IMAPUID.parse(raw) else { throw Invalid("event.uid is not an IMAP UID") }
+            uid = parsed
         }
-        // IMAP uids are unique per mailbox only: scope them by the endpoint.
-        let id = uid.map { "imap:\(endpoint ?? "bridge"):\($0)" } ?? header("Message-ID") ?? root["id"]?.stringValue ?? fallbackId
+        // IMAP uids are unique per mailbox only: scoped by the endpoint like every other id.
+        let id = scoped(uid.map { "imap:\($0)" } ?? header("Message-ID") ?? root["id"]?.stringValue ?? fallbackId, endpoint: endpoint)
         let to = header("To").map { $0.split(separator: ",").map { parseAddress(String($0)) } } ?? []
         return EmailMessage(
             id: id, internetMessageId: header("Message-ID"), from: sender, to: to, subject: e["subject"]?.stringValue ?? header("Subject") ?? "",
@@ -76,6 +80,11 @@ public enum EventEmailMapper {
             if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return date }
         }
         return nil
+    }
+
+    /// `<endpoint>:<id>`; events stored without an endpoint keep their id.
+    static func scoped(_ id: String, endpoint: String?) -> String {
+        endpoint.map { "\($0):\(id)" } ?? id
     }
 
     /// A stable message id for an event that names none: from its dedupe key.

@@ -13,10 +13,14 @@ struct JSONParser {
     /// A member of the root object whose array elements' byte ranges are recorded.
     private let captureKey: String?
     private(set) var captured: [Range<Int>] = []
+    /// Request bodies: a repeated member name or a NUL character is an error, not last-one-wins,
+    /// so what is verified is what is stored (and no NUL reaches a database).
+    private let strict: Bool
 
-    init(_ bytes: [UInt8], captureKey: String? = nil) {
+    init(_ bytes: [UInt8], captureKey: String? = nil, strict: Bool = false) {
         self.bytes = bytes
         self.captureKey = captureKey
+        self.strict = strict
     }
 
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
@@ -73,7 +77,12 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyStart = index
             let key = try parseString()
+            if strict, members[key] != nil {
+                index = keyStart
+                throw error("duplicate member name \"\(key.prefix(64))\"")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -165,6 +174,7 @@ struct JSONParser {
                     throw error("unpaired surrogate")
                 }
                 guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid escape") }
+                if strict, scalar == 0 { throw error("a string contains a NUL character (\\u0000)") }
                 out.append(contentsOf: Array(String(Character(unicode)).utf8))
             default: throw error("invalid escape")
             }

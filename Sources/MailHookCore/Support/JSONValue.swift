@@ -85,10 +85,17 @@ extension JSONValue {
         try JSONParser.parse(bytes)
     }
 
-    /// Parses and also reports where each element of the root object's `key` array lies in
-    /// `bytes`, so an element can be stored exactly as it was received.
+    /// A request body: as ``parse(_:)-(some Collection<UInt8>)``, but a repeated member name or a
+    /// NUL character is an error.
+    public static func parseRequest(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes, strict: true)
+        return try parser.parseDocument()
+    }
+
+    /// Parses a request body strictly and also reports where each element of the root object's
+    /// `key` array lies in `bytes`, so an element can be stored exactly as it was received.
     public static func parse(_ bytes: [UInt8], elementRangesOf key: String) throws(JSONSyntaxError) -> (JSONValue, [Range<Int>]) {
-        var parser = JSONParser(bytes, captureKey: key)
+        var parser = JSONParser(bytes, captureKey: key, strict: true)
         let value = try parser.parseDocument()
         return (value, parser.captured)
     }

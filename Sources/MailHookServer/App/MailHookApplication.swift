@@ -33,6 +33,8 @@ public struct MailHookApplication: Sendable {
     public let dispatcher: InboxDispatcher
     /// Opens when the listener accepts connections.
     public let ready = ReadySignal()
+    /// Open connections and the header deadline, shared by every connection.
+    public let connectionLimits: ConnectionLimits
 
     public init(
         configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any DataStore,
@@ -46,7 +48,10 @@ public struct MailHookApplication: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.now = now
-        let directory = SubscriptionDirectory(store: store, staticClientState: configuration.graph.clientState)
+        self.connectionLimits = ConnectionLimits(
+            maxConnections: configuration.server.maxConnections, headerTimeout: .seconds(configuration.server.headerTimeoutSeconds))
+        let directory = SubscriptionDirectory(
+            store: store, staticClientState: configuration.graph.clientState, external: configuration.graph.externalSubscriptions)
         self.directory = directory
         self.graph = graph
         var processors: [any InboxProcessor] = []
@@ -132,13 +137,14 @@ public struct MailHookApplication: Sendable {
 
         let graphController = GraphWebhookController(
             writer: writer, directory: directory, bodyReader: bodyReader, metrics: metrics,
-            tenantId: configuration.graph.tenantId)
+            tenantId: configuration.graph.tenantId, maxBatchItems: configuration.server.maxBatchItems)
         router.post("/webhooks/graph") { request, context in try await graphController.handle(request, context: context, lifecycleURL: false) }
         router.post("/webhooks/graph/lifecycle") { request, context in try await graphController.handle(request, context: context, lifecycleURL: true) }
 
         for endpoint in integrations.enabledEndpoints {
             let controller = IntegrationWebhookController(
-                endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now)
+                endpoint: endpoint, writer: writer, bodyReader: bodyReader, metrics: metrics, now: now,
+                referenceMailboxes: Set((endpoint.mailboxes.isEmpty ? configuration.graph.mailboxes : endpoint.mailboxes).map { $0.lowercased() }))
             router.post(RouterPath(endpoint.url)) { request, context in try await controller.handle(request, context: context) }
         }
         return router
@@ -158,16 +164,21 @@ public struct MailHookApplication: Sendable {
     public func makeApplication(storeServices: [any Service], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws
         -> some ApplicationProtocol
     {
-        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.server.idleTimeoutSeconds))))
-        let server: HTTPServerBuilder
-        if let tls = configuration.server.tls {
-            server = try .tls(http1, tlsConfiguration: try Self.tlsConfiguration(tls))
+        let server = configuration.server
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: server.maxHeaderBytes, maxHeaderListSize: server.maxHeaderBytes, maxHeaderFieldCount: server.maxHeaderCount)
+        let http1 = HTTPServerBuilder.guardedHTTP1(
+            configuration: .init(idleTimeout: .seconds(Int64(server.idleTimeoutSeconds)), httpDecoderConfiguration: decoder),
+            limits: connectionLimits)
+        let builder: HTTPServerBuilder
+        if let tls = server.tls {
+            builder = try .tls(http1, tlsConfiguration: try Self.tlsConfiguration(tls))
         } else {
-            server = http1
+            builder = http1
         }
         var app = Application(
             router: makeRouter(),
-            server: server,
+            server: builder,
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "mailhook"),
             services: services(storeServices: storeServices),
             onServerRunning: { [ready] channel in

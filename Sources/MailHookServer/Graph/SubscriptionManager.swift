@@ -119,7 +119,7 @@ public final class SubscriptionManager: Sendable {
             try await graph.deleteSubscription(id: stray.id)
         }
         if let kept, let id = kept.subscriptionId {
-            directory.remember(subscriptionId: id, clientState: kept.clientState)
+            directory.remember(subscriptionId: id, clientState: kept.clientState, mailbox: kept.mailbox, mailboxId: kept.mailboxId)
             if isDue(kept) {
                 try await renew(kept)
                 return .renewed
@@ -152,8 +152,8 @@ public final class SubscriptionManager: Sendable {
         let mailboxId = await resolveMailboxId(mailbox)
         // Stored before the call, so notifications that race Graph's 201 verify.
         let rowId = try await store.insertPendingSubscription(
-            mailbox: mailbox, resource: resource, clientState: clientState, notificationUrl: notificationUrl, lifecycleUrl: lifecycleUrl)
-        directory.beginPending(clientState: clientState)
+            mailbox: mailbox, mailboxId: mailboxId, resource: resource, clientState: clientState, notificationUrl: notificationUrl, lifecycleUrl: lifecycleUrl)
+        directory.beginPending(clientState: clientState, mailbox: mailbox, mailboxId: mailboxId)
         defer { directory.endPending(clientState: clientState) }
         var attempt = 0
         var minutes = settings.subscriptionMinutes
@@ -165,7 +165,7 @@ public final class SubscriptionManager: Sendable {
                     resource: resource, notificationUrl: notificationUrl, lifecycleNotificationUrl: lifecycleUrl,
                     expiration: expiration, clientState: clientState)
                 try await store.activateSubscription(rowId: rowId, subscriptionId: created.id, expiration: created.expiration ?? expiration, mailboxId: mailboxId)
-                directory.remember(subscriptionId: created.id, clientState: clientState)
+                directory.remember(subscriptionId: created.id, clientState: clientState, mailbox: mailbox, mailboxId: mailboxId)
                 metrics.created()
                 logger.notice("created Graph subscription", metadata: [
                     "mailhook.mailbox": "\(mailbox)", "mailhook.subscription": "\(created.id)",

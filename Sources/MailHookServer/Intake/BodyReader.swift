@@ -56,7 +56,7 @@ struct BodyReader: Sendable {
 
     /// Checks and parses a JSON body; a failure is counted for `source` and answered 400 with the reason.
     static func parseJSON(_ body: ByteBuffer, source: String, metrics: ServerMetrics) throws -> JSONValue {
-        try parseJSON(body, source: source, metrics: metrics) { try JSONValue.parse($0) }
+        try parseJSON(body, source: source, metrics: metrics) { try JSONValue.parseRequest($0) }
     }
 
     /// Checks the body, then hands its bytes to `parse`; guard and syntax failures become 400s.

@@ -16,6 +16,7 @@ struct GraphWebhookController: Sendable {
     let bodyReader: BodyReader
     let metrics: ServerMetrics
     let tenantId: String?
+    let maxBatchItems: Int
 
     func handle(_ request: Request, context: MailHookRequestContext, lifecycleURL: Bool) async throws -> Response {
         let started = ContinuousClock.now
@@ -50,15 +51,17 @@ struct GraphWebhookController: Sendable {
             throw IntakeError.badRequest(failure.description)
         }
         metrics.rejection(source: source, reason: "malformed_item", count: batch.malformedCount)
+        guard batch.items.count + batch.malformedCount <= maxBatchItems else {
+            metrics.rejection(source: source, reason: "batch_too_large")
+            throw IntakeError.badRequest("the batch has \(batch.items.count + batch.malformedCount) items; at most \(maxBatchItems) are accepted (server.maxBatchItems)")
+        }
 
         let now = Date()
         var accepted: [NewInboxItem] = []
-        var verdicts: [String: SubscriptionDirectory.Verdict] = [:]
         for item in batch.items {
             let itemSource = (item.isLifecycle ? GraphSource.lifecycle : GraphSource.graph).rawValue
-            // Notifications carry the tenant's GUID; a tenant configured by domain name is not compared.
-            if let tenantId, UUID(uuidString: tenantId) != nil, let itemTenant = item.tenantId, itemTenant.lowercased() != tenantId.lowercased() {
-                metrics.rejection(source: itemSource, reason: "tenant_mismatch")
+            if let rejection = GraphRemit.precheck(item, tenantId: tenantId) {
+                metrics.rejection(source: itemSource, reason: rejection.rawValue)
                 continue
             }
             let verdict: SubscriptionDirectory.Verdict
@@ -69,9 +72,13 @@ struct GraphWebhookController: Sendable {
                 context.logger.error("subscription lookup failed", metadata: ["error": "\(String(reflecting: error))"])
                 throw IntakeError.unavailable
             }
-            verdicts[item.subscriptionId] = verdict
             switch verdict {
-            case .valid: accepted.append(item.inboxItem(receivedAt: now))
+            case .valid(let mailboxes):
+                if let rejection = GraphRemit.check(item, mailboxes: mailboxes) {
+                    metrics.rejection(source: itemSource, reason: rejection.rawValue)
+                } else {
+                    accepted.append(item.inboxItem(receivedAt: now))
+                }
             case .missingClientState: metrics.rejection(source: itemSource, reason: "missing_client_state")
             case .mismatch: metrics.rejection(source: itemSource, reason: "client_state_mismatch")
             case .unknownSubscription: metrics.rejection(source: itemSource, reason: "unknown_subscription")

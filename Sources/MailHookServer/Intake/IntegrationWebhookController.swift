@@ -14,6 +14,8 @@ struct IntegrationWebhookController: Sendable {
     let bodyReader: BodyReader
     let metrics: ServerMetrics
     let now: @Sendable () -> Date
+    /// Mailboxes a by-reference event may name (lower-cased): the endpoint's own list, else `graph.mailboxes`.
+    let referenceMailboxes: Set<String>
 
     static let hubSignature = HTTPField.Name("X-Hub-Signature-256")!
     static let webhookId = HTTPField.Name("webhook-id")!
@@ -34,7 +36,8 @@ struct IntegrationWebhookController: Sendable {
         case .bearerToken:
             break
         case .hmacSHA256(let secret, let header):
-            var presented = request.headers[values: HTTPField.Name(header)!]
+            // The name was checked to be a valid field name when the configuration was read.
+            var presented = HTTPField.Name(header).map { request.headers[values: $0] } ?? []
             if header.lowercased() != "x-hub-signature-256" {
                 presented += request.headers[values: Self.hubSignature]
             }
@@ -57,6 +60,12 @@ struct IntegrationWebhookController: Sendable {
             throw IntakeError.badRequest(invalid.reason)
         }
 
+        // A by-reference event makes MailHook read a mailbox: only one it monitors.
+        if case .reference(let mailbox, _) = event.shape, !referenceMailboxes.contains(mailbox.lowercased()) {
+            metrics.rejection(source: source, reason: "mailbox_not_monitored")
+            throw IntakeError.badRequest(
+                "graph.mailbox: \"\(mailbox.prefix(320))\" is not a monitored mailbox (graph.mailboxes, or this endpoint's mailboxes)")
+        }
         // By-reference events carry no sender or subject yet; the pipeline filters them after the fetch.
         if case .reference = event.shape {} else if !endpoint.filters.isEmpty,
             !endpoint.filters.matches(sender: event.sender, subject: event.subject) {
@@ -66,7 +75,7 @@ struct IntegrationWebhookController: Sendable {
 
         let item = NewInboxItem(
             source: .integration, kind: event.kind, endpoint: endpoint.name,
-            dedupeKey: EmailEvent.dedupeKey(endpoint: endpoint.name, webhookId: request.headers[Self.webhookId], eventId: event.id, body: bytes),
+            dedupeKey: EmailEvent.dedupeKey(endpoint: endpoint.name, signedWebhookId: signedWebhookId(request), eventId: event.id, body: bytes),
             payload: String(decoding: bytes, as: UTF8.self))
         let outcome: InsertOutcome
         do {
@@ -86,6 +95,12 @@ struct IntegrationWebhookController: Sendable {
             metrics.notification(source: source, outcome: .duplicate)
             return JSONResponse.response(.ok, Answer(status: .duplicate))
         }
+    }
+
+    /// `webhook-id` only where the signature covers it (Standard Webhooks).
+    private func signedWebhookId(_ request: Request) -> String? {
+        guard case .standardWebhooks = endpoint.authentication else { return nil }
+        return request.headers[Self.webhookId]
     }
 
     private func check(_ outcome: WebhookSignature.Outcome, context: MailHookRequestContext) throws {

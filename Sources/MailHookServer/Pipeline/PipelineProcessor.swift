@@ -29,7 +29,7 @@ public struct PipelineProcessor: InboxProcessor {
         resolve.graph == nil ? [.canonicalEvent, .imapBridgeEvent] : [.graphNotification, .deltaMessage, .referenceEvent, .canonicalEvent, .imapBridgeEvent]
     }
 
-    struct StageError: Error, CustomStringConvertible {
+    struct StageError: WrappingError, CustomStringConvertible {
         let stage: PipelineStage
         let underlying: any Error
         var description: String { "\(stage.rawValue): \(underlying)" }

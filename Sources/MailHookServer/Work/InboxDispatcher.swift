@@ -51,7 +51,13 @@ public final class InboxDispatcher: Service, Sendable {
                 var claimed: [InboxRow] = []
                 if free > 0 {
                     do {
-                        claimed = try await store.claimInbox(kinds: kinds, limit: free, owner: owner, leaseSeconds: leaseSeconds)
+                        claimed = try await store.claimInbox(kinds: kinds, limit: free, owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts)
+                        for dead in claimed where dead.status == .dead {
+                            logger.error("inbox row dead-lettered at claim", metadata: [
+                                "mailhook.inbox": "\(dead.id)", "mailhook.attempts": "\(dead.attempts)", "error": "\(dead.lastError ?? "")",
+                            ])
+                        }
+                        claimed.removeAll { $0.status == .dead }
                     } catch {
                         logger.warning("could not claim inbox rows", metadata: ["error": "\(String(reflecting: error))"])
                     }
@@ -97,7 +103,7 @@ public final class InboxDispatcher: Service, Sendable {
         } catch {
             let message = String(describing: error).prefix(2000)
             do {
-                if row.attempts >= maxAttempts {
+                if row.attempts >= maxAttempts || error.isUnprocessable {
                     logger.error("inbox row dead-lettered", metadata: ["mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "error": "\(message)"])
                     try await store.finishInbox(id: row.id, owner: owner, status: .dead, error: String(message))
                 } else {

@@ -12,7 +12,9 @@ public protocol InboxStore: Sendable {
 
     /// Leases up to `limit` rows of the given kinds that are due (pending and past
     /// `next_attempt_at`) or whose lease expired (a crashed worker), counting an attempt each.
-    func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int) async throws -> [InboxRow]
+    /// A row that already had `maxAttempts` attempts is dead-lettered by the claim instead (one
+    /// that keeps killing its worker stops being claimed) and returned with status `dead`.
+    func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int) async throws -> [InboxRow]
 
     /// Ends a row's processing with a final status (and a note or the error), if `owner` still holds it.
     func finishInbox(id: Int64, owner: String, status: InboxStatus, error: String?) async throws

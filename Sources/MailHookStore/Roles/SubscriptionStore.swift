@@ -4,16 +4,12 @@ import MailHookCore
 /// Graph subscriptions (with the clientState each must carry) and the delta-query state per
 /// mailbox folder.
 public protocol SubscriptionStore: Sendable {
-    /// The stored clientState of a subscription known by Graph id, and the client states of
-    /// subscriptions still being created (no Graph id yet).
-    func clientStates(forSubscription subscriptionId: String) async throws -> ClientStateCandidates
-
     /// Every stored subscription row.
     func subscriptionRows() async throws -> [SubscriptionRow]
 
     /// Stores a subscription about to be created (no Graph id yet), so notifications racing the
     /// create call verify. Returns the row id.
-    func insertPendingSubscription(mailbox: String, resource: String, clientState: String, notificationUrl: String, lifecycleUrl: String) async throws -> Int64
+    func insertPendingSubscription(mailbox: String, mailboxId: String?, resource: String, clientState: String, notificationUrl: String, lifecycleUrl: String) async throws -> Int64
 
     /// Records Graph's answer to the create call.
     func activateSubscription(rowId: Int64, subscriptionId: String, expiration: Date?, mailboxId: String?) async throws
@@ -28,16 +24,6 @@ public protocol SubscriptionStore: Sendable {
 
     /// Appends to `audit_log` (never secrets).
     func appendAudit(actor: String, action: String, subject: String?, detail: String?) async throws
-}
-
-public struct ClientStateCandidates: Sendable, Equatable {
-    public var known: String?
-    public var pending: [String]
-
-    public init(known: String?, pending: [String]) {
-        self.known = known
-        self.pending = pending
-    }
 }
 
 public struct SubscriptionRow: Sendable, Equatable {

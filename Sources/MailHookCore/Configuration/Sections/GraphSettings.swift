@@ -19,10 +19,24 @@ extension MailHookConfiguration {
         public var subscriptionMinutes: Int
         public var renewBeforeMinutes: Int
         public var renewIntervalSeconds: Int
+        /// Subscriptions made outside MailHook whose notifications carry the static `clientState`;
+        /// only these may use it, and only for their own mailbox.
+        public var externalSubscriptions: [ExternalSubscription]
+
+        public struct ExternalSubscription: Sendable, Encodable, Equatable {
+            public var id: String
+            /// The mailbox's address or object id, as its notifications name it.
+            public var mailbox: String
+
+            public init(id: String, mailbox: String) {
+                self.id = id
+                self.mailbox = mailbox
+            }
+        }
 
         static let keys: Set<String> = [
             "tenantId", "clientId", "clientSecret", "authorityHost", "baseUrl", "mailboxes", "folder", "clientState",
-            "filters", "deltaIntervalMinutes", "subscriptionMinutes", "renewBeforeMinutes", "renewIntervalSeconds",
+            "filters", "deltaIntervalMinutes", "subscriptionMinutes", "renewBeforeMinutes", "renewIntervalSeconds", "externalSubscriptions",
         ]
 
         /// Graph on for a tenant (or off with `tenantId` nil), every other key at its default.
@@ -30,7 +44,7 @@ extension MailHookConfiguration {
             tenantId: String?, clientId: String? = nil, clientSecret: Secret? = nil, authorityHost: String = "https://login.microsoftonline.com",
             baseUrl: String = "https://graph.microsoft.com/v1.0", mailboxes: [String] = [], folder: String = "Inbox", clientState: Secret? = nil,
             filters: EmailFilter = EmailFilter(), deltaIntervalMinutes: Int = 360, subscriptionMinutes: Int = 4230, renewBeforeMinutes: Int = 60,
-            renewIntervalSeconds: Int = 300
+            renewIntervalSeconds: Int = 300, externalSubscriptions: [ExternalSubscription] = []
         ) {
             self.enabled = tenantId != nil
             self.tenantId = tenantId
@@ -46,6 +60,7 @@ extension MailHookConfiguration {
             self.subscriptionMinutes = subscriptionMinutes
             self.renewBeforeMinutes = renewBeforeMinutes
             self.renewIntervalSeconds = renewIntervalSeconds
+            self.externalSubscriptions = externalSubscriptions
         }
 
         init(reader g: ConfigReader) throws(ConfigError) {
@@ -86,6 +101,31 @@ extension MailHookConfiguration {
             filters = try EmailFilter(reader: try g.scoped("filters"))
             deltaIntervalMinutes = try g.int("deltaIntervalMinutes", default: 360, range: 1...10080)
             renewIntervalSeconds = try g.int("renewIntervalSeconds", default: 300, range: 1...86400)
+            externalSubscriptions = try Self.externalSubscriptions(g)
+            if !externalSubscriptions.isEmpty, clientState == nil {
+                throw ConfigError(keyPath: "graph.clientState", problem: "required when graph.externalSubscriptions are listed")
+            }
+        }
+
+        static func externalSubscriptions(_ g: ConfigReader) throws(ConfigError) -> [ExternalSubscription] {
+            guard let items = g.raw("externalSubscriptions") else { return [] }
+            guard let array = items.arrayValue else {
+                throw ConfigError(keyPath: "graph.externalSubscriptions", problem: "expected an array of {\"id\", \"mailbox\"}")
+            }
+            let list = g.child("externalSubscriptions")
+            var out: [ExternalSubscription] = []
+            for index in array.indices {
+                let item = list.element(index)
+                try item.rejectUnknownKeys(["id", "mailbox"])
+                let id = try item.string("id") ?? ""
+                guard UUID(uuidString: id) != nil else { throw ConfigError(keyPath: item.keyPath + ".id", problem: "expected a Graph subscription id (a GUID)") }
+                let mailbox = try item.string("mailbox") ?? ""
+                guard MailboxName.isValid(mailbox) else {
+                    throw ConfigError(keyPath: item.keyPath + ".mailbox", problem: "expected the mailbox's address or object id")
+                }
+                out.append(ExternalSubscription(id: id, mailbox: mailbox))
+            }
+            return out
         }
     }
 }

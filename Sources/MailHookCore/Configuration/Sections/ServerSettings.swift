@@ -13,8 +13,20 @@ extension MailHookConfiguration {
         /// Idle keep-alive connections are closed after this long.
         public var idleTimeoutSeconds: Int
         public var logLevel: LogLevel
+        /// A Graph notification batch with more items is refused (Graph sends at most a few hundred).
+        public var maxBatchItems: Int
+        /// Open connections at most; more are closed as they arrive.
+        public var maxConnections: Int
+        /// A request head (request line and headers) must arrive within this time.
+        public var headerTimeoutSeconds: Int
+        /// Request head size and header count limits (431 beyond them).
+        public var maxHeaderBytes: Int
+        public var maxHeaderCount: Int
 
-        static let keys: Set<String> = ["host", "port", "maxBodyBytes", "publicBaseUrl", "tls", "requestTimeoutSeconds", "idleTimeoutSeconds", "logLevel"]
+        static let keys: Set<String> = [
+            "host", "port", "maxBodyBytes", "publicBaseUrl", "tls", "requestTimeoutSeconds", "idleTimeoutSeconds", "logLevel", "maxBatchItems",
+            "maxConnections", "headerTimeoutSeconds", "maxHeaderBytes", "maxHeaderCount",
+        ]
 
         init(reader s: ConfigReader) throws(ConfigError) {
             try s.rejectUnknownKeys(Self.keys)
@@ -33,6 +45,11 @@ extension MailHookConfiguration {
             requestTimeoutSeconds = try s.int("requestTimeoutSeconds", default: 30, range: 1...600)
             idleTimeoutSeconds = try s.int("idleTimeoutSeconds", default: 60, range: 1...3600)
             logLevel = try s.choice("logLevel", default: LogLevel.info)
+            maxBatchItems = try s.int("maxBatchItems", default: 1000, range: 1...100_000)
+            maxConnections = try s.int("maxConnections", default: 1024, range: 16...1_000_000)
+            headerTimeoutSeconds = try s.int("headerTimeoutSeconds", default: 10, range: 1...300)
+            maxHeaderBytes = try s.int("maxHeaderBytes", default: 16384, range: 1024...(1 << 20))
+            maxHeaderCount = try s.int("maxHeaderCount", default: 100, range: 8...1000)
         }
     }
 

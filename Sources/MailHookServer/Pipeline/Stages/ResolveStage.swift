@@ -17,13 +17,23 @@ struct ResolveStage: Sendable {
     let graph: GraphClient?
 
     func resolve(_ row: InboxRow, receivedAt: Date) async throws -> Resolution {
-        let payload = try JSONValue.parse(Array(row.payload.utf8))
+        // A stored payload was once a request: one that cannot be read never will be.
+        let payload: JSONValue
+        do {
+            payload = try JSONValue.parse(Array(row.payload.utf8))
+        } catch {
+            throw UnprocessableItem("the stored payload is not JSON (\(error))")
+        }
         let target: (mailbox: String, message: String)
         switch row.kind {
         case .canonicalEvent, .imapBridgeEvent:
-            let email = try EventEmailMapper.map(
-                payload, endpoint: row.endpoint, fallbackId: EventEmailMapper.fallbackId(dedupeKey: row.dedupeKey), receivedAt: receivedAt)
-            return .email(email, graphMessage: false)
+            do {
+                let email = try EventEmailMapper.map(
+                    payload, endpoint: row.endpoint, fallbackId: EventEmailMapper.fallbackId(dedupeKey: row.dedupeKey), receivedAt: receivedAt)
+                return .email(email, graphMessage: false)
+            } catch {
+                throw UnprocessableItem("the stored event cannot be read: \(error)")
+            }
         case .graphNotification:
             let item = GraphNotificationBatch.Item(payload, text: row.payload)
             guard item?.changeType == "created" else { return .finished(status: .completed, note: "not a new message") }

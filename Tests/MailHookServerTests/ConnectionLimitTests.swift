@@ -1,0 +1,85 @@
+import Foundation
+import MailHookCore
+import MailHookServer
+import MailHookTestSupport
+import Testing
+
+/// Connections that never finish a request, too many connections, methods MailHook never
+/// serves, oversize headers: none of them holds the server up.
+@Suite("Connection limits")
+struct ConnectionLimitTests {
+    @Test("600 idle and 50 slow-header connections for 20 s: /health stays fast, the slow ones are closed at the header deadline")
+    func slowloris() async throws {
+        try await TestServer.run(database: .sqlite, configure: { $0.server.headerTimeoutSeconds = 3 }) { server in
+            var idle: [RawConnection] = []
+            for _ in 0..<600 { idle.append(try await RawConnection.open(port: server.port)) }
+            var slow: [RawConnection] = []
+            for _ in 0..<50 {
+                let connection = try await RawConnection.open(port: server.port)
+                try await connection.send("POST /webhooks/graph HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                slow.append(connection)
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            var worst = Duration.zero
+            var probes = 0
+            while clock.now - start < .seconds(20) {
+                // One more header line now and then keeps a slow connection "active".
+                for connection in slow where !connection.isClosed { try? await connection.send("X-Slow: 1\r\n") }
+                let probe = clock.now
+                #expect(try await server.get("/health").status == 200)
+                worst = max(worst, clock.now - probe)
+                probes += 1
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            #expect(probes > 40)
+            #expect(worst < .milliseconds(50), "slowest /health: \(worst)")
+            #expect(slow.allSatisfy { $0.isClosed }, "every slow-header connection was closed")
+            let lifetimes = slow.compactMap { $0.closed.map { $0 - start } }
+            #expect(lifetimes.allSatisfy { $0 < .seconds(6) }, "closed at the 3 s header deadline: \(lifetimes.max() ?? .zero)")
+            #expect(idle.filter { $0.isClosed }.isEmpty, "idle connections are the idle timeout's business")
+            for connection in idle + slow { await connection.close() }
+        }
+    }
+
+    @Test("connections beyond server.maxConnections are closed as they arrive")
+    func maxConnections() async throws {
+        try await TestServer.run(database: .sqlite, configure: { $0.server.maxConnections = 16 }) { server in
+            var held: [RawConnection] = []
+            for _ in 0..<16 { held.append(try await RawConnection.open(port: server.port)) }
+            try await eventually(timeout: .seconds(5)) { server.application.connectionLimits.current == 16 }
+            let extra = try await RawConnection.open(port: server.port)
+            try await eventually(timeout: .seconds(5)) { extra.isClosed }
+            #expect(held.allSatisfy { !$0.isClosed })
+            for connection in held { await connection.close() }
+            try await eventually(timeout: .seconds(5)) { server.application.connectionLimits.current == 0 }
+            #expect(try await server.get("/health").status == 200)
+        }
+    }
+
+    @Test("CONNECT and TRACE are answered 501 at once and the connection is closed")
+    func unsupportedMethods() async throws {
+        try await TestServer.run(database: .sqlite) { server in
+            for request in ["CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", "TRACE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"] {
+                let connection = try await RawConnection.open(port: server.port)
+                try await connection.send(request)
+                try await eventually(timeout: .seconds(5)) { connection.isClosed }
+                #expect(connection.response.hasPrefix("HTTP/1.1 501"), "\(connection.response)")
+            }
+        }
+    }
+
+    @Test("too many or too large headers are refused (400) and the connection is closed")
+    func headerLimits() async throws {
+        try await TestServer.run(database: .sqlite, configure: { $0.server.maxHeaderCount = 20; $0.server.maxHeaderBytes = 4096 }) { server in
+            let many = (0..<50).map { "X-H\($0): v\r\n" }.joined()
+            let large = "X-Large: " + String(repeating: "a", count: 8192) + "\r\n"
+            for headers in [many, large] {
+                let connection = try await RawConnection.open(port: server.port)
+                try await connection.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "\r\n")
+                try await eventually(timeout: .seconds(5)) { connection.isClosed }
+                #expect(connection.response.hasPrefix("HTTP/1.1 400"), "\(connection.response.prefix(80))")
+            }
+        }
+    }
+}

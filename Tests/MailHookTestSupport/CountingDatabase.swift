@@ -1,0 +1,52 @@
+import MailHookStore
+import Synchronization
+
+/// Wraps a real database and counts the statements run against it.
+public final class CountingDatabase: SQLDatabase {
+    private let base: any SQLDatabase
+    private let counts = Mutex<(reads: Int, writes: Int)>((0, 0))
+
+    public init(_ base: any SQLDatabase) { self.base = base }
+
+    public var reads: Int { counts.withLock { $0.reads } }
+    public var writes: Int { counts.withLock { $0.writes } }
+    public func reset() { counts.withLock { $0 = (0, 0) } }
+
+    public var dialect: SQLDialect { base.dialect }
+
+    public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+        counts.withLock { $0.reads += 1 }
+        return try await base.read(statement)
+    }
+
+    public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
+        counts.withLock { $0.writes += 1 }
+        return try await base.write(statement, urgent: urgent)
+    }
+
+    public func transaction<T: Sendable>(urgent: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        counts.withLock { $0.writes += 1 }
+        return try await base.transaction(urgent: urgent, body)
+    }
+
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try await base.withExclusiveLock(name, body)
+    }
+
+    public func close() async throws { try await base.close() }
+}
+
+/// Hands a test the counting database a server was built with.
+public final class CountingDatabaseBox: Sendable {
+    private let box = Mutex<CountingDatabase?>(nil)
+
+    public init() {}
+
+    public var database: CountingDatabase? { box.withLock { $0 } }
+
+    public func wrap(_ base: any SQLDatabase) -> any SQLDatabase {
+        let wrapped = CountingDatabase(base)
+        box.withLock { $0 = wrapped }
+        return wrapped
+    }
+}
