@@ -51,6 +51,14 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
+    /// Ends a call that gave no verdict on Graph's health (an error of our own, a token problem,
+    /// a retry with a fresh token): a half-open probe is released, so the next call may probe.
+    public func releaseProbe() {
+        inner.withLock { s in
+            if s.state == .halfOpen { s.probeInFlight = false }
+        }
+    }
+
     public func recordFailure(now: ContinuousClock.Instant = .now) {
         inner.withLock { s in
             s.consecutiveFailures += 1

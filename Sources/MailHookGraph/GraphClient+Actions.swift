@@ -33,10 +33,15 @@ public struct GraphActionRequest: Sendable, Equatable {
 extension GraphClient {
     // MARK: Building requests (pure)
 
-    /// `POST …/messages/{id}/reply` with the generated text as the comment (202, a copy lands in Sent Items).
-    public static func replyRequest(mailbox: String, messageId: String, comment: String) -> GraphActionRequest {
-        GraphActionRequest(method: "POST", path: "/users/\(escape(mailbox))/messages/\(escape(messageId))/reply",
-                           body: .object(["comment": .string(comment)]))
+    /// `POST …/messages/{id}/reply` with the generated text as the comment (202, a copy lands in
+    /// Sent Items). `headers` go out as the reply's internet message headers (custom names must
+    /// start with `X-`): MailHook marks its replies and asks other systems not to answer them.
+    public static func replyRequest(mailbox: String, messageId: String, comment: String, headers: [(String, String)] = []) -> GraphActionRequest {
+        var body: [String: JSONValue] = ["comment": .string(comment)]
+        if !headers.isEmpty {
+            body["message"] = .object(["internetMessageHeaders": .array(headers.map { .object(["name": .string($0.0), "value": .string($0.1)]) })])
+        }
+        return GraphActionRequest(method: "POST", path: "/users/\(escape(mailbox))/messages/\(escape(messageId))/reply", body: .object(body))
     }
 
     /// `POST …/messages/{id}/createReply`: a draft carrying the suggested text (201).
@@ -108,6 +113,15 @@ extension GraphClient {
         let response = try await send(.GET, "/me/chats?$filter=\(TokenProvider.formEncode(filter))", tokens: delegatedTokens)
         guard let first = response.json?["value"]?.arrayValue?.first, let id = first["id"]?.stringValue else { return nil }
         return (id, first["webUrl"]?.stringValue)
+    }
+
+    /// Whether the chat holds a message containing `marker` (MailHook's reference for an
+    /// interrupted post), among its latest 50.
+    public func chatMessageExists(chatId: String, marker: String, delegatedTokens: any GraphTokenSource) async throws -> Bool {
+        let response = try await send(.GET, "/chats/\(Self.escape(chatId))/messages?$top=50", tokens: delegatedTokens)
+        return (response.json?["value"]?.arrayValue ?? []).contains { message in
+            message["body"]?["content"]?.stringValue?.contains(marker) ?? false
+        }
     }
 
     /// The delegated user's object id and UPN (they must be a member of chats they post into).

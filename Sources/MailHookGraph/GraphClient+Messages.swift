@@ -15,6 +15,7 @@ extension GraphClient {
     public static let messageSelect = [
         "id", "subject", "from", "sender", "toRecipients", "ccRecipients", "replyTo", "receivedDateTime", "conversationId",
         "internetMessageId", "importance", "hasAttachments", "isRead", "isDraft", "categories", "flag", "parentFolderId", "body", "bodyPreview",
+        "internetMessageHeaders",
     ].joined(separator: ",")
 
     /// The user's object id (GUID) for a mailbox given as UPN or id: notifications name mailboxes by object id.

@@ -67,10 +67,13 @@ public final class GraphClient: Sendable {
     /// delegated tokens, for Teams chat messages).
     public func send(
         _ method: HTTPMethod, _ path: String, mailbox: String? = nil, body: JSONValue? = nil, prefer: [String] = [],
-        tokens source: (any GraphTokenSource)? = nil
+        tokens source: (any GraphTokenSource)? = nil, idempotent: Bool? = nil
     ) async throws -> Response {
         let tokens: any GraphTokenSource = source ?? self.tokens
         let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : baseURL + path
+        // A POST that sends or creates something must not be repeated when its outcome is unknown
+        // (a timeout, a reset): only an answer that says it was not processed (429, 503) is retried.
+        let repeatable = idempotent ?? (method != .POST)
         var attempt = 0
         var refreshedToken = false
         while true {
@@ -79,6 +82,15 @@ public final class GraphClient: Sendable {
             try Task.checkCancellation()
             guard breaker.allow() else {
                 throw GraphError(kind: .circuitOpen, code: "circuit_open", message: "Graph calls are paused after repeated failures")
+            }
+            // Every attempt ends with a verdict on Graph's health, or releases a half-open probe.
+            var verdict: Bool?
+            defer {
+                switch verdict {
+                case true?: breaker.recordSuccess()
+                case false?: breaker.recordFailure()
+                case nil: breaker.releaseProbe()
+                }
             }
             let outcome: Result<Response, GraphError>
             var token = ""
@@ -96,7 +108,7 @@ public final class GraphClient: Sendable {
 
             switch outcome {
             case .success(let response) where (200..<300).contains(response.status):
-                breaker.recordSuccess()
+                verdict = true
                 return response
             case .success(let response):
                 let error = Self.error(from: response)
@@ -107,8 +119,9 @@ public final class GraphClient: Sendable {
                     attempt -= 1
                     continue
                 }
-                if response.status >= 500 { breaker.recordFailure() } else { breaker.recordSuccess() }
-                guard RetryPolicy.isRetryable(status: response.status), attempt < retry.maxAttempts else { throw error }
+                verdict = response.status < 500
+                let notProcessed = response.status == 429 || response.status == 503
+                guard RetryPolicy.isRetryable(status: response.status), repeatable || notProcessed, attempt < retry.maxAttempts else { throw error }
                 let wait = RetryPolicy.parseRetryAfter(response.headers.first(name: "Retry-After")) ?? retry.backoff(attempt: attempt)
                 guard wait <= retry.maxRetryAfter else { throw error }
                 logger.notice("Graph asked to retry", metadata: [
@@ -117,9 +130,10 @@ public final class GraphClient: Sendable {
                 ])
                 try await sleep(wait)
             case .failure(let error):
-                if error.kind == .authentication { throw error }
-                breaker.recordFailure()
-                guard attempt < retry.maxAttempts else { throw error }
+                // The token endpoint has its own breaker: its failures say nothing about Graph.
+                if error.kind == .authentication || error.kind == .circuitOpen { throw error }
+                verdict = false
+                guard repeatable, attempt < retry.maxAttempts else { throw error }
                 try await sleep(retry.backoff(attempt: attempt))
             }
         }

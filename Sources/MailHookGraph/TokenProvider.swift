@@ -48,9 +48,12 @@ public actor TokenProvider: GraphTokenSource {
     private let logger: Logger
     private var cached: Token?
     private var inFlight: Task<(Token, rotatedRefreshToken: String?), any Error>?
+    /// The token endpoint's own breaker: an Entra outage pauses token requests, not Graph's breaker.
+    public let breaker: CircuitBreaker
 
-    public init(credentials: Credentials, httpClient: HTTPClient, logger: Logger) {
+    public init(credentials: Credentials, httpClient: HTTPClient, logger: Logger, breaker: CircuitBreaker = CircuitBreaker(failureThreshold: 3)) {
         self.credentials = credentials
+        self.breaker = breaker
         self.httpClient = httpClient
         self.logger = logger
     }
@@ -59,10 +62,25 @@ public actor TokenProvider: GraphTokenSource {
     public func token() async throws -> String {
         if let cached, ContinuousClock.now < cached.refreshAt { return cached.value }
         if let inFlight { return try await inFlight.value.0.value }
+        guard breaker.allow() else {
+            throw GraphError(kind: .circuitOpen, code: "token_circuit_open", message: "token requests are paused after repeated failures of the token endpoint")
+        }
         let task = Task { [credentials, httpClient, logger] in try await Self.fetch(credentials, httpClient, logger) }
         inFlight = task
         defer { inFlight = nil }
-        let (token, rotated) = try await task.value
+        let token: Token
+        let rotated: String?
+        do {
+            (token, rotated) = try await task.value
+            breaker.recordSuccess()
+        } catch let error as GraphError where error.kind == .transport || (error.status ?? 0) >= 500 {
+            breaker.recordFailure()
+            throw error
+        } catch {
+            // The endpoint answered (a refused credential): it is up.
+            breaker.recordSuccess()
+            throw error
+        }
         if let rotated, !rotated.isEmpty, credentials.refreshToken != nil { credentials.refreshToken = Secret(rotated) }
         cached = token
         return token.value

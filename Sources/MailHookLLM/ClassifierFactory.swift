@@ -32,9 +32,13 @@ public enum ClassifierFactory {
     }
 
     /// ``LLMReplyWriter`` when an LLM is configured, else ``TemplateReplyWriter``.
-    public static func makeReplyWriter(configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger) -> any ReplyWriter {
-        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger) else { return TemplateReplyWriter() }
-        return LLMReplyWriter(client: client, logger: logger)
+    public static func makeReplyWriter(
+        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, signature: String = "IT Department"
+    ) -> any ReplyWriter {
+        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger) else {
+            return TemplateReplyWriter(signature: signature)
+        }
+        return LLMReplyWriter(client: client, fallback: TemplateReplyWriter(signature: signature), signature: signature, logger: logger)
     }
 
     /// The chat-completions client for an `"openai"` provider, nil otherwise.

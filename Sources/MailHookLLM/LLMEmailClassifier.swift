@@ -6,7 +6,7 @@ import MailHookCore
 /// 1. The classification prompt (``PromptTemplates/classification(subject:body:senderDomain:)``,
 ///    body cut to ``Sanitizer/Budget/classify``, JSON mode) parsed by
 ///    ``LLMAnswerParser/parseClassification(_:modelUsed:promptVersion:tokensUsed:)``.
-/// 2. The confidence assessment (``PromptTemplates/confidenceAssessment(subject:body:category:reasoning:)``,
+/// 2. The confidence assessment (``PromptTemplates/confidenceAssessment(subject:body:category:fence:)``,
 ///    body cut to ``Sanitizer/Budget/confidence``): its integer replaces the confidence, because a
 ///    narrow second question calibrates better than the number a model writes next to its own answer.
 ///
@@ -62,8 +62,7 @@ public struct LLMEmailClassifier: EmailClassifier {
 
         // Call 2: the confidence routing uses.
         let assessment = PromptTemplates.confidenceAssessment(
-            subject: subject, body: Sanitizer.truncate(input.body, to: .confidence),
-            category: classification.category, reasoning: classification.reasoning)
+            subject: subject, body: Sanitizer.truncate(input.body, to: .confidence), category: classification.category)
         var note: String?
         callStart = clock.now
         do {

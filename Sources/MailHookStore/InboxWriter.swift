@@ -91,8 +91,10 @@ public final class InboxWriter: Service, Sendable {
                 if outcomes.contains(where: { $0.contains { $0 != .duplicate } }) { committed() }
                 for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
             } catch {
-                if batch.count == 1 {
-                    batch[0].continuation.resume(throwing: error)
+                if batch.count == 1 || error.isStoreOutage {
+                    // The database is down or full: every request fails alike, at once (a 503 now,
+                    // not after one more wait per request).
+                    for pending in batch { pending.continuation.resume(throwing: error) }
                     continue
                 }
                 // One bad group must not fail its neighbours: retry each alone.

@@ -2,7 +2,7 @@ import Foundation
 import MailHookCore
 
 extension SQLStore: InboxStore {
-    static let inboxColumns = "id, source, kind, endpoint, subscription_id, dedupe_key, message_key, payload, status, attempts, last_error"
+    static let inboxColumns = "id, source, kind, endpoint, subscription_id, dedupe_key, message_key, payload, status, attempts, last_error, lease_owner"
 
     /// Rows per INSERT statement (7 bound values each).
     static let inboxRowsPerStatement = SQLDialect.maxBindsPerStatement / 7
@@ -92,6 +92,24 @@ extension SQLStore: InboxStore {
             """)
     }
 
+    public func deferInbox(id: Int64, owner: String, reason: String, retryAt: Date) async throws {
+        try await database.write("""
+            UPDATE inbox SET status = \(InboxStatus.pending), last_error = \(reason), lease_owner = NULL, lease_until = NULL,
+                next_attempt_at = \(retryAt), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(now())
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """)
+    }
+
+    public func extendLease(id: Int64, owner: String, attempt: Int, leaseSeconds: Int) async throws -> Bool {
+        let now = now()
+        let rows = try await database.write("""
+            UPDATE inbox SET lease_until = \(now.addingTimeInterval(Double(leaseSeconds))), updated_at = \(now)
+            WHERE id = \(id) AND lease_owner = \(owner) AND attempts = \(attempt) AND status = \(InboxStatus.processing)
+            RETURNING id
+            """)
+        return !rows.isEmpty
+    }
+
     public func replayInbox(id: Int64?) async throws -> Int {
         let now = now()
         let which: SQLStatement
@@ -116,7 +134,7 @@ extension SQLStore: InboxStore {
         return InboxRow(
             id: id, source: source, kind: kind, endpoint: row.string("endpoint"), subscriptionId: row.string("subscription_id"),
             dedupeKey: row.string("dedupe_key") ?? "", messageKey: row.string("message_key"), payload: row.string("payload") ?? "",
-            status: status, attempts: row.int("attempts") ?? 0, lastError: row.string("last_error"))
+            status: status, attempts: row.int("attempts") ?? 0, lastError: row.string("last_error"), leaseOwner: row.string("lease_owner"))
     }
 }
 

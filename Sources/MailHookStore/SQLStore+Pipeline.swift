@@ -99,7 +99,7 @@ extension SQLStore: PipelineStore {
 
     // MARK: Actions
 
-    static let actionColumns = "id, inbox_id, email_id, action, idempotency_key, mode, request, status, result, created_at, completed_at"
+    static let actionColumns = "id, inbox_id, email_id, action, idempotency_key, mode, request, status, result, created_at, completed_at, claim_owner, claim_attempt"
 
     /// A stored action, or nil when it names an action, mode or status this version does not know.
     static func actionRecord(_ row: SQLRow) -> ActionRecord? {
@@ -108,24 +108,54 @@ extension SQLStore: PipelineStore {
         return ActionRecord(
             id: row.int64("id") ?? 0, inboxId: row.int64("inbox_id") ?? 0, emailId: row.string("email_id"), action: action,
             idempotencyKey: row.string("idempotency_key") ?? "", mode: mode, request: row.string("request"), status: status,
-            result: row.string("result"), createdAt: row.date("created_at"), completedAt: row.date("completed_at"))
+            result: row.string("result"), createdAt: row.date("created_at"), completedAt: row.date("completed_at"),
+            claimOwner: row.string("claim_owner"), claimAttempt: row.int("claim_attempt"))
     }
 
     public func beginAction(_ record: ActionRecord) async throws -> ActionRecord {
-        try await database.transaction { db in
+        let dialect = dialect
+        let now = now()
+        return try await database.transaction { db in
+            if let owner = record.claimOwner, let attempt = record.claimAttempt {
+                // FOR UPDATE (PostgreSQL): a reclaim of the row waits until this action is recorded.
+                let lease = try await db.run("""
+                    SELECT lease_owner, attempts, status FROM inbox WHERE id = \(record.inboxId)\(raw: dialect.forUpdate)
+                    """).first
+                guard lease?.string("lease_owner") == owner, lease?.int("attempts") == attempt,
+                      lease?.value("status", as: InboxStatus.self) == .processing else {
+                    throw StaleClaim(inboxId: record.inboxId)
+                }
+            }
             // A concurrent insert of the same key (PostgreSQL) waits, then does nothing; the SELECT then sees that row.
-            try await db.run("""
-                INSERT INTO action_records (inbox_id, email_id, action, idempotency_key, mode, request, status)
+            let inserted = try await db.run("""
+                INSERT INTO action_records (inbox_id, email_id, action, idempotency_key, mode, request, status, claim_owner, claim_attempt, created_at)
                 VALUES (\(record.inboxId), \(record.emailId), \(record.action), \(record.idempotencyKey), \(record.mode), \(record.request),
-                    \(ActionStatus.started))
+                    \(ActionStatus.started), \(record.claimOwner), \(record.claimAttempt), \(now))
                 ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING id
+                """)
+            // An unfinished record of an earlier claim is this claim's now (it reconciles, then acts).
+            try await db.run("""
+                UPDATE action_records SET claim_owner = \(record.claimOwner), claim_attempt = \(record.claimAttempt)
+                WHERE idempotency_key = \(record.idempotencyKey) AND status = \(ActionStatus.started)
                 """)
             let rows = try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
-            guard let stored = rows.first.flatMap(Self.actionRecord) else {
+            guard var stored = rows.first.flatMap(Self.actionRecord) else {
                 throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
             }
+            stored.resumed = inserted.isEmpty && stored.status == .started
             return stored
         }
+    }
+
+    public func autoReplySent(to sender: String, since: Date, excluding emailId: String) async throws -> Bool {
+        let rows = try await database.read("""
+            SELECT a.id FROM action_records a JOIN email_messages e ON e.id = a.email_id
+            WHERE a.action = \(ActionKind.reply) AND a.created_at >= \(since) AND lower(e.sender_email) = \(sender.lowercased())
+              AND a.email_id <> \(emailId)
+            LIMIT 1
+            """)
+        return !rows.isEmpty
     }
 
     public func finishAction(idempotencyKey: String, status: ActionStatus, result: String?) async throws {

@@ -65,11 +65,18 @@ extension SQLStore: SubscriptionStore {
 
     public func deltaState(mailbox: String, folder: String) async throws -> DeltaState? {
         try await database.read("""
-            SELECT delta_link, last_received_at, last_sync_at FROM delta_state WHERE mailbox = \(mailbox) AND folder = \(folder)
+            SELECT delta_link, last_received_at, last_sync_at, requested_at FROM delta_state WHERE mailbox = \(mailbox) AND folder = \(folder)
             """).first.map { row in
             DeltaState(mailbox: mailbox, folder: folder, deltaLink: row.string("delta_link"), lastReceivedAt: row.date("last_received_at"),
-                       lastSyncAt: row.date("last_sync_at"))
+                       lastSyncAt: row.date("last_sync_at"), requestedAt: row.date("requested_at"))
         }
+    }
+
+    public func requestDelta(mailbox: String, folder: String, at: Date) async throws {
+        try await database.write("""
+            INSERT INTO delta_state (mailbox, folder, requested_at) VALUES (\(mailbox), \(folder), \(at))
+            ON CONFLICT (mailbox, folder) DO UPDATE SET requested_at = excluded.requested_at
+            """)
     }
 
     public func saveDeltaState(_ state: DeltaState) async throws {

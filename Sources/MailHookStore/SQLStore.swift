@@ -44,7 +44,7 @@ public final class SQLStore: StoreLifecycle {
         _ = try await database.read("SELECT 1")
     }
 
-    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
         try await database.withExclusiveLock(name, body)
     }
 

@@ -32,13 +32,14 @@ struct IntakeParsingTests {
             {"value": [
               {"subscriptionId": "s1", "clientState": "c", "changeType": "created", "resource": "Users/u/Messages/m1",
                "resourceData": {"@odata.type": "#Microsoft.Graph.eventMessage", "id": "m1"}, "futureField": [1, 2]},
-              {"subscriptionId": "s1", "clientState": "c", "lifecycleEvent": "missed", "subscriptionExpirationDateTime": "2026-05-08T10:00:00+00:00"},
+              {"subscriptionId": "s1", "clientState": "c", "lifecycleEvent": "reauthorizationRequired", "subscriptionExpirationDateTime": "2026-05-08T10:00:00+00:00"},
+              {"subscriptionId": "s1", "clientState": "c", "lifecycleEvent": "missed"},
               {"clientState": "no subscription"},
               42
             ]}
             """.utf8))
         let batch = try GraphNotificationBatch(json: json)
-        #expect(batch.items.count == 2)
+        #expect(batch.items.count == 3)
         #expect(batch.malformedCount == 2)
         let received = Date(timeIntervalSince1970: 1_800_000_000)
         let change = batch.items[0].inboxItem(receivedAt: received)
@@ -48,6 +49,8 @@ struct IntakeParsingTests {
         #expect(lifecycle.kind == .graphLifecycle)
         #expect(lifecycle.dedupeKey == batch.items[1].inboxItem(receivedAt: received.addingTimeInterval(1)).dedupeKey, "retries collapse")
         #expect(lifecycle.dedupeKey != batch.items[1].inboxItem(receivedAt: received.addingTimeInterval(3600)).dedupeKey, "a later event is kept")
+        let missed = batch.items[2].inboxItem(receivedAt: received)
+        #expect(missed.dedupeKey != batch.items[2].inboxItem(receivedAt: received).dedupeKey, "every missed is kept")
         #expect(throws: GraphNotificationBatch.Failure.valueNotArray) { try GraphNotificationBatch(json: try JSONValue.parse(Array(#"{"value": 1}"#.utf8))) }
         #expect(throws: GraphNotificationBatch.Failure.valueMissing) { try GraphNotificationBatch(json: .object([:])) }
         #expect(throws: GraphNotificationBatch.Failure.notAnObject) { try GraphNotificationBatch(json: .array([])) }

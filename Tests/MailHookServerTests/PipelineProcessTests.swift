@@ -24,7 +24,8 @@ struct PipelineProcessTests {
              "graph": {"tenantId": "\(graph.tenantId)", "clientId": "\(graph.clientId)", "clientSecret": "\(graph.clientSecret)",
                        "authorityHost": "\(graph.authorityHost)", "baseUrl": "\(graph.graphBaseURL)"},
              "classifier": {"provider": "openai", "baseUrl": "\(llm.baseURL)", "apiKey": "k", "model": "gpt-test"},
-             "pipeline": {"leaseSeconds": 5, "maxAttempts": \(maxAttempts)}, "actions": {"mode": "live"}}
+             "pipeline": {"leaseSeconds": 5, "maxAttempts": \(maxAttempts)}, "actions": {"mode": "live"},
+             "routing": {"autoRespondDomains": ["fabrikam.example"]}}
             """
         _ = FileManager.default.createFile(atPath: config.appendingPathComponent("mailhook.json").path, contents: Data(main.utf8))
         let integrations = #"{"webhook_endpoints": [{"name": "helpdesk", "url": "/webhooks/email", "authentication": {"type": "bearer_token", "token": "\#(token)"}, "mailboxes": ["it@contoso.example"]}]}"#
@@ -53,7 +54,7 @@ struct PipelineProcessTests {
     func crashAfterReply(_ database: TestDatabase) async throws {
         let db = try await database.makeDatabase()
         try await FakeLLM.with { llm in
-            llm.mode = .good(category: .support, urgency: .medium, confidence: 80, assessed: 95)
+            llm.mode = .good(category: .information, urgency: .medium, confidence: 80, assessed: 95)
             try await FakeGraph.with { graph in
                 let id = graph.addMessage(mailbox: Self.mailbox, .init(
                     subject: "How do I map the team drive?", fromAddress: "carol@fabrikam.example", conversationId: "conv-crash"))

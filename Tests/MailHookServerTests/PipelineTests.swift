@@ -29,6 +29,8 @@ struct PipelineTests {
         return { config in
             config.classifier = .init(provider: .openai, baseUrl: baseURL, apiKey: Secret("llm-key"), model: "gpt-test", timeoutSeconds: 1)
             config.actions.mode = actions
+            // The fake mail comes from fabrikam.example: a domain this test server answers by itself.
+            config.routing.autoRespondDomains = ["fabrikam.example"]
             config.teams = chosenTeams
             config.pipeline.concurrency = 8
             pipeline(&config.pipeline)
@@ -194,7 +196,8 @@ struct PipelineTests {
 
     func dryRun(_ database: TestDatabase) async throws {
         try await FakeLLM.with { llm in
-            llm.enqueue([.good(category: .support, assessed: 95), .good(category: .support, assessed: 95), .good(category: .support, assessed: 95)])
+            // A question the offline classifier also reads as INFORMATION: the second opinion agrees.
+            llm.enqueue([.good(category: .information, assessed: 95), .good(category: .information, assessed: 95), .good(category: .information, assessed: 95)])
             llm.mode = .good(category: .escalation, urgency: .critical, assessed: 95)
             try await FakeGraph.with { graph in
                 try await TestServer.run(

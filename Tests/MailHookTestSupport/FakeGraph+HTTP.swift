@@ -135,6 +135,8 @@ extension FakeGraph {
         }
         request.user = ticket.user
         if ticket.latency > .zero { try? await Task.sleep(for: ticket.latency) }
+        let slow = state.withLock { s in s.slowRequests.first { $0.method == request.method && request.path.hasSuffix($0.pathSuffix) }?.delay }
+        if let slow { try? await Task.sleep(for: slow) }
         let reply: Reply
         if let injected = ticket.injected {
             reply = injected
@@ -286,6 +288,13 @@ extension FakeGraph.State {
     /// `POST /{tenant}/oauth2/v2.0/token` with the client-credentials or the refresh-token grant.
     mutating func issueToken(tenant: String, _ request: GraphRequest) -> Reply {
         tokenRequestCount += 1
+        if let status = outageStatus {
+            return entraError(status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
+        }
+        if tokenFailures > 0 {
+            tokenFailures -= 1
+            return entraError(500, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
+        }
         guard request.method == "POST" else {
             return entraError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.")
         }
@@ -376,7 +385,9 @@ extension FakeGraph.State {
             mailbox = key
         }
         var injected: Reply?
-        if var plan = failures, plan.remaining > 0 {
+        if let status = outageStatus {
+            injected = .error(status, FakeGraph.errorCode(forStatus: status), "Injected outage \(status).")
+        } else if var plan = failures, plan.remaining > 0 {
             plan.remaining -= 1
             failures = plan.remaining > 0 ? plan : nil
             let message = plan.status == 429 ? "Application is over its MailboxConcurrency limit." : "Injected failure \(plan.status)."

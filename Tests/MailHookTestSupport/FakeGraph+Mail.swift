@@ -49,9 +49,10 @@ extension FakeGraph {
     }
 
     private func delta(_ request: GraphRequest, mailbox reference: String, folder: String) async -> Reply {
-        let delay = state.withLock { $0.deltaPageDelay }
+        // The page is what the mailbox held when the request arrived; only its answer is slow.
+        let (delay, reply) = state.withLock { ($0.deltaPageDelay, $0.deltaPage(request, mailbox: reference, folder: folder)) }
         if delay > .zero { try? await Task.sleep(for: delay) }
-        return state.withLock { $0.deltaPage(request, mailbox: reference, folder: folder) }
+        return reply
     }
 }
 
@@ -129,8 +130,11 @@ extension FakeGraph.State {
             "toRecipients": GraphJSON.recipients(m.toAddresses),
             "ccRecipients": GraphJSON.recipients(m.ccAddresses),
             "bccRecipients": .array([]),
-            "replyTo": .array([]),
+            "replyTo": GraphJSON.recipients(m.replyTo),
             "flag": .object(["flagStatus": .string(m.flagStatus)]),
+            "internetMessageHeaders": .array(m.headers.sorted { $0.key < $1.key }.map {
+                .object(["name": .string($0.key), "value": .string($0.value)])
+            }),
         ]
         if context { object["@odata.context"] = .string("\(baseURL)/v1.0/$metadata#users('\(mailbox)')/messages/$entity") }
         return .object(object)

@@ -19,6 +19,9 @@ extension FakeGraph {
         public var hasAttachments: Bool
         public var flagStatus: String
         public var isDraft: Bool
+        /// Internet message headers (Auto-Submitted, List-Id…), returned when `$select`ed.
+        public var headers: [String: String]
+        public var replyTo: [String]
 
         public init(
             subject: String = "Test message",
@@ -35,7 +38,9 @@ extension FakeGraph {
             categories: [String] = [],
             hasAttachments: Bool = false,
             flagStatus: String = "notFlagged",
-            isDraft: Bool = false
+            isDraft: Bool = false,
+            headers: [String: String] = [:],
+            replyTo: [String] = []
         ) {
             self.subject = subject
             self.fromAddress = fromAddress
@@ -52,6 +57,8 @@ extension FakeGraph {
             self.hasAttachments = hasAttachments
             self.flagStatus = flagStatus
             self.isDraft = isDraft
+            self.headers = headers
+            self.replyTo = replyTo
         }
     }
 

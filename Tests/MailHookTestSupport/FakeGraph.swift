@@ -194,7 +194,8 @@ public final class FakeGraph: Sendable {
         set { state.withLock { $0.deltaPageSize = max(1, newValue) } }
     }
 
-    /// Extra wait before each delta page is answered. Default zero.
+    /// How long each delta page takes to arrive; the page holds what the mailbox held when the
+    /// request came in. Default zero.
     public var deltaPageDelay: Duration {
         get { state.withLock { $0.deltaPageDelay } }
         set { state.withLock { $0.deltaPageDelay = newValue } }
@@ -268,28 +269,6 @@ public final class FakeGraph: Sendable {
     /// The chat with this id, or nil.
     public func chat(id: String) -> FakeGraph.Chat? { state.withLock { s in s.chats.first { $0.id == id } } }
 
-    // MARK: - Failure injection
-
-    /// Answers `fraction` of authenticated `/v1.0` requests with 429 `ApplicationThrottled`. The choice is deterministic:
-    /// request n (counted from this call) is throttled when `floor(n·fraction)` grows. 0 turns it off.
-    public func setThrottle(fraction: Double, retryAfterSeconds: Int) {
-        state.withLock {
-            $0.throttle = fraction > 0 ? .init(fraction: min(fraction, 1), retryAfterSeconds: retryAfterSeconds) : nil
-            $0.throttleSequence = 0
-        }
-    }
-
-    /// Answers the next `count` authenticated `/v1.0` requests with `status` and a Graph error body.
-    public func failNext(_ count: Int, status: Int, retryAfter: String? = nil) {
-        state.withLock { $0.failures = .init(remaining: max(0, count), status: status, retryAfter: retryAfter) }
-    }
-
-    /// Every authenticated `/v1.0` request waits this long before it is answered (while counting as in flight).
-    public func setLatency(_ latency: Duration) { state.withLock { $0.latency = latency } }
-
-    /// The most requests seen in flight at once per mailbox object id, rejected ones included.
-    public var peakConcurrencyPerMailbox: [String: Int] { state.withLock { $0.peakInFlight } }
-
     // MARK: - Recording
 
     /// Every request received (token endpoint included), in arrival order.
@@ -350,6 +329,12 @@ extension FakeGraph {
         var remaining: Int
         let status: Int
         let retryAfter: String?
+    }
+
+    struct SlowRequest: Sendable {
+        let method: String
+        let pathSuffix: String
+        let delay: Duration
     }
 
     struct State: Sendable {
@@ -414,6 +399,10 @@ extension FakeGraph {
         var throttle: Throttle?
         var throttleSequence = 0
         var failures: Failures?
+        /// Token requests still to answer with a server error (the token endpoint down).
+        var tokenFailures = 0
+        var outageStatus: Int?
+        var slowRequests: [SlowRequest] = []
         var latency: Duration = .zero
         var inFlight: [String: Int] = [:]
         var peakInFlight: [String: Int] = [:]

@@ -39,6 +39,10 @@ public final class FakeLLM: Sendable {
         case status(Int, retryAfter: Int? = nil)
         /// Waits, then answers as the default `.good`.
         case slow(Duration)
+        /// A model that does whatever the email tells it: INFORMATION with confidence 100 and LOW
+        /// urgency, an assessment of 100, and a reply that repeats every link, address, phone
+        /// number and account number written in the prompt (the attacker's payload).
+        case obedient
     }
 
     public enum PromptKind: String, Sendable {
@@ -263,7 +267,7 @@ extension FakeLLM {
             answer = Self.error(400, type: "invalid_request_error", code: "invalid_body", message: "The request body is not a chat completion request.")
         } else {
             answer = await Self.answer(behaviour, kind: kind, model: deployment ?? body?["model"]?.stringValue ?? "fake-model",
-                                       promptCharacters: (system?.count ?? 0) + (user?.count ?? 0), sequence: sequence)
+                                       promptCharacters: (system?.count ?? 0) + (user?.count ?? 0), sequence: sequence, user: user)
         }
 
         state.withLock { s in
@@ -292,7 +296,7 @@ extension FakeLLM {
         return jsonMode ? .classification : .unknown
     }
 
-    private static func answer(_ behaviour: Behaviour, kind: PromptKind, model: String, promptCharacters: Int, sequence: Int) async -> Answer {
+    private static func answer(_ behaviour: Behaviour, kind: PromptKind, model: String, promptCharacters: Int, sequence: Int, user: String? = nil) async -> Answer {
         let content: String
         switch behaviour {
         case .status(let status, let retryAfter):
@@ -307,6 +311,12 @@ extension FakeLLM {
             content = goodContent(category: category, urgency: urgency, confidence: confidence, assessed: assessed, kind: kind)
         case .garbage:
             content = garbageText
+        case .obedient:
+            switch kind {
+            case .classification, .unknown: content = classificationJSON(category: .information, urgency: .low, confidence: .number(100))
+            case .confidence: content = "100"
+            case .reply: content = "Hello,\n\nAs requested: " + payload(in: user ?? "").joined(separator: " ") + "\n\nKind regards,\nIT Department"
+            }
         case .fencedJSON:
             switch kind {
             case .classification, .unknown:
@@ -340,6 +350,14 @@ extension FakeLLM {
             ]),
         ])
         return Answer(status: 200, json: json, totalTokens: total)
+    }
+
+    /// What an attacker plants: links, addresses, phone and account numbers.
+    public static func payload(in text: String) -> [String] {
+        let pattern = #"(https?://[^\s"'<>]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\+?\d[\d ().-]{7,}\d|[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,4})?|bit\.ly/\S+)"#
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+        let range = NSRange(text.startIndex..., in: text)
+        return regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
     }
 
     private static func goodContent(category: MailHookCore.Category, urgency: Urgency, confidence: Int, assessed: Int, kind: PromptKind) -> String {

@@ -28,12 +28,12 @@ public final class FaultyDatabase: SQLDatabase {
         return try await base.write(statement, urgent: urgent)
     }
 
-    public func transaction<T: Sendable>(urgent: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try check()
         return try await base.transaction(urgent: urgent, body)
     }
 
-    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
         try check()
         return try await base.withExclusiveLock(name, body)
     }

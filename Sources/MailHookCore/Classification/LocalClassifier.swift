@@ -24,7 +24,7 @@ public struct LocalClassifier: Sendable {
     /// `Classification.modelUsed` for results of this classifier.
     public static let modelName = "local-rules"
     /// `Classification.promptVersion` for results of this classifier: bump when the rules change.
-    public static let rulesVersion = "mh-local-1"
+    public static let rulesVersion = "mh-local-2"
 
     let rules: CompiledRules
 
@@ -37,14 +37,21 @@ public struct LocalClassifier: Sendable {
         var subject = subject
         var body = body
         subject.withUTF8 { bytes in
+            guard !Self.isDirective(bytes, 0..<bytes.count) else { scan.skippedParagraphs += 1; return }
             scan.add(zone: .subject, bytes: bytes)
             scan.countSignals(bytes)
         }
         body.withUTF8 { bytes in
             let split = Self.quoteStart(bytes)
-            scan.add(zone: .body, bytes: UnsafeBufferPointer(rebasing: bytes[..<split]))
-            if split < bytes.count { scan.add(zone: .quoted, bytes: UnsafeBufferPointer(rebasing: bytes[split...])) }
-            scan.countSignals(bytes)
+            for (zone, range) in [(Zone.body, 0..<split), (Zone.quoted, split..<bytes.count)] where !range.isEmpty {
+                let paragraphs = Self.readableParagraphs(bytes, range)
+                scan.skippedParagraphs += paragraphs.skipped
+                for paragraph in paragraphs.kept {
+                    let part = UnsafeBufferPointer(rebasing: bytes[paragraph])
+                    scan.add(zone: zone, bytes: part)
+                    scan.countSignals(part)
+                }
+            }
         }
         return scan.result()
     }
@@ -114,6 +121,8 @@ extension LocalClassifier {
         var firedList: [[Int]]
         var questions = 0
         var money = false
+        /// Paragraphs not read because they address a classifier (``LocalClassifier/isDirective(_:_:)``).
+        var skippedParagraphs = 0
         // Reused token buffers.
         var ids: [Int32] = []
         var offsets: [Int32] = []
@@ -309,6 +318,9 @@ extension LocalClassifier {
                 reasoning += " Urgency \(urgency.rawValue) from \(urgencyLabels[urgencyIndex].prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))."
             }
 
+            if skippedParagraphs > 0 {
+                cues.append(("ignored \(skippedParagraphs) paragraph(s) addressed to a classifier", 100))
+            }
             let sortedCues = cues.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }
                 .map(\.element.text)
             return Classification(

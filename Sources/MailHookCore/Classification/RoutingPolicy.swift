@@ -88,6 +88,17 @@ public struct RoutingResult: Sendable, Equatable, Codable {
     /// nil when no threshold was involved (rule 1).
     public var threshold: Double?
     public var explanation: String
+    /// Set when a safety check turned AUTO_RESPOND into SUGGEST_RESPONSE.
+    public var downgrade: Downgrade?
+
+    /// The decision without a person answering: SUGGEST_RESPONSE, and why.
+    public func downgraded(_ downgrade: Downgrade) -> RoutingResult {
+        var result = self
+        result.decision = .suggestResponse
+        result.downgrade = downgrade
+        result.explanation += "; not answered automatically: \(downgrade.reason)"
+        return result
+    }
 
     public init(decision: RoutingDecision, rule: Rule, threshold: Double?, explanation: String) {
         self.decision = decision

@@ -29,12 +29,17 @@ public struct EmailMessage: Sendable, Equatable, Codable {
     public var hasAttachments: Bool
     public var parentFolderId: String?
     public var isDraft: Bool
+    /// Where replies go when it differs from `from` (Graph's `replyTo`, a `Reply-To` header).
+    public var replyTo: [Address]
+    /// Internet message headers MailHook reads (loop and bulk signals), names lower-cased;
+    /// a repeated header's values joined with ", ".
+    public var headers: [String: String]
 
     public init(
         id: String, mailbox: String? = nil, internetMessageId: String? = nil, from: Address, to: [Address] = [], cc: [Address] = [],
         subject: String, bodyText: String, bodyHtml: String? = nil, receivedAt: Date, conversationId: String? = nil,
         importance: String? = nil, categories: [String] = [], isRead: Bool = false, hasAttachments: Bool = false, parentFolderId: String? = nil,
-        isDraft: Bool = false
+        isDraft: Bool = false, replyTo: [Address] = [], headers: [String: String] = [:]
     ) {
         self.id = id
         self.mailbox = mailbox
@@ -53,6 +58,21 @@ public struct EmailMessage: Sendable, Equatable, Codable {
         self.hasAttachments = hasAttachments
         self.parentFolderId = parentFolderId
         self.isDraft = isDraft
+        self.replyTo = replyTo
+        self.headers = headers
+    }
+
+    /// Header name → value, names lower-cased, repeated headers joined; at most 200 headers and
+    /// 2,000 characters a value are kept (they only feed the loop checks).
+    public static func headerMap(_ pairs: [(String, String)]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in pairs.prefix(200) {
+            let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+            guard !key.isEmpty else { continue }
+            let clipped = String(value.prefix(2000))
+            out[key] = out[key].map { "\($0), \(clipped)" } ?? clipped
+        }
+        return out
     }
 }
 
@@ -91,7 +111,12 @@ public enum GraphMessageMapper {
             isRead: json["isRead"] == .bool(true),
             hasAttachments: json["hasAttachments"] == .bool(true),
             parentFolderId: json["parentFolderId"]?.stringValue,
-            isDraft: json["isDraft"] == .bool(true))
+            isDraft: json["isDraft"] == .bool(true),
+            replyTo: addresses("replyTo"),
+            headers: EmailMessage.headerMap((json["internetMessageHeaders"]?.arrayValue ?? []).compactMap { header in
+                guard let name = header["name"]?.stringValue, let value = header["value"]?.stringValue else { return nil }
+                return (name, value)
+            }))
     }
 }
 

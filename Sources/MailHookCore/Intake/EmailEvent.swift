@@ -72,6 +72,12 @@ public struct EmailEvent: Sendable, Equatable {
         }
         if let to = m["to"], to.arrayValue == nil { throw Invalid("message.to: expected an array") }
         if let attachments = m["attachments"], attachments.arrayValue == nil { throw Invalid("message.attachments: expected an array") }
+        if let replyTo = m["replyTo"], replyTo != .null, replyTo.arrayValue == nil { throw Invalid("message.replyTo: expected an array") }
+        if let headers = m["headers"], headers != .null {
+            guard let object = headers.objectValue, object.values.allSatisfy({ $0.stringValue != nil }) else {
+                throw Invalid("message.headers: expected an object of strings")
+            }
+        }
         shape = .canonical
         sender = address
         subject = try Self.optionalString(m, "subject", path: "message.subject") ?? ""

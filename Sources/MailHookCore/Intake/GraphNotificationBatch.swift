@@ -82,11 +82,12 @@ public struct GraphNotificationBatch: Sendable {
 extension GraphNotificationBatch.Item {
     /// The inbox row for this item. Change notifications dedupe on
     /// `subscriptionId|resourceData.id|changeType`; lifecycle notifications on the event and the
-    /// subscription's expiry within a ten-minute window of receipt, so Graph's retries collapse but
-    /// a later `missed` for the same subscription is kept.
+    /// subscription's expiry within a ten-minute window of receipt, so Graph's retries collapse.
+    /// Every `missed` is kept: one that collapsed into an earlier, finished round would leave what
+    /// Graph failed to deliver unfetched, and an extra round costs one delta call.
     public func inboxItem(receivedAt: Date) -> NewInboxItem {
         if let event = lifecycleEvent {
-            let bucket = Int64(receivedAt.timeIntervalSince1970) / 600
+            let bucket = event == GraphLifecycleEvent.missed.rawValue ? UUID().uuidString : String(Int64(receivedAt.timeIntervalSince1970) / 600)
             return NewInboxItem(
                 source: .graph, kind: .graphLifecycle, subscriptionId: subscriptionId,
                 dedupeKey: "graph-lifecycle|\(subscriptionId)|\(event)|\(subscriptionExpiration ?? "")|\(bucket)",

@@ -34,7 +34,8 @@ public enum EventEmailMapper {
             subject: m["subject"]?.stringValue ?? "", bodyText: text, bodyHtml: html,
             receivedAt: m["receivedAt"]?.stringValue.flatMap(GraphDate.parse) ?? receivedAt,
             conversationId: m["conversationId"]?.stringValue, importance: m["importance"]?.stringValue,
-            hasAttachments: !(m["attachments"]?.arrayValue ?? []).isEmpty)
+            hasAttachments: !(m["attachments"]?.arrayValue ?? []).isEmpty, replyTo: addresses(m["replyTo"]),
+            headers: headerMap(m["headers"]))
     }
 
     private static func bridge(_ e: JSONValue, root: JSONValue, endpoint: String?, fallbackId: String, receivedAt: Date) throws(Invalid) -> EmailMessage {
@@ -58,7 +59,13 @@ public enum EventEmailMapper {
         let to = header("To").map { $0.split(separator: ",").map { parseAddress(String($0)) } } ?? []
         return EmailMessage(
             id: id, internetMessageId: header("Message-ID"), from: sender, to: to, subject: e["subject"]?.stringValue ?? header("Subject") ?? "",
-            bodyText: text, bodyHtml: html, receivedAt: header("Date").flatMap(parseRFC2822) ?? receivedAt)
+            bodyText: text, bodyHtml: html, receivedAt: header("Date").flatMap(parseRFC2822) ?? receivedAt,
+            replyTo: header("Reply-To").map { $0.split(separator: ",").map { parseAddress(String($0)) } } ?? [], headers: headerMap(headers))
+    }
+
+    /// A `headers` object of string values (others are left out).
+    static func headerMap(_ value: JSONValue?) -> [String: String] {
+        EmailMessage.headerMap((value?.objectValue ?? [:]).sorted { $0.key < $1.key }.compactMap { name, value in value.stringValue.map { (name, $0) } })
     }
 
     /// `Name <a@b.com>` or `a@b.com`.

@@ -33,6 +33,8 @@ public struct MailHookApplication: Sendable {
     public let dispatcher: InboxDispatcher
     /// Opens when the listener accepts connections.
     public let ready = ReadySignal()
+    /// Opens when migrations have run: services that touch the store wait for it.
+    public let storeReady = ReadySignal()
     /// Open connections and the header deadline, shared by every connection.
     public let connectionLimits: ConnectionLimits
 
@@ -69,11 +71,12 @@ public struct MailHookApplication: Sendable {
             graphSync = nil
         }
         processors.append(Self.pipeline(
-            configuration: configuration, store: store, graph: graph, httpClient: httpClient, classifier: classifier, replyWriter: replyWriter,
-            delegatedTokens: delegatedTokens, metrics: metrics, logger: logger, now: now))
+            configuration: configuration, monitoredMailboxes: Self.monitoredMailboxes(configuration, integrations), store: store, graph: graph,
+            httpClient: httpClient, classifier: classifier, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
+            logger: logger, now: now))
         let dispatcher = InboxDispatcher(
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
-            maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, logger: logger)
+            maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, startAfter: storeReady, logger: logger)
         self.dispatcher = dispatcher
         // SQLite has one writer; PostgreSQL takes a few overlapping group commits. The writer, which
         // knows when rows are durable, wakes the dispatcher.
@@ -82,31 +85,49 @@ public struct MailHookApplication: Sendable {
 
     /// The classification-routing pipeline with the configured classifier, reply writer and
     /// escalation strategy. Without an HTTP client the offline classifier and templates run.
+    /// The addresses of every mailbox MailHook watches (for the automatic-reply checks).
+    static func monitoredMailboxes(_ configuration: MailHookConfiguration, _ integrations: IntegrationsConfiguration) -> Set<String> {
+        let all = configuration.graph.mailboxes + configuration.graph.externalSubscriptions.map(\.mailbox)
+            + integrations.enabledEndpoints.flatMap(\.mailboxes)
+        return Set(all.map { $0.lowercased() }.filter { $0.contains("@") })
+    }
+
     static func pipeline(
-        configuration: MailHookConfiguration, store: any DataStore, graph: GraphClient?, httpClient: HTTPClient?, classifier: (any EmailClassifier)?,
-        replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        configuration: MailHookConfiguration, monitoredMailboxes: Set<String>, store: any DataStore, graph: GraphClient?, httpClient: HTTPClient?,
+        classifier: (any EmailClassifier)?, replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
+        logger: Logger, now: @escaping @Sendable () -> Date
     ) -> PipelineProcessor {
         let chosenClassifier = classifier ?? httpClient.map {
             ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger)
         } ?? LocalEmailClassifier()
+        let signature = configuration.actions.replySignature
         let chosenWriter = replyWriter ?? httpClient.map {
-            ClassifierFactory.makeReplyWriter(configuration: configuration.classifier, httpClient: $0, logger: logger)
-        } ?? TemplateReplyWriter()
+            ClassifierFactory.makeReplyWriter(configuration: configuration.classifier, httpClient: $0, logger: logger, signature: signature)
+        } ?? TemplateReplyWriter(signature: signature)
+        let routing = configuration.routing
+        let domains = routing.autoRespondDomains.isEmpty
+            ? Set(monitoredMailboxes.compactMap { EmailFilter.domain(of: $0) }) : Set(routing.autoRespondDomains)
+        let autoReply = AutoReplyGuard(
+            monitoredMailboxes: monitoredMailboxes, allowedDomains: domains, requireAllowedDomain: routing.autoRespondGuard.senderDomain,
+            requireOfflineAgreement: routing.autoRespondGuard.offlineAgreement)
         let delegated = delegatedTokens ?? httpClient.flatMap {
             GraphClient.makeDelegatedTokens(
                 configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: $0, logger: logger)
         }
-        let executor = ActionExecutor(store: store, mode: configuration.actions.mode, metrics: metrics, logger: logger)
+        let executor = ActionExecutor(
+            store: store, mode: configuration.actions.mode, metrics: metrics, logger: logger,
+            unknownOutcomeWait: TimeInterval(configuration.actions.unknownOutcomeWaitSeconds), now: now)
         let graphActions = GraphActions(graph: graph, delegatedTokens: delegated)
         let escalation = configuration.teams.strategy(
             executor: executor, graph: graphActions, workflow: WorkflowPoster(httpClient: httpClient, url: configuration.teams.workflowUrl),
             store: store, graphBaseURL: configuration.graph.baseUrl)
         return PipelineProcessor(
             store: store, resolve: ResolveStage(graph: graph), filter: FilterStage(subscriptions: store, filters: configuration.graph.filters),
-            classify: ClassifyStage(store: store, classifier: chosenClassifier), route: RouteStage(policy: RoutingPolicy(configuration.routing)),
+            classify: ClassifyStage(store: store, classifier: chosenClassifier),
+            route: RouteStage(
+                policy: RoutingPolicy(routing), autoReply: autoReply, store: store, replyWindowHours: configuration.actions.replyWindowHours, now: now),
             act: ActStage(executor: executor, graph: graphActions, replyWriter: chosenWriter, escalation: escalation,
-                          planner: EscalationPlanner(configuration.teams)),
+                          planner: EscalationPlanner(configuration.teams), replyCheck: ReplyCheck(signature: signature)),
             record: RecordStage(store: store), metrics: metrics, logger: logger, now: now)
     }
 
@@ -186,9 +207,10 @@ public struct MailHookApplication: Sendable {
                 await onServerRunning(channel)
             },
             logger: logger)
-        app.beforeServerStarts { [store, logger] in
+        app.beforeServerStarts { [store, logger, storeReady] in
             let applied = try await store.migrate()
             if !applied.isEmpty { logger.info("applied migrations", metadata: ["mailhook.migrations": "\(applied.joined(separator: ","))"]) }
+            storeReady.open()
         }
         return app
     }

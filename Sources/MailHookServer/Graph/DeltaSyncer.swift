@@ -23,7 +23,8 @@ public final class DeltaSyncer: Sendable {
     let folder: String
     let logger: Logger
     let pageSize: Int
-    private let running = Mutex<Set<String>>([])
+    /// Mailboxes with a round running in this process, and whether another was asked for meanwhile.
+    private let running = Mutex<[String: Bool]>([:])
 
     public init(graph: GraphClient, store: any SubscriptionStore & InboxStore & StoreLifecycle, folder: String, logger: Logger, pageSize: Int = 50) {
         self.graph = graph
@@ -33,21 +34,58 @@ public final class DeltaSyncer: Sendable {
         self.pageSize = pageSize
     }
 
-    /// Runs one round for the mailbox; nil when a round for it is already running (here or, with
-    /// PostgreSQL, on another replica), since two rounds must never use one token.
+    /// Runs a round for the mailbox. When one is already running (here or, with PostgreSQL, on
+    /// another replica) two rounds must not share a token, so the request is remembered instead
+    /// and nil returned: the running round starts one more when it ends, which fetches whatever
+    /// arrived after it began (a `missed` posted mid-round is never swallowed).
     @discardableResult
     public func sync(mailbox: String, mailboxId: String?) async throws -> Result? {
-        guard running.withLock({ $0.insert(mailbox.lowercased()).inserted }) else { return nil }
-        defer { _ = running.withLock { $0.remove(mailbox.lowercased()) } }
+        let key = mailbox.lowercased()
+        let first = running.withLock { state -> Bool in
+            if state[key] != nil {
+                state[key] = true
+                return false
+            }
+            state[key] = false
+            return true
+        }
+        guard first else { return nil }
+        defer { _ = running.withLock { $0.removeValue(forKey: key) } }
         var id = mailboxId
         if id == nil {
             // The object id recorded with the mailbox's subscription keys messages as notifications do.
             id = try await store.subscriptionRows().last { $0.mailbox == mailbox && $0.mailboxId != nil }?.mailboxId
         }
         let resolved = id ?? mailbox.lowercased()
-        return try await store.withExclusiveLock("mailhook.delta.\(mailbox.lowercased())") {
-            try await self.round(mailbox: mailbox, mailboxId: resolved)
+        var total: Result?
+        while true {
+            let began = Date()
+            let ran = try await store.withExclusiveLock("mailhook.delta.\(key)") {
+                try await self.round(mailbox: mailbox, mailboxId: resolved)
+            }
+            guard let result = ran else {
+                // Another replica holds the round: ask it for one more.
+                try await store.requestDelta(mailbox: mailbox, folder: folder, at: Date())
+                return total
+            }
+            total = Self.adding(total, result)
+            let askedHere = running.withLock { state -> Bool in
+                defer { state[key] = false }
+                return state[key] ?? false
+            }
+            let askedElsewhere = try await store.deltaState(mailbox: mailbox, folder: folder)?.requestedAt.map { $0 >= began } ?? false
+            guard askedHere || askedElsewhere else { return total }
+            logger.info("another delta round was asked for during this one; running it", metadata: ["mailhook.mailbox": "\(mailbox)"])
         }
+    }
+
+    static func adding(_ total: Result?, _ round: Result) -> Result {
+        guard var sum = total else { return round }
+        sum.found += round.found
+        sum.inserted += round.inserted
+        sum.removed += round.removed
+        sum.resynced = sum.resynced || round.resynced
+        return sum
     }
 
     private func round(mailbox: String, mailboxId: String) async throws -> Result {

@@ -14,11 +14,11 @@ public struct LifecycleProcessor: InboxProcessor {
         guard let subscriptionId = item["subscriptionId"]?.stringValue, let event = item["lifecycleEvent"]?.stringValue else {
             return .finished(status: .completed, note: "not a lifecycle notification")
         }
-        switch event {
-        case "reauthorizationRequired": try await manager.handleReauthorizationRequired(subscriptionId: subscriptionId)
-        case "subscriptionRemoved": try await manager.handleRemoved(subscriptionId: subscriptionId)
-        case "missed": try await manager.handleMissed(subscriptionId: subscriptionId)
-        default: return .finished(status: .completed, note: "unknown lifecycle event \(event)")
+        switch GraphLifecycleEvent(rawValue: event) {
+        case .reauthorizationRequired: try await manager.handleReauthorizationRequired(subscriptionId: subscriptionId)
+        case .subscriptionRemoved: try await manager.handleRemoved(subscriptionId: subscriptionId)
+        case .missed: try await manager.handleMissed(subscriptionId: subscriptionId)
+        case nil: return .finished(status: .completed, note: "unknown lifecycle event \(event)")
         }
         return .finished(status: .completed)
     }

@@ -105,7 +105,7 @@ public struct PipelineProcessor: InboxProcessor {
         let classification = classified.classification
 
         log.enter(.route)
-        let routing = route.run(classification)
+        var routing = try await route.run(email: email, classification: classification, offline: classified.offline)
         log.lap()
         log.record.confidenceRouting = JSONWriter.text(ProcessingLog.RoutingRecord(routing, classification: classification))
         log.record.status = routing.decision == .escalate ? .escalating : .responding
@@ -114,8 +114,12 @@ public struct PipelineProcessor: InboxProcessor {
         log.enter(.act)
         let acted = try await act.run(ActStage.Input(
             email: email, graphMessage: graphMessage, classifierInput: sanitised.input, classification: classification, routing: routing,
-            context: ActionExecutor.Context(inboxId: row.id, emailId: email.id, attempt: row.attempts)))
+            context: ActionExecutor.Context(inboxId: row.id, emailId: email.id, attempt: row.attempts, owner: row.leaseOwner)))
         log.lap()
+        if let downgrade = acted.downgrade {
+            routing = routing.downgraded(downgrade)
+            log.record.confidenceRouting = JSONWriter.text(ProcessingLog.RoutingRecord(routing, classification: classification))
+        }
         log.record.actionTaken = acted.taken
         log.record.responseSent = acted.responseSent
         log.record.escalationCreated = acted.escalationId != nil

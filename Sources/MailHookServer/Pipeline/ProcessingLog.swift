@@ -34,6 +34,8 @@ struct ProcessingLog: Sendable {
         var confidence: Double
         var category: Category
         var urgency: Urgency
+        /// Why AUTO_RESPOND became SUGGEST_RESPONSE, when a safety check said so.
+        var downgrade: Downgrade?
 
         init(_ routing: RoutingResult, classification: Classification) {
             decision = routing.decision
@@ -43,6 +45,7 @@ struct ProcessingLog: Sendable {
             confidence = classification.confidence
             category = classification.category
             urgency = classification.urgency
+            downgrade = routing.downgrade
         }
     }
 

@@ -24,8 +24,9 @@ public final class InboxDispatcher: Service, Sendable {
     private let signal = WakeSignal()
 
     public init(store: any InboxStore, processors: [any InboxProcessor], concurrency: Int, maxAttempts: Int, leaseSeconds: Int,
-                idlePoll: Duration = .seconds(1), shutdownGrace: Duration = .seconds(10), logger: Logger) {
+                idlePoll: Duration = .seconds(1), shutdownGrace: Duration = .seconds(10), startAfter: ReadySignal? = nil, logger: Logger) {
         self.store = store
+        self.startAfter = startAfter
         var map: [InboxKind: any InboxProcessor] = [:]
         for processor in processors { for kind in processor.kinds { map[kind] = processor } }
         self.processors = map
@@ -42,7 +43,14 @@ public final class InboxDispatcher: Service, Sendable {
     /// Asks the dispatcher to look for work now (new rows were committed).
     public func wake() { signal.signal() }
 
+    /// Opens once the schema is in place: nothing is claimed before migrations ran.
+    let startAfter: ReadySignal?
+
     public func run() async throws {
+        if let startAfter {
+            try? await cancelWhenGracefulShutdown { await startAfter.wait() }
+            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        }
         let kinds = Array(processors.keys)
         await withDiscardingTaskGroup { group in
             let inFlight = InFlightCounter()
@@ -95,29 +103,92 @@ public final class InboxDispatcher: Service, Sendable {
 
     func handle(_ row: InboxRow) async {
         guard let processor = processors[row.kind] else { return }
+        let outcome: Result<ProcessingOutcome, any Error>
         do {
-            switch try await processor.process(row) {
-            case .finished(let status, let note):
-                try await store.finishInbox(id: row.id, owner: owner, status: status, error: note)
-            }
+            outcome = .success(try await withLeaseHeld(row) { try await processor.process(row) })
         } catch {
-            let message = String(describing: error).prefix(2000)
+            outcome = .failure(error)
+        }
+        // While the database is down, keep trying to record the outcome (within the lease), so
+        // the row does not sit claimed until its lease runs out once the database is back.
+        let giveUp = ContinuousClock.now + .seconds(leaseSeconds)
+        var pause = Duration.seconds(1)
+        while true {
             do {
-                if row.attempts >= maxAttempts || error.isUnprocessable {
-                    logger.error("inbox row dead-lettered", metadata: ["mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "error": "\(message)"])
-                    try await store.finishInbox(id: row.id, owner: owner, status: .dead, error: String(message))
-                } else {
-                    let delay = Self.backoff(attempt: row.attempts)
-                    logger.warning("inbox row failed; will retry", metadata: [
-                        "mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "mailhook.retry_in_s": "\(Int(delay))", "error": "\(message)",
-                    ])
-                    try await store.retryInbox(id: row.id, owner: owner, error: String(message), retryAt: Date().addingTimeInterval(delay))
+                switch outcome {
+                case .success(.finished(let status, let note)):
+                    try await store.finishInbox(id: row.id, owner: owner, status: status, error: note)
+                case .failure(let error):
+                    try await recordFailure(row, error)
                 }
+                return
+            } catch where error.isStoreOutage && ContinuousClock.now + pause < giveUp && !Task.isCancelled {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
             } catch {
                 // The lease expires and another attempt claims the row.
-                logger.error("could not record an inbox failure", metadata: ["error": "\(String(reflecting: error))"])
+                logger.error("could not record an inbox outcome", metadata: ["error": "\(String(reflecting: error))"])
+                return
             }
         }
+    }
+
+    private func recordFailure(_ row: InboxRow, _ error: any Error) async throws {
+        let message = String(String(describing: error).prefix(2000))
+        if error.isLostClaim {
+            // Another worker holds the row now; it records the outcome.
+            logger.notice("inbox row claim lost; this attempt stopped", metadata: ["mailhook.inbox": "\(row.id)"])
+        } else if let wait = error.outageWait {
+            // A dependency is down or throttling: the item did nothing wrong, so no attempt is spent.
+            let delay = max(wait, Self.outageBackoff())
+            logger.notice("inbox row waits for a dependency", metadata: [
+                "mailhook.inbox": "\(row.id)", "mailhook.retry_in_s": "\(Int(delay))", "error": "\(message)",
+            ])
+            try await store.deferInbox(id: row.id, owner: owner, reason: message, retryAt: Date().addingTimeInterval(delay))
+        } else if row.attempts >= maxAttempts || error.isUnprocessable {
+            logger.error("inbox row dead-lettered", metadata: ["mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "error": "\(message)"])
+            try await store.finishInbox(id: row.id, owner: owner, status: .dead, error: message)
+        } else {
+            let delay = Self.backoff(attempt: row.attempts)
+            logger.warning("inbox row failed; will retry", metadata: [
+                "mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "mailhook.retry_in_s": "\(Int(delay))", "error": "\(message)",
+            ])
+            try await store.retryInbox(id: row.id, owner: owner, error: message, retryAt: Date().addingTimeInterval(delay))
+        }
+    }
+
+    /// Runs `work` while a heartbeat extends the row's lease every third of `leaseSeconds`, so a
+    /// slow Graph or LLM call never lets another worker take the row. If the lease is lost
+    /// anyway (the database was unreachable for a whole lease), the work is cancelled.
+    func withLeaseHeld<T: Sendable>(_ row: InboxRow, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask { [store, owner, leaseSeconds, logger] in
+                let beat = Duration.milliseconds(max(500, leaseSeconds * 1000 / 3))
+                while true {
+                    try await Task.sleep(for: beat)
+                    let held: Bool
+                    do {
+                        held = try await store.extendLease(id: row.id, owner: owner, attempt: row.attempts, leaseSeconds: leaseSeconds)
+                    } catch {
+                        // Not known to be lost: keep working, try again at the next beat.
+                        logger.warning("could not extend an inbox lease", metadata: ["mailhook.inbox": "\(row.id)", "error": "\(error)"])
+                        continue
+                    }
+                    if !held { throw LostClaim() }
+                }
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let value = next { return value }
+            }
+            throw LostClaim()
+        }
+    }
+
+    /// Seconds before a row whose dependency is down is tried again (with jitter, so rows spread out).
+    static func outageBackoff() -> Double {
+        Double.random(in: 10...30)
     }
 
     /// Seconds before attempt `attempt + 1`: 2^attempt with jitter, at most 15 minutes.

@@ -33,3 +33,31 @@ extension Error {
         return (self as? any WrappingError)?.underlying.isUnprocessable ?? false
     }
 }
+
+/// The heartbeat found the row's lease taken by another worker: this attempt stops.
+struct LostClaim: Error, CustomStringConvertible {
+    var description: String { "the inbox row's lease was lost to another worker" }
+}
+
+/// A failure caused by a dependency being unavailable (Graph down or throttling, its breaker
+/// open), not by the item: the row waits `retryAfter` (at least) without spending an attempt.
+public protocol OutageFailure: Error {
+    /// Seconds to wait at least, or nil when this error is not an outage.
+    var outageRetryAfter: Double? { get }
+}
+
+extension Error {
+    /// The outage wait, when this error (or one it wraps) is an outage.
+    var outageWait: Double? {
+        if let outage = (self as? any OutageFailure)?.outageRetryAfter { return outage }
+        // The database itself down or full: not the item's fault either.
+        if isStoreOutage { return 10 }
+        return (self as? any WrappingError)?.underlying.outageWait
+    }
+
+    /// Whether the attempt stopped because another worker holds the row now.
+    var isLostClaim: Bool {
+        if self is LostClaim || self is StaleClaim { return true }
+        return (self as? any WrappingError)?.underlying.isLostClaim ?? false
+    }
+}

@@ -68,10 +68,17 @@ public struct ActionRecord: Sendable, Equatable {
     public var result: String?
     public var createdAt: Date?
     public var completedAt: Date?
+    /// The claim of the inbox row (lease owner and attempt) that began or last took over the action.
+    public var claimOwner: String?
+    public var claimAttempt: Int?
+    /// Not stored: set by ``PipelineStore/beginAction(_:)`` when the record was already there
+    /// unfinished, i.e. an earlier call's outcome is unknown and must be reconciled first.
+    public var resumed = false
 
     public init(
         id: Int64 = 0, inboxId: Int64, emailId: String?, action: ActionKind, idempotencyKey: String, mode: ActionMode, request: String?,
-        status: ActionStatus = .started, result: String? = nil, createdAt: Date? = nil, completedAt: Date? = nil
+        status: ActionStatus = .started, result: String? = nil, createdAt: Date? = nil, completedAt: Date? = nil, claimOwner: String? = nil,
+        claimAttempt: Int? = nil
     ) {
         self.id = id
         self.inboxId = inboxId
@@ -84,7 +91,17 @@ public struct ActionRecord: Sendable, Equatable {
         self.result = result
         self.createdAt = createdAt
         self.completedAt = completedAt
+        self.claimOwner = claimOwner
+        self.claimAttempt = claimAttempt
     }
+}
+
+/// An action was about to begin under a claim that is no longer the inbox row's current one
+/// (its lease expired and another worker took the row): nothing was done, and nothing may be.
+public struct StaleClaim: Error, CustomStringConvertible {
+    public let inboxId: Int64
+    public init(inboxId: Int64) { self.inboxId = inboxId }
+    public var description: String { "the claim on inbox row \(inboxId) was lost to another worker; this attempt stops" }
 }
 
 /// A Teams escalation (`escalation_teams`).

@@ -22,6 +22,14 @@ public protocol InboxStore: Sendable {
     /// Puts a row back for another attempt at `retryAt`, if `owner` still holds it.
     func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws
 
+    /// Puts a row back for `retryAt` without spending the attempt (a dependency was down, the
+    /// item did nothing wrong), if `owner` still holds it.
+    func deferInbox(id: Int64, owner: String, reason: String, retryAt: Date) async throws
+
+    /// Extends the lease of a claim that is still current (same owner and attempt); false when
+    /// the claim was lost (the lease expired and another worker took the row).
+    func extendLease(id: Int64, owner: String, attempt: Int, leaseSeconds: Int) async throws -> Bool
+
     /// Makes rows due again with a fresh attempt count (`mailhook replay`): one row by id (any
     /// status but in progress), or every dead-lettered row. Returns how many.
     func replayInbox(id: Int64?) async throws -> Int
@@ -40,10 +48,13 @@ public struct InboxRow: Sendable, Equatable {
     public var status: InboxStatus
     public var attempts: Int
     public var lastError: String?
+    /// The worker holding the row's lease (with ``attempts``, the claim that fences its actions).
+    public var leaseOwner: String?
 
     public init(
         id: Int64, source: InboxSource, kind: InboxKind, endpoint: String? = nil, subscriptionId: String? = nil, dedupeKey: String,
-        messageKey: String? = nil, payload: String, status: InboxStatus = .pending, attempts: Int = 0, lastError: String? = nil
+        messageKey: String? = nil, payload: String, status: InboxStatus = .pending, attempts: Int = 0, lastError: String? = nil,
+        leaseOwner: String? = nil
     ) {
         self.id = id
         self.source = source
@@ -56,6 +67,7 @@ public struct InboxRow: Sendable, Equatable {
         self.status = status
         self.attempts = attempts
         self.lastError = lastError
+        self.leaseOwner = leaseOwner
     }
 }
 

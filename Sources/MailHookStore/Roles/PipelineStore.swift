@@ -22,7 +22,15 @@ public protocol PipelineStore: Sendable {
 
     /// Writes the action record (status `started`) unless one with the same idempotency key
     /// exists, and returns the stored record: the new one, or the earlier one with its status.
+    /// Fenced: the record's claim (``ActionRecord/claimOwner`` and ``ActionRecord/claimAttempt``)
+    /// must be the inbox row's current lease, or ``StaleClaim`` is thrown and nothing is written;
+    /// an earlier unfinished record is taken over by the current claim and returned with
+    /// ``ActionRecord/resumed`` set.
     func beginAction(_ record: ActionRecord) async throws -> ActionRecord
+
+    /// Whether `sender` got an automatic reply (a `reply` action, any mode) since `since`, for
+    /// an email other than `excluding`.
+    func autoReplySent(to sender: String, since: Date, excluding emailId: String) async throws -> Bool
 
     /// Marks an action `completed` or `failed` with its result.
     func finishAction(idempotencyKey: String, status: ActionStatus, result: String?) async throws

@@ -13,7 +13,7 @@ public protocol StoreLifecycle: Sendable {
 
     /// Runs `body` only if this process holds the named lock (one replica at a time); returns
     /// nil without running it when another replica holds it.
-    func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?
+    func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T?
 
     /// Releases connections.
     func close() async throws

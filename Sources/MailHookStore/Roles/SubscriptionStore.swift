@@ -22,6 +22,9 @@ public protocol SubscriptionStore: Sendable {
     func deltaState(mailbox: String, folder: String) async throws -> DeltaState?
     func saveDeltaState(_ state: DeltaState) async throws
 
+    /// Notes that a delta round was asked for while another replica was running one.
+    func requestDelta(mailbox: String, folder: String, at: Date) async throws
+
     /// Appends to `audit_log` (never secrets).
     func appendAudit(actor: String, action: String, subject: String?, detail: String?) async throws
 }
@@ -82,12 +85,15 @@ public struct DeltaState: Sendable, Equatable {
     public var deltaLink: String?
     public var lastReceivedAt: Date?
     public var lastSyncAt: Date?
+    /// When a round was last asked for while another ran (see ``SubscriptionStore/requestDelta(mailbox:folder:at:)``).
+    public var requestedAt: Date?
 
-    public init(mailbox: String, folder: String, deltaLink: String?, lastReceivedAt: Date?, lastSyncAt: Date?) {
+    public init(mailbox: String, folder: String, deltaLink: String?, lastReceivedAt: Date?, lastSyncAt: Date?, requestedAt: Date? = nil) {
         self.mailbox = mailbox
         self.folder = folder
         self.deltaLink = deltaLink
         self.lastReceivedAt = lastReceivedAt
         self.lastSyncAt = lastSyncAt
+        self.requestedAt = requestedAt
     }
 }

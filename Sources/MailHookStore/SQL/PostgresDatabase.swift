@@ -4,6 +4,7 @@ import MailHookCore
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The production database: a pooled `PostgresClient` shared by every replica. The pool's
 /// background work runs as a service (``run()``) while the database is used.
@@ -11,8 +12,21 @@ public final class PostgresDatabase: SQLDatabase {
     public let dialect = SQLDialect.postgres
     public let client: PostgresClient
     let logger: Logger
+    /// Opens once the pool runs: queries wait for it instead of racing the pool's start.
+    let running = OnceGate()
+    /// How long an operation waits for a pooled connection. While the server is down the pool
+    /// waits indefinitely; a bound turns that into ``StoreUnavailable`` (a 503 on intake).
+    let connectionWait: Duration
+    /// A statement with no answer after this long has its connection closed, which fails it: a
+    /// connection the server dropped mid-statement can otherwise wait forever.
+    let statementTimeout: Duration
 
-    public init(configuration url: DatabaseURL.Postgres, maxConnections: Int, logger: Logger) {
+    public init(
+        configuration url: DatabaseURL.Postgres, maxConnections: Int, logger: Logger, connectionWait: Duration = .seconds(5),
+        statementTimeout: Duration = .seconds(30)
+    ) {
+        self.connectionWait = connectionWait
+        self.statementTimeout = statementTimeout
         let tls: PostgresClient.Configuration.TLS = switch url.tlsMode {
         case .require: .require(.makeClientConfiguration())
         case .prefer: .prefer(.makeClientConfiguration())
@@ -29,27 +43,50 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// The pool's background work; must run (as a service) while the database is used.
     public func run() async {
-        await client.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            // The pool marks itself running as run() starts; give it that moment before queries go.
+            await Task.yield()
+            try? await Task.sleep(for: .milliseconds(10))
+            running.open()
+            await group.waitForAll()
+        }
     }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try await Self.rows(try await client.query(Self.query(statement), logger: logger))
+        let timeout = statementTimeout
+        return try await leased { connection, logger in
+            try await Self.run(statement, on: connection, timeout: timeout, logger: logger)
+        }
     }
 
     public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
         try await read(statement)
     }
 
-    public func transaction<T: Sendable>(urgent: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(Executor(connection: connection, logger: logger))
+    public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        let timeout = statementTimeout
+        return try await leased { connection, logger in
+            let executor = Executor(connection: connection, timeout: timeout, logger: logger)
+            _ = try await executor.run("BEGIN")
+            let value: T
+            do {
+                value = try await body(executor)
+            } catch {
+                // A statement that timed out closed the connection: nothing to roll back on it.
+                if !(error is StoreUnavailable) { _ = try? await executor.run("ROLLBACK") }
+                throw error
+            }
+            _ = try await executor.run("COMMIT")
+            return value
         }
     }
 
     /// A session advisory lock held on one pooled connection for the length of `body`.
-    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
         let key = Self.lockKey(name)
-        return try await client.withConnection { conn in
+        return try await leased { conn, logger in
+            // Held for the whole of `body`, which may be long (a delta round): not timed out.
             var acquired = false
             for try await got in try await conn.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) { acquired = got }
             guard acquired else { return nil }
@@ -78,9 +115,10 @@ public final class PostgresDatabase: SQLDatabase {
 
     private struct Executor: SQLExecutor {
         let connection: PostgresConnection
+        let timeout: Duration
         let logger: Logger
         func run(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await PostgresDatabase.rows(try await connection.query(PostgresDatabase.query(statement), logger: logger))
+            try await PostgresDatabase.run(statement, on: connection, timeout: timeout, logger: logger)
         }
     }
 

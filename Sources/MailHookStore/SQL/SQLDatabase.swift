@@ -20,11 +20,11 @@ public protocol SQLDatabase: Sendable {
     func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow]
 
     /// `body`'s statements in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(urgent: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T
 
     /// Runs `body` only while this process holds the named lock (one replica at a time);
     /// returns nil without running it when another holder has it.
-    func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?
+    func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T?
 
     func close() async throws
 }
@@ -35,7 +35,7 @@ extension SQLDatabase {
         try await write(statement, urgent: false)
     }
 
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await transaction(urgent: false, body)
     }
 }

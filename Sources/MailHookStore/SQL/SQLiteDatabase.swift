@@ -55,7 +55,7 @@ public final class SQLiteDatabase: SQLDatabase {
         try await writeLock.withLock(urgent: urgent) { try await Self.run(statement, on: writer) }
     }
 
-    public func transaction<T: Sendable>(urgent: Bool, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await writeLock.withLock(urgent: urgent) {
             _ = try await writer.query("BEGIN IMMEDIATE")
             do {
@@ -70,7 +70,7 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     /// SQLite serves one node, so an in-process lock is the whole story.
-    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
         guard heldLocks.withLock({ $0.insert(name).inserted }) else { return nil }
         defer { _ = heldLocks.withLock { $0.remove(name) } }
         return try await body()

@@ -1,3 +1,5 @@
+import Foundation
+
 extension MailHookConfiguration {
     /// `routing.*`: confidence routing (DESIGN §3 "Routing").
     public struct Routing: Sendable, Encodable {
@@ -13,24 +15,44 @@ extension MailHookConfiguration {
             }
         }
 
+        /// The checks AUTO_RESPOND must also pass (`routing.autoRespondGuard`).
+        public struct AutoRespondGuard: Sendable, Encodable {
+            /// The sender's domain must be in ``Routing/autoRespondDomains``.
+            public var senderDomain: Bool
+            /// When an LLM classified, the offline classifier must agree on the category.
+            public var offlineAgreement: Bool
+
+            public init(senderDomain: Bool = true, offlineAgreement: Bool = true) {
+                self.senderDomain = senderDomain
+                self.offlineAgreement = offlineAgreement
+            }
+        }
+
         public var thresholds: Thresholds
         /// Per category, how sure MailHook must be to act alone: auto-handle threshold = factor × 100.
         public var categoryAdjustments: [Category: Double]
         public var autoRespondCategories: [Category]
+        public var autoRespondGuard: AutoRespondGuard
+        /// Sender domains that may get automatic replies; empty means the domains of the
+        /// mailboxes MailHook watches.
+        public var autoRespondDomains: [String]
 
         public static let defaultAdjustments: [Category: Double] = [
             .purchasing: 0.95, .support: 0.85, .information: 0.80, .escalation: 0.90, .consultation: 0.75,
         ]
 
         public init(thresholds: Thresholds = Thresholds(), categoryAdjustments: [Category: Double] = defaultAdjustments,
-                    autoRespondCategories: [Category] = [.information, .support]) {
+                    autoRespondCategories: [Category] = [.information, .support], autoRespondGuard: AutoRespondGuard = AutoRespondGuard(),
+                    autoRespondDomains: [String] = []) {
             self.thresholds = thresholds
             self.categoryAdjustments = categoryAdjustments
             self.autoRespondCategories = autoRespondCategories
+            self.autoRespondGuard = autoRespondGuard
+            self.autoRespondDomains = autoRespondDomains
         }
 
         init(reader ro: ConfigReader) throws(ConfigError) {
-            try ro.rejectUnknownKeys(["thresholds", "categoryAdjustments", "autoRespondCategories"])
+            try ro.rejectUnknownKeys(["thresholds", "categoryAdjustments", "autoRespondCategories", "autoRespondGuard", "autoRespondDomains"])
             let th = try ro.scoped("thresholds")
             try th.rejectUnknownKeys(["autoHandle", "suggestResponse", "humanReview"])
             let thresholds = Thresholds(
@@ -56,16 +78,28 @@ extension MailHookConfiguration {
                     autoRespond.append(category)
                 }
             }
-            self.init(thresholds: thresholds, categoryAdjustments: adjustments, autoRespondCategories: autoRespond)
+            let g = try ro.scoped("autoRespondGuard")
+            try g.rejectUnknownKeys(["senderDomain", "offlineAgreement"])
+            let guardSettings = AutoRespondGuard(
+                senderDomain: try g.bool("senderDomain", default: true), offlineAgreement: try g.bool("offlineAgreement", default: true))
+            let domains = try ro.stringArray("autoRespondDomains").map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". ")) }
+            if let bad = domains.firstIndex(where: { $0.isEmpty || $0.contains("@") || !$0.contains(".") }) {
+                throw ConfigError(keyPath: "routing.autoRespondDomains[\(bad)]", problem: "expected a domain such as \"contoso.com\"")
+            }
+            self.init(
+                thresholds: thresholds, categoryAdjustments: adjustments, autoRespondCategories: autoRespond, autoRespondGuard: guardSettings,
+                autoRespondDomains: domains)
         }
 
-        enum CodingKeys: String, CodingKey { case thresholds, categoryAdjustments, autoRespondCategories }
+        enum CodingKeys: String, CodingKey { case thresholds, categoryAdjustments, autoRespondCategories, autoRespondGuard, autoRespondDomains }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(thresholds, forKey: .thresholds)
             try c.encode(Dictionary(uniqueKeysWithValues: categoryAdjustments.map { ($0.key.rawValue, $0.value) }), forKey: .categoryAdjustments)
             try c.encode(autoRespondCategories, forKey: .autoRespondCategories)
+            try c.encode(autoRespondGuard, forKey: .autoRespondGuard)
+            try c.encode(autoRespondDomains, forKey: .autoRespondDomains)
         }
     }
 }

@@ -10,6 +10,15 @@ final class HeaderDeadline {
 
     var phase = Phase.idle
     var timer: Scheduled<Void>?
+    /// A request's end not yet read, or its response's end not yet written: the connection is
+    /// between requests only when both are done (an early answer, such as a 401 before the body,
+    /// leaves the rest of the body still to come).
+    var requestOpen = false
+    var responseOpen = false
+
+    func settle() {
+        if !requestOpen && !responseOpen { phase = .idle }
+    }
 
     func disarm() {
         timer?.cancel()
@@ -102,9 +111,15 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if refusing { return }
+        if case .end = part {
+            deadline.requestOpen = false
+            deadline.settle()
+        }
         if case .head(let head) = part {
             deadline.disarm()
             deadline.phase = .inRequest
+            deadline.requestOpen = true
+            deadline.responseOpen = true
             guard Self.served.contains(head.method) else {
                 refusing = true
                 let response = HTTPResponse(status: .notImplemented, headerFields: [.connection: "close", .contentLength: "0"])
@@ -118,7 +133,10 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { deadline.phase = .idle }
+        if case .end = unwrapOutboundIn(data) {
+            deadline.responseOpen = false
+            deadline.settle()
+        }
         context.write(data, promise: promise)
     }
 }

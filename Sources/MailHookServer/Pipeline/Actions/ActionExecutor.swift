@@ -10,13 +10,18 @@ import MailHookStore
 /// - a completed record is never repeated (a retry or a reclaimed item skips it);
 /// - a record still `started` from an earlier attempt means the outcome is unknown (a crash or a
 ///   timeout mid-call): the action is reconciled where the other side can tell (a reply in Sent
-///   Items, a chat with the same topic) before anything is sent again;
+///   Items, a chat with the same topic) before anything is sent again, and while the first call
+///   may still land (`actions.unknownOutcomeWaitSeconds` after it began) the item waits and looks
+///   again instead of sending;
 /// - in dry-run, the record holds the exact request and nothing is called.
 struct ActionExecutor: Sendable {
     let store: any PipelineStore
     let mode: ActionMode
     let metrics: ServerMetrics
     let logger: Logger
+    /// `actions.unknownOutcomeWaitSeconds`.
+    var unknownOutcomeWait: TimeInterval = 600
+    var now: @Sendable () -> Date = { Date() }
 
     /// Which email and attempt an action belongs to.
     struct Context: Sendable {
@@ -24,6 +29,8 @@ struct ActionExecutor: Sendable {
         var emailId: String
         /// The inbox row's attempt (1 for the first).
         var attempt: Int
+        /// The lease owner of the claim running this attempt: actions are fenced by it.
+        var owner: String?
     }
 
     /// What reconciliation found: a result to record, or nil when the action did not happen.
@@ -40,7 +47,7 @@ struct ActionExecutor: Sendable {
         let performs = live && !recordOnly
         var record = try await store.beginAction(ActionRecord(
             inboxId: context.inboxId, emailId: context.emailId, action: action, idempotencyKey: key,
-            mode: performs ? .live : .dryRun, request: request.jsonText()))
+            mode: performs ? .live : .dryRun, request: request.jsonText(), claimOwner: context.owner, claimAttempt: context.owner.map { _ in context.attempt }))
         if record.status == .completed {
             logger.debug("action already done", metadata: ["mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)"])
             return record
@@ -50,13 +57,22 @@ struct ActionExecutor: Sendable {
             try await finish(&record, status: .completed, result: JSONWriter.text(note))
             return record
         }
-        if record.status == .started, context.attempt > 1, let reconcile {
+        if record.resumed, let reconcile {
             if let found = try await reconcile(record) {
                 logger.notice("action found done after an interrupted attempt", metadata: [
                     "mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)",
                 ])
                 try await finish(&record, status: .completed, result: found.jsonText())
                 return record
+            }
+            if let began = record.createdAt {
+                let remaining = began.addingTimeInterval(unknownOutcomeWait).timeIntervalSince(now())
+                if remaining > 0 {
+                    logger.notice("an interrupted action is not found done yet; waiting before sending it again", metadata: [
+                        "mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)", "mailhook.wait_s": "\(Int(remaining))",
+                    ])
+                    throw OutcomePending(action: action, retryAfter: min(remaining, 15))
+                }
             }
         }
         let result: JSONValue
@@ -83,6 +99,15 @@ struct ActionExecutor: Sendable {
         var dryRun = true
         var reason: String
     }
+}
+
+/// An interrupted action that is not found done yet while its first call may still land: the
+/// item waits (no attempt spent) and looks again.
+struct OutcomePending: OutageFailure, CustomStringConvertible {
+    var action: ActionKind
+    var retryAfter: Double
+    var outageRetryAfter: Double? { retryAfter }
+    var description: String { "the outcome of the interrupted \(action.rawValue) is not known yet" }
 }
 
 extension GraphError {

@@ -35,9 +35,17 @@ struct GraphChatEscalation: EscalationStrategy {
             call: graph.call(create, mailbox: nil))
         let result = chat.result.flatMap { try? JSONValue.parse(Array($0.utf8)) }
         let chatId = result?["id"]?.stringValue ?? "dry-run:\(e.topic)"
-        let message = GraphClient.chatMessageRequest(chatId: chatId, html: e.summary.html)
-        let posted = try await executor.run(.teamsMessage, request: message.recorded, context: e.context, recordOnly: noGraph,
-                                            call: graph.call(message, mailbox: nil))
+        // The message carries MailHook's reference, so an interrupted post is found again, not repeated.
+        let marker = ActionMarker.reference(for: "\(e.email.id)|\(ActionKind.teamsMessage.rawValue)")
+        let message = GraphClient.chatMessageRequest(chatId: chatId, html: e.summary.html + "<p><small>MailHook ref \(marker)</small></p>")
+        let posted = try await executor.run(
+            .teamsMessage, request: message.recorded, context: e.context, recordOnly: noGraph,
+            reconcile: { [graph] _ in
+                guard let client = graph.graph, let tokens = graph.delegatedTokens else { return nil }
+                return try await client.chatMessageExists(chatId: chatId, marker: marker, delegatedTokens: tokens)
+                    ? .object(["reconciled": .string("found in the chat")]) : nil
+            },
+            call: graph.call(message, mailbox: nil))
         let record = e.record(teamId: chatId, members: members, url: result?["webUrl"]?.stringValue)
         try await store.saveEscalation(record)
         return ActStage.Acted(

@@ -11,7 +11,11 @@ struct WorkflowCardEscalation: EscalationStrategy {
     func escalate(_ e: Escalation) async throws -> ActStage.Acted {
         let card = e.summary.adaptiveCardMessage(topic: e.topic, members: e.members)
         let request: JSONValue = .object(["method": .string("POST"), "url": .string("(teams.workflowUrl)"), "body": card])
-        let posted = try await executor.run(.workflowCard, request: request, context: e.context, call: poster.call(card))
+        // A workflow cannot be asked what it received: a card whose post was interrupted is not
+        // sent again (at most once; the escalation row and the action record still say it).
+        let posted = try await executor.run(
+            .workflowCard, request: request, context: e.context,
+            reconcile: { _ in .object(["reconciled": .string("unverifiable; not sent again")]) }, call: poster.call(card))
         let record = e.record(teamId: "card:\(e.email.id)", members: e.members, url: nil)
         try await store.saveEscalation(record)
         return ActStage.Acted(

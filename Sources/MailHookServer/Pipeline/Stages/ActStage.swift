@@ -13,6 +13,7 @@ struct ActStage: Sendable {
     let replyWriter: any ReplyWriter
     let escalation: any EscalationStrategy
     let planner: EscalationPlanner
+    let replyCheck: ReplyCheck
 
     /// The path placeholder recorded for an action on an email that lives in no mailbox.
     static let noMailbox = "(no mailbox)"
@@ -23,6 +24,8 @@ struct ActStage: Sendable {
         var escalationId: String?
         var replyMs: Int?
         var records: [ActionRecord] = []
+        /// Set when the written reply failed its check and became a draft.
+        var downgrade: Downgrade?
     }
 
     struct Input: Sendable {
@@ -59,15 +62,24 @@ struct ActStage: Sendable {
         }
     }
 
-    private func reply(_ a: Input, mailbox: String?, draft: Bool) async throws -> Acted {
+    private func reply(_ a: Input, mailbox: String?, draft asked: Bool) async throws -> Acted {
         let clock = ContinuousClock()
         let start = clock.now
         let text = await replyWriter.reply(to: a.classifierInput, classification: a.classification)
         let replyMs = (clock.now - start).wholeMilliseconds
+        // A reply nobody reads before it goes out must not carry what the sender could have planted.
+        var downgrade: Downgrade?
+        if !asked, let problem = replyCheck.violation(reply: text) {
+            downgrade = Downgrade(.replyContent, problem)
+        }
+        let draft = asked || downgrade != nil
         let box = mailbox ?? Self.noMailbox
+        let marker = ActionMarker.reference(for: "\(a.email.id)|\(ActionKind.reply.rawValue)")
         let request = draft
             ? GraphClient.draftReplyRequest(mailbox: box, messageId: a.email.id, comment: text)
-            : GraphClient.replyRequest(mailbox: box, messageId: a.email.id, comment: text)
+            : GraphClient.replyRequest(
+                mailbox: box, messageId: a.email.id, comment: text,
+                headers: [("X-Auto-Response-Suppress", "All"), (ActionMarker.replyHeader, marker)])
         var reconcile: ActionExecutor.Reconcile?
         if !draft {
             // A reply is the one action that must never go out twice: look in Sent Items first.
@@ -86,7 +98,7 @@ struct ActStage: Sendable {
                                           reconcile: reconcile, call: graph.call(request, mailbox: mailbox))
         let live = done.mode == .live
         let taken: ActionTaken = draft ? (live ? .draftCreated : .draftRecorded) : (live ? .replySent : .replyRecorded)
-        return Acted(taken: taken, responseSent: live && !draft, replyMs: replyMs, records: [done])
+        return Acted(taken: taken, responseSent: live && !draft, replyMs: replyMs, records: [done], downgrade: downgrade)
     }
 
     /// Existing categories plus ours, without repeating one (case-insensitively).

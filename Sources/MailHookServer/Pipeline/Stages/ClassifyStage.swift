@@ -7,20 +7,30 @@ struct ClassifyStage: Sendable {
     let store: any PipelineStore
     let classifier: any EmailClassifier
 
+    let offline = LocalEmailClassifier()
+
     struct Output: Sendable {
         var classification: Classification
         var reused: Bool
         /// The primary classifier failed and the fallback decided.
         var fellBack: Bool
         var failure: String?
+        /// The offline classifier's view when an LLM decided: a second opinion for automatic replies.
+        var offline: Classification?
     }
 
     func run(emailId: String, input: ClassifierInput) async throws -> Output {
+        var output: Output
         if let stored = try await store.classification(emailId: emailId) {
-            return Output(classification: stored, reused: true, fellBack: false, failure: nil)
+            output = Output(classification: stored, reused: true, fellBack: false, failure: nil)
+        } else {
+            let outcome = await classifier.classify(input)
+            try await store.saveClassification(outcome.classification, emailId: emailId)
+            output = Output(classification: outcome.classification, reused: false, fellBack: outcome.fellBack, failure: outcome.failure)
         }
-        let outcome = await classifier.classify(input)
-        try await store.saveClassification(outcome.classification, emailId: emailId)
-        return Output(classification: outcome.classification, reused: false, fellBack: outcome.fellBack, failure: outcome.failure)
+        if output.classification.modelUsed != LocalClassifier.modelName {
+            output.offline = await offline.classify(input).classification
+        }
+        return output
     }
 }

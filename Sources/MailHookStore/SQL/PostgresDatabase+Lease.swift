@@ -1,0 +1,132 @@
+import Logging
+import PostgresNIO
+import Synchronization
+
+extension PostgresDatabase {
+    /// Runs `body` on a pooled connection, giving up with ``StoreUnavailable`` when none is
+    /// handed out within ``connectionWait``. Only the wait is bounded: a statement that is
+    /// running is never cut off. A request that gave up is not cancelled in the pool (a
+    /// cancellation racing the hand-over could cut a transaction short); it stays queued and,
+    /// when it gets a connection, hands it straight back without running `body`.
+    func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        await running.wait()
+        let (client, logger, wait) = (client, logger, connectionWait)
+        let lease = Lease<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            lease.start(continuation)
+            let timer = Task {
+                try await Task.sleep(for: wait)
+                lease.giveUp(StoreUnavailable("no PostgreSQL connection within \(wait)"))
+            }
+            Task {
+                do {
+                    let value = try await client.withConnection { connection in
+                        guard lease.enter() else { throw CancellationError() }
+                        return try await body(connection, logger)
+                    }
+                    timer.cancel()
+                    lease.finish(.success(value))
+                } catch {
+                    timer.cancel()
+                    lease.finish(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// One wait for a connection: answered once, by the work or by giving up, whichever is first
+    /// while no connection was handed out.
+    final class Lease<T: Sendable>: Sendable {
+        enum Phase {
+            case waiting(CheckedContinuation<T, any Error>?)
+            case entered(CheckedContinuation<T, any Error>?)
+            case done
+        }
+
+        private let phase = Mutex<Phase>(.waiting(nil))
+
+        func start(_ continuation: CheckedContinuation<T, any Error>) {
+            phase.withLock { $0 = .waiting(continuation) }
+        }
+
+        /// The work got a connection: true unless the wait was given up already.
+        func enter() -> Bool {
+            phase.withLock { p in
+                guard case .waiting(let continuation) = p else { return false }
+                p = .entered(continuation)
+                return true
+            }
+        }
+
+        /// Gives up the wait, unless the work already holds a connection.
+        func giveUp(_ error: any Error) {
+            let continuation = phase.withLock { p -> CheckedContinuation<T, any Error>? in
+                guard case .waiting(let continuation) = p else { return nil }
+                p = .done
+                return continuation
+            }
+            continuation?.resume(throwing: error)
+        }
+
+        func finish(_ result: Result<T, any Error>) {
+            let continuation = phase.withLock { p -> CheckedContinuation<T, any Error>? in
+                switch p {
+                case .waiting(let continuation), .entered(let continuation):
+                    p = .done
+                    return continuation
+                case .done:
+                    return nil
+                }
+            }
+            continuation?.resume(with: result)
+        }
+    }
+
+    /// Runs one statement. When no answer comes within `timeout` it fails with
+    /// ``StoreUnavailable`` and its connection is closed: a connection the server dropped
+    /// mid-statement was seen to leave the statement waiting forever, even after `close()`, so
+    /// the wait is abandoned rather than awaited.
+    static func run(_ statement: SQLStatement, on connection: PostgresConnection, timeout: Duration, logger: Logger) async throws -> [SQLRow] {
+        let answer = FirstAnswer<[SQLRow]>()
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.start(continuation)
+            let timer = Task {
+                try await Task.sleep(for: timeout)
+                if answer.resolve(.failure(StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)"))) {
+                    logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
+                    try? await connection.close()
+                }
+            }
+            Task {
+                do {
+                    let result = try await rows(try await connection.query(query(statement), logger: logger))
+                    timer.cancel()
+                    answer.resolve(.success(result))
+                } catch {
+                    timer.cancel()
+                    answer.resolve(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// A continuation resumed by whichever answer comes first.
+    final class FirstAnswer<T: Sendable>: Sendable {
+        private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+        func start(_ continuation: CheckedContinuation<T, any Error>) {
+            self.continuation.withLock { $0 = continuation }
+        }
+
+        /// True for the answer that resumed the caller.
+        @discardableResult
+        func resolve(_ result: Result<T, any Error>) -> Bool {
+            guard let waiting = continuation.withLock({ c -> CheckedContinuation<T, any Error>? in
+                defer { c = nil }
+                return c
+            }) else { return false }
+            waiting.resume(with: result)
+            return true
+        }
+    }
+}
