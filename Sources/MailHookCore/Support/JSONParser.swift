@@ -225,6 +225,8 @@ struct JSONParser {
             guard index > digits else { throw error("invalid number") }
         }
         guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw error("invalid number") }
+        // Beyond a Double's range: refused, since no JSON text could carry it on (found by fuzzing).
+        guard value.isFinite else { throw error("number out of range") }
         return value
     }
 }
