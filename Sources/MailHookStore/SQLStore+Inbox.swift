@@ -57,7 +57,7 @@ extension SQLStore: InboxStore {
         let leaseUntil = now.addingTimeInterval(Double(leaseSeconds))
         let exhausted = "claimed after \(maxAttempts) attempts without an outcome (the worker stopped while processing it)"
         // One statement: rows out of attempts become dead, the others are leased.
-        let rows = try await database.write("""
+        var statement: SQLStatement = """
             UPDATE inbox SET
                 status = CASE WHEN attempts >= \(maxAttempts) THEN \(InboxStatus.dead) ELSE \(InboxStatus.processing) END,
                 last_error = CASE WHEN attempts >= \(maxAttempts) THEN \(exhausted) ELSE last_error END,
@@ -66,14 +66,37 @@ extension SQLStore: InboxStore {
                 completed_at = CASE WHEN attempts >= \(maxAttempts) THEN \(now) ELSE completed_at END,
                 attempts = CASE WHEN attempts >= \(maxAttempts) THEN attempts ELSE attempts + 1 END,
                 updated_at = \(now)
-            WHERE id IN (
-                SELECT id FROM inbox
-                WHERE kind IN (\(list: kinds.map(\.rawValue)))
-                  AND ((status = \(InboxStatus.pending) AND next_attempt_at <= \(now)) OR (status = \(InboxStatus.processing) AND lease_until < \(now)))
-                ORDER BY id LIMIT \(limit)\(raw: dialect.skipLocked))
+            WHERE id IN (SELECT id FROM (
+            """
+        statement.append(claimCandidates(kinds: kinds, limit: limit, now: now))
+        statement.append("""
+            ) AS candidates ORDER BY due, id LIMIT \(limit))
             RETURNING \(raw: Self.inboxColumns)
             """)
+        let rows = try await database.write(statement)
         return rows.compactMap(Self.inboxRow).sorted { $0.id < $1.id }
+    }
+
+    /// The rows a claim may take: per kind, the first `limit` due rows in due order, then rows
+    /// whose lease expired. Each arm reads `idx_inbox_claim` from its start, so a claim costs what
+    /// it takes, not the backlog (a single `kind IN (…) ORDER BY` would read every due row).
+    func claimCandidates(kinds: [InboxKind], limit: Int, now: Date) -> SQLStatement {
+        var union: SQLStatement = ""
+        for (index, kind) in kinds.enumerated() {
+            union.append("""
+                SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM inbox
+                    WHERE status = \(InboxStatus.pending) AND kind = \(kind) AND next_attempt_at <= \(now)
+                    ORDER BY next_attempt_at LIMIT \(limit)\(raw: dialect.skipLocked)) AS due\(raw: String(index))
+                UNION ALL
+
+                """)
+        }
+        union.append("""
+            SELECT id, due FROM (SELECT id, lease_until AS due FROM inbox
+                WHERE status = \(InboxStatus.processing) AND kind IN (\(list: kinds.map(\.rawValue))) AND lease_until < \(now)
+                LIMIT \(limit)\(raw: dialect.skipLocked)) AS expired
+            """)
+        return union
     }
 
     public func finishInbox(id: Int64, owner: String, status: InboxStatus, error: String?) async throws {

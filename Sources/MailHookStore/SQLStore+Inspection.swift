@@ -6,6 +6,14 @@ extension SQLStore: StoreInspection {
         Set(try await database.read("\(raw: dialect.tableNamesQuery)").compactMap { $0.string("name") })
     }
 
+    public func claimPlan(kinds: [InboxKind]) async throws -> [String] {
+        // PostgreSQL plans on its statistics; make them current, as autovacuum would in time.
+        if dialect == .postgres { try await database.write("ANALYZE inbox") }
+        var statement: SQLStatement = dialect == .postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
+        statement.append(claimCandidates(kinds: kinds, limit: 50, now: now()))
+        return try await database.read(statement).compactMap { $0.string(dialect == .postgres ? "QUERY PLAN" : "detail") }
+    }
+
     public func inboxRows(limit: Int) async throws -> [InboxRow] {
         try await database.read("SELECT \(raw: Self.inboxColumns) FROM inbox ORDER BY id LIMIT \(limit)").compactMap(Self.inboxRow)
     }

@@ -18,6 +18,10 @@ public protocol StoreInspection: Sendable {
     /// A table's rows as JSON objects in insertion order.
     func tableRows(_ table: ReadableTable, limit: Int) async throws -> [JSONValue]
 
+    /// The database's plan for the rows a claim of `kinds` reads (`EXPLAIN`), one line a step;
+    /// tests and benchmarks check that it stays an index lookup, whatever the backlog.
+    func claimPlan(kinds: [InboxKind]) async throws -> [String]
+
     /// Records a subscription as given (a subscription made elsewhere, or a test's seed).
     func saveSubscription(_ subscription: SubscriptionRecord) async throws
 }
