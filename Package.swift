@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mailhook", targets: ["mailhook"]),
+        // For the micro-benchmark package in Benchmarks/Micro.
+        .library(name: "MailHookCore", targets: ["MailHookCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
