@@ -24,6 +24,8 @@ struct VocabularyTests {
         "classification_results.urgency": Urgency.names,
         "performance_metrics.metric_type": MetricType.names,
         "email_patterns.pattern_type": PatternType.names,
+        "classification_feedback.rating": FeedbackRating.names,
+        "classification_feedback.correct_category": Category.names,
     ]
 
     /// `-- vocabulary: table.column = a | b | c` lines of one dialect's migrations; a later file wins.

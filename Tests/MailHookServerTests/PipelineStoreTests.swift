@@ -334,6 +334,7 @@ struct PipelineStoreTests {
         .escalationTeams: ["id", "team_id", "members", "member_count"],
         .emailPatterns: ["id", "pattern_id", "frequency", "sample_emails", "affected_categories"],
         .performanceMetrics: ["id", "metric_type", "value", "metadata"],
+        .classificationFeedback: ["id", "email_id", "correct_category", "rating", "created_at"],
     ]
 
     @Test("tableRows reads every readable table as objects keyed by column (SQLite)")
@@ -356,6 +357,7 @@ struct PipelineStoreTests {
             try await store.completeProcessing(Self.completion("m1", at: Self.seen, automation: 0.5, metrics: [
                 PerformanceMetric(type: .stageTime, name: "n", category: "c", value: 1, unit: "ms", emailId: "m1"),
             ]))
+            #expect(try await store.recordFeedback(ClassificationFeedback(emailId: "m1", correctCategory: .support, rating: .correct)) != nil)
 
             for table in ReadableTable.allCases {
                 let rows = try await store.tableRows(table, limit: 100)

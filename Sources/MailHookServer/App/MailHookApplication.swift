@@ -168,6 +168,12 @@ public struct MailHookApplication: Sendable {
                 referenceMailboxes: Set((endpoint.mailboxes.isEmpty ? configuration.graph.mailboxes : endpoint.mailboxes).map { $0.lowercased() }))
             router.post(RouterPath(endpoint.url)) { request, context in try await controller.handle(request, context: context) }
         }
+        if let token = configuration.admin.token {
+            AdminController(
+                store: store, bodyReader: bodyReader, metrics: metrics,
+                redactor: SecretRedactor(configuration: configuration, integrations: integrations)
+            ).register(on: router, token: token)
+        }
         return router
     }
 

@@ -65,12 +65,13 @@ public enum ReadableTable: String, Sendable, CaseIterable {
     case escalationTeams = "escalation_teams"
     case emailPatterns = "email_patterns"
     case performanceMetrics = "performance_metrics"
+    case classificationFeedback = "classification_feedback"
 
     /// Tables keyed by an increasing integer; the others have text ids and are read in insertion order.
     var hasIntegerId: Bool {
         switch self {
         case .inbox, .subscriptions, .actionRecords, .auditLog: true
-        case .emailMessages, .classificationResults, .processingResults, .escalationTeams, .emailPatterns, .performanceMetrics: false
+        case .emailMessages, .classificationResults, .processingResults, .escalationTeams, .emailPatterns, .performanceMetrics, .classificationFeedback: false
         }
     }
 }

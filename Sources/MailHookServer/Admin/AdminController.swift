@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import MailHookCore
+import MailHookStore
+
+/// The admin API (behind ``AdminAuthMiddleware``): one email's whole trail, and feedback on its
+/// classification. Registered only when `admin.token` is set, so without one the routes are 404.
+struct AdminController: Sendable {
+    let store: any AdminStore
+    let bodyReader: BodyReader
+    let metrics: ServerMetrics
+    let redactor: SecretRedactor
+    let sanitizer = Sanitizer()
+
+    static let maxIdLength = 512
+
+    func register(on router: Router<MailHookRequestContext>, token: Secret) {
+        let admin = router.group().add(middleware: AdminAuthMiddleware(token: token))
+        admin.get("/emails/{id}") { request, context in try await trail(request, context: context) }
+        admin.post("/analytics/feedback") { request, context in try await feedback(request, context: context) }
+    }
+
+    /// `GET /emails/{id}`: the id as stored (`<endpoint>:<event id>` for integrations, Graph's
+    /// immutable id for Graph mail), percent-encoded in the path.
+    func trail(_ request: Request, context: MailHookRequestContext) async throws -> Response {
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
+        guard !id.isEmpty, id.utf8.count <= Self.maxIdLength, !id.utf8.contains(0) else {
+            throw IntakeError.badRequest("the email id must be 1–\(Self.maxIdLength) bytes")
+        }
+        guard var trail = try await store.emailTrail(id: id) else { return Self.notFound("no email with this id") }
+        // People see what the classifier saw: personal data masked as it was before classifying.
+        trail.email.body = sanitizer.sanitize(trail.email.body).text
+        return Self.json(.ok, redactor.redact(JSONWriter.text(trail)))
+    }
+
+    /// `POST /analytics/feedback`: 201 with the feedback id; 404 for an unknown email; 400 naming
+    /// the field for anything else wrong.
+    func feedback(_ request: Request, context: MailHookRequestContext) async throws -> Response {
+        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
+        guard BodyReader.isJSON(request.headers[.contentType]) else { throw IntakeError.unsupportedMediaType(request.headers[.contentType]) }
+        let feedback: ClassificationFeedback
+        do {
+            feedback = try ClassificationFeedback(json: try BodyReader.parseJSON(body, source: "admin", metrics: metrics))
+        } catch let invalid as ClassificationFeedback.Invalid {
+            throw IntakeError.badRequest(invalid.description)
+        }
+        guard let id = try await store.recordFeedback(feedback) else { return Self.notFound("no email with this email_id") }
+        return Self.json(.created, JSONWriter.text(FeedbackAnswer(status: "created", id: id)))
+    }
+
+    struct FeedbackAnswer: Encodable {
+        let status: String
+        let id: String
+    }
+
+    struct NotFound: Encodable {
+        let status = "not_found"
+        let reason: String
+    }
+
+    static func notFound(_ reason: String) -> Response { json(.notFound, JSONWriter.text(NotFound(reason: reason))) }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
