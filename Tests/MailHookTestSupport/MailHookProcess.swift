@@ -1,4 +1,7 @@
 import Foundation
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// The real `mailhook` binary run as a child process, for tests of what only a process shows:
@@ -121,4 +124,18 @@ private final class PipeCount: Sendable {
     private let open = Mutex(2)
     /// Returns true for the call that closed the last pipe.
     func close() -> Bool { open.withLock { $0 -= 1; return $0 == 0 } }
+}
+
+extension MailHookProcess {
+    /// POSTs `body` to the shipped configuration's `helpdesk` endpoint (`/webhooks/email`, HMAC
+    /// signed with `secret`) of a binary listening on `port`; the status and the answer's text.
+    public static func postHelpdeskEvent(port: Int, body: String, secret: String = "dev-secret") async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/email")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Signature", value: Signing.hmacHeader(body, secret: secret).1)
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+    }
 }
