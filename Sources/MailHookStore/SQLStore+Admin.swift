@@ -68,6 +68,47 @@ extension SQLStore: AdminStore {
             email: email, inbox: inbox, classification: classification, processing: processing, actions: actions, feedback: feedback)
     }
 
+    public func emailHistory(_ query: EmailHistoryQuery) async throws -> EmailHistoryPage {
+        let since = now().addingTimeInterval(-Double(query.days) * 86_400)
+        let (castOpen, castClose) = dialect.timestampFromText
+        var inner: SQLStatement = """
+            SELECT e.id, e.sender_email, e.subject, e.processing_status, e.received_datetime,
+                \(raw: dialect.exactTimestampText("e.received_datetime")) AS received_text, c.category, c.confidence, c.urgency,
+                (SELECT \(raw: dialect.jsonTextField("p.confidence_routing", "decision")) FROM processing_results p
+                    WHERE p.email_id = e.id ORDER BY p.started_at DESC LIMIT 1) AS decision
+            FROM email_messages e LEFT JOIN classification_results c ON c.email_id = e.id
+            WHERE e.received_datetime >= \(since)
+            """
+        if let sender = query.sender { inner.append(" AND lower(e.sender_email) = \(sender)") }
+        if let category = query.category { inner.append(" AND c.category = \(category.rawValue)") }
+        if let status = query.status { inner.append(" AND e.processing_status = \(status)") }
+        if let cursor = query.cursor {
+            inner.append("""
+                 AND (e.received_datetime < \(raw: castOpen)\(cursor.received)\(raw: castClose)
+                    OR (e.received_datetime = \(raw: castOpen)\(cursor.received)\(raw: castClose) AND e.id < \(cursor.id)))
+                """)
+        }
+        var statement: SQLStatement = "SELECT * FROM ("
+        statement.append(inner)
+        statement.append(") AS h")
+        if let decision = query.decision { statement.append(" WHERE decision = \(decision.rawValue)") }
+        statement.append(" ORDER BY received_datetime DESC, id DESC LIMIT \(query.limit + 1)")
+        let rows = try await database.read(statement)
+        let entries = rows.prefix(query.limit).compactMap { r -> (EmailHistoryPage.Entry, String)? in
+            guard let id = r.string("id") else { return nil }
+            let entry = EmailHistoryPage.Entry(
+                id: id, sender: r.string("sender_email") ?? "", subject: r.string("subject") ?? "", receivedAt: r.date("received_datetime"),
+                status: r.value("processing_status"), category: r.string("category"), confidence: r.double("confidence"),
+                urgency: r.string("urgency"), decision: r.string("decision"))
+            return (entry, r.string("received_text") ?? "")
+        }
+        var next: String?
+        if rows.count > query.limit, let last = entries.last {
+            next = EmailHistoryCursor(received: last.1, id: last.0.id)?.token
+        }
+        return EmailHistoryPage(emails: entries.map(\.0), nextCursor: next)
+    }
+
     public func recordFeedback(_ feedback: ClassificationFeedback) async throws -> String? {
         let id = UUID().uuidString.lowercased()
         let rows = try await database.write("""

@@ -120,6 +120,56 @@ struct AdminAPITests {
         }
     }
 
+    @Test("history: filters, and paging returns every email exactly once, newest first (SQLite)")
+    func historySQLite() async throws { try await history(.sqlite) }
+
+    @Test("history: filters, and paging returns every email exactly once, newest first (PostgreSQL)", .postgres)
+    func historyPostgres() async throws { try await history(.postgres) }
+
+    func history(_ database: TestDatabase) async throws {
+        try await TestServer.run(database: database, configure: Self.configure, integrationsJSON: PipelineTests.integrations) { server in
+            let count = 23
+            for n in 1...count { #expect(try await PipelineTests.post(server, Self.event(n)).status == 202) }
+            try await eventually { try await PipelineTests.settled(server) }
+            func page(_ query: String) async throws -> JSONValue {
+                let reply = try await server.get("/emails/history?\(query)", headers: Self.auth)
+                #expect(reply.status == 200, "\(query) → \(reply.body)")
+                return try JSONValue.parse(Array(reply.body.utf8))
+            }
+            var seen: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let answer = try await page("limit=5" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                seen += (answer["emails"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+                cursor = answer["next_cursor"]?.stringValue
+                pages += 1
+            } while cursor != nil && pages < 20
+            #expect(pages == 5)
+            #expect(seen.count == count && Set(seen).count == count, "every email exactly once: \(seen)")
+
+            let one = try await page("sender=USER7@contoso.example")
+            #expect(one["emails"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["helpdesk:evt-7"])
+            #expect(one["next_cursor"] == .null)
+            let all = try await page("limit=500")
+            let first = try #require(all["emails"]?[0])
+            let decision = try #require(first["decision"]?.stringValue)
+            let category = try #require(first["category"]?.stringValue)
+            let expected = (all["emails"]?.arrayValue ?? []).filter {
+                $0["decision"]?.stringValue == decision && $0["category"]?.stringValue == category
+            }
+            let decided = try await page("decision=\(decision)&category=\(category)&status=completed&limit=500&days=1")
+            #expect(decided["emails"]?.arrayValue?.count == expected.count)
+            #expect(try await page("category=PURCHASING")["emails"]?.arrayValue?.isEmpty == true)
+
+            for bad in ["limit=0", "limit=501", "days=x", "category=HARDWARE", "decision=MAYBE", "status=done", "cursor=bm9wZQ", "colour=red"] {
+                let reply = try await server.get("/emails/history?\(bad)", headers: Self.auth)
+                #expect(reply.status == 400, "\(bad) → \(reply.status) \(reply.body)")
+            }
+            #expect(try await server.get("/emails/history").status == 401)
+        }
+    }
+
     @Test("without admin.token the admin routes do not exist: 404 with or without a token")
     func noToken() async throws {
         try await TestServer.run(database: .sqlite, integrationsJSON: PipelineTests.integrations) { (server: TestServer) async throws in

@@ -16,8 +16,20 @@ struct AdminController: Sendable {
 
     func register(on router: Router<MailHookRequestContext>, token: Secret) {
         let admin = router.group().add(middleware: AdminAuthMiddleware(token: token))
+        admin.get("/emails/history") { request, _ in try await history(request) }
         admin.get("/emails/{id}") { request, context in try await trail(request, context: context) }
         admin.post("/analytics/feedback") { request, context in try await feedback(request, context: context) }
+    }
+
+    /// `GET /emails/history?sender=&days=&limit=&category=&decision=&status=&cursor=`.
+    func history(_ request: Request) async throws -> Response {
+        let query: EmailHistoryQuery
+        do {
+            query = try EmailHistoryQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+        } catch {
+            throw IntakeError.badRequest(error.description)
+        }
+        return Self.json(.ok, redactor.redact(JSONWriter.text(try await store.emailHistory(query))))
     }
 
     /// `GET /emails/{id}`: the id as stored (`<endpoint>:<event id>` for integrations, Graph's

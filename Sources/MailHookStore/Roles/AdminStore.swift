@@ -5,6 +5,9 @@ public protocol AdminStore: Sendable {
     /// The whole stored trail of one email, or nil when no such email is stored.
     func emailTrail(id: String) async throws -> EmailTrail?
 
+    /// Emails newest first, filtered and paged by `query` (keyset paging: each email once).
+    func emailHistory(_ query: EmailHistoryQuery) async throws -> EmailHistoryPage
+
     /// Stores a person's feedback on an email's classification; nil when the email is unknown.
     func recordFeedback(_ feedback: ClassificationFeedback) async throws -> String?
 }

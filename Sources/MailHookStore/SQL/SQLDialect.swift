@@ -50,4 +50,20 @@ public enum SQLDialect: String, Sendable {
 
     /// Bound values one statement may carry, well under both databases' limits.
     static let maxBindsPerStatement = 2800
+
+    /// A timestamp column as text with every digit it holds, for a cursor that must find the
+    /// same instant again (SQLite keeps the text already).
+    func exactTimestampText(_ column: String) -> String {
+        self == .postgres ? "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" : column
+    }
+
+    /// Text made by ``exactTimestampText(_:)``, bound as a parameter, as a comparable timestamp.
+    var timestampFromText: (prefix: String, suffix: String) {
+        self == .postgres ? ("CAST(", " AS timestamptz)") : ("", "")
+    }
+
+    /// One top-level string member of a JSON text column.
+    func jsonTextField(_ column: String, _ key: String) -> String {
+        self == .postgres ? "(\(column)::jsonb ->> '\(key)')" : "json_extract(\(column), '$.\(key)')"
+    }
 }
