@@ -32,12 +32,13 @@ struct ConnectionLimitTests {
             }
             #expect(timings.count > 40)
             // The suite runs other tests (server binaries, PostgreSQL restarts) beside this one on
-            // as few as two cores, so one probe may wait for the OS scheduler: every probe but the
-            // slowest must answer within 50 ms, and that one within 250 ms (a server held up by the
-            // slow connections would take seconds).
+            // as few as two cores, so some probes wait for the OS scheduler, not for MailHook: nine
+            // in ten must answer within 50 ms and every one within 1 s. A server held up by the slow
+            // connections would take the 3 s header deadline or longer. (Alone, every probe < 50 ms.)
             let sorted = timings.sorted()
-            #expect(sorted.dropLast().allSatisfy { $0 < .milliseconds(50) }, "second slowest /health: \(sorted.dropLast().last ?? .zero)")
-            #expect((sorted.last ?? .zero) < .milliseconds(250), "slowest /health: \(sorted.last ?? .zero)")
+            let p90 = sorted.isEmpty ? Duration.zero : sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
+            #expect(p90 < .milliseconds(50), "p90 /health: \(p90)")
+            #expect((sorted.last ?? .zero) < .seconds(1), "slowest /health: \(sorted.last ?? .zero)")
             #expect(slow.allSatisfy { $0.isClosed }, "every slow-header connection was closed")
             let lifetimes = slow.compactMap { $0.closed.map { $0 - start } }
             #expect(lifetimes.allSatisfy { $0 < .seconds(6) }, "closed at the 3 s header deadline: \(lifetimes.max() ?? .zero)")
