@@ -142,7 +142,7 @@ public final class InboxDispatcher: Service, Sendable {
             // A dependency is down or throttling: the item did nothing wrong, so no attempt is spent.
             let delay = max(wait, Self.outageBackoff())
             logger.notice("inbox row waits for a dependency", metadata: [
-                "mailhook.inbox": "\(row.id)", "mailhook.retry_in_s": "\(Int(delay))", "error": "\(message)",
+                "mailhook.inbox": "\(row.id)", "mailhook.retry_in_s": .string(String(format: "%.0f", delay)), "error": "\(message)",
             ])
             try await store.deferInbox(id: row.id, owner: owner, reason: message, retryAt: Date().addingTimeInterval(delay))
         } else if row.attempts >= maxAttempts || error.isUnprocessable {
@@ -151,7 +151,7 @@ public final class InboxDispatcher: Service, Sendable {
         } else {
             let delay = Self.backoff(attempt: row.attempts)
             logger.warning("inbox row failed; will retry", metadata: [
-                "mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "mailhook.retry_in_s": "\(Int(delay))", "error": "\(message)",
+                "mailhook.inbox": "\(row.id)", "mailhook.attempts": "\(row.attempts)", "mailhook.retry_in_s": .string(String(format: "%.0f", delay)), "error": "\(message)",
             ])
             try await store.retryInbox(id: row.id, owner: owner, error: message, retryAt: Date().addingTimeInterval(delay))
         }

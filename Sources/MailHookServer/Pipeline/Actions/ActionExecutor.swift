@@ -69,7 +69,7 @@ struct ActionExecutor: Sendable {
                 let remaining = began.addingTimeInterval(unknownOutcomeWait).timeIntervalSince(now())
                 if remaining > 0 {
                     logger.notice("an interrupted action is not found done yet; waiting before sending it again", metadata: [
-                        "mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)", "mailhook.wait_s": "\(Int(remaining))",
+                        "mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)", "mailhook.wait_s": .string(String(format: "%.0f", remaining)),
                     ])
                     throw OutcomePending(action: action, retryAfter: min(remaining, 15))
                 }
