@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+            // A service that ignores cancellation too must not keep the process alive forever: leases
+            // and fencing make an abrupt end safe, a shutdown that never ends is not.
+            groupConfiguration.maximumCancellationDuration = .seconds(10)
             do {
                 try await ServiceGroup(configuration: groupConfiguration).run()
             } catch {

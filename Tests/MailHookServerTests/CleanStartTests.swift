@@ -63,13 +63,13 @@ struct CleanStartTests {
 
                 let server = try MailHookProcess(arguments: ["serve"], directory: directory)
                 _ = try await server.waitUntilListening()
-                try await eventually(timeout: .seconds(30)) {
+                try await eventually(timeout: .seconds(60)) {
                     graph.subscriptions.count == 1 && graph.calls.contains { $0.path.hasSuffix("/delta") && $0.status == 200 }
                 }
                 let id = graph.addMessage(mailbox: mailbox, .init(subject: "Where is the VPN guide?", fromAddress: "carol@fabrikam.example"))
                 let subscription = try #require(graph.subscriptions.first)
                 #expect(try await graph.notify(subscriptionId: subscription.id, messageId: id) == 202)
-                try await eventually(timeout: .seconds(30)) { graph.actions.contains { $0.kind == "reply" } }
+                try await eventually(timeout: .seconds(60)) { graph.actions.contains { $0.kind == "reply" } }
                 try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
                     try await eventually { try await store.inboxRows(limit: 10).allSatisfy { $0.status == .completed } }
                 }

@@ -10,7 +10,9 @@ import Testing
 struct ConnectionLimitTests {
     @Test("600 idle and 50 slow-header connections for 20 s: /health stays fast, the slow ones are closed at the header deadline")
     func slowloris() async throws {
-        try await TestServer.run(database: .sqlite, configure: { $0.server.headerTimeoutSeconds = 3 }) { server in
+        // Idle connections may sit far longer than the idle timeout's default 60 s when opening 600 of them
+        // is slow: the test is about the header deadline, so the idle timeout is put out of its way.
+        try await TestServer.run(database: .sqlite, configure: { $0.server.headerTimeoutSeconds = 3; $0.server.idleTimeoutSeconds = 900 }) { server in
             var idle: [RawConnection] = []
             for _ in 0..<600 { idle.append(try await RawConnection.open(port: server.port)) }
             var slow: [RawConnection] = []
@@ -31,14 +33,20 @@ struct ConnectionLimitTests {
                 try await Task.sleep(for: .milliseconds(250))
             }
             #expect(timings.count > 40)
-            // The suite runs other tests (server binaries, PostgreSQL restarts) beside this one on
-            // as few as two cores, so some probes wait for the OS scheduler, not for MailHook: nine
-            // in ten must answer within 50 ms and every one within 1 s. A server held up by the slow
-            // connections would take the 3 s header deadline or longer. (Alone, every probe < 50 ms.)
+            // Scripts/test runs this test alone after the rest (MAILHOOK_TEST_ALONE=1): then every probe
+            // must answer within 50 ms. Run beside the whole suite (server binaries, PostgreSQL restarts
+            // on as few as two cores) some probes wait for the OS scheduler, not for MailHook, so there
+            // nine in ten must, and every one within 1 s. A server held up by the slow connections would
+            // take the 3 s header deadline or longer either way.
             let sorted = timings.sorted()
-            let p90 = sorted.isEmpty ? Duration.zero : sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
-            #expect(p90 < .milliseconds(50), "p90 /health: \(p90)")
-            #expect((sorted.last ?? .zero) < .seconds(1), "slowest /health: \(sorted.last ?? .zero)")
+            let slowest = sorted.last ?? .zero
+            if ProcessInfo.processInfo.environment["MAILHOOK_TEST_ALONE"] == "1" {
+                #expect(slowest < .milliseconds(50), "slowest /health: \(slowest) of \(sorted.count)")
+            } else {
+                let p90 = sorted.isEmpty ? Duration.zero : sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
+                #expect(p90 < .milliseconds(50), "p90 /health: \(p90)")
+                #expect(slowest < .seconds(1), "slowest /health: \(slowest)")
+            }
             #expect(slow.allSatisfy { $0.isClosed }, "every slow-header connection was closed")
             let lifetimes = slow.compactMap { $0.closed.map { $0 - start } }
             #expect(lifetimes.allSatisfy { $0 < .seconds(6) }, "closed at the 3 s header deadline: \(lifetimes.max() ?? .zero)")

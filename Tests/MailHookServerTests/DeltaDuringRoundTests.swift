@@ -36,7 +36,7 @@ struct DeltaDuringRoundTests {
                 #expect(try await graph.sendLifecycle(subscriptionId: subscription.id, event: trigger.rawValue) == 202)
 
                 let key = NewInboxItem.messageKey(mailboxId: graph.mailboxId(Self.mailbox), messageId: late)
-                try await eventually(timeout: .seconds(30)) {
+                try await eventually(timeout: .seconds(60)) {
                     try await server.store.inboxRows(limit: 1000).contains { $0.messageKey == key }
                 }
                 #expect(graph.calls.filter { $0.path.hasSuffix("/delta") }.count >= 2)

@@ -38,7 +38,7 @@ struct FaultTests {
                 let port = try await first.waitUntilListening()
                 #expect(try await PipelineProcessTests.postReference(port: port, eventId: "evt-slow", messageId: id) == 202)
                 @Sendable func replyCalls() -> Int { graph.calls(matching: "POST", pathPrefix: "/v1.0/users/").filter { $0.path.hasSuffix("/reply") }.count }
-                try await eventually(timeout: .seconds(30)) { replyCalls() == 1 }
+                try await eventually(timeout: .seconds(60)) { replyCalls() == 1 }
                 first.signal(SIGKILL)
                 #expect(await first.waitForExit() == SIGKILL)
 

@@ -32,7 +32,7 @@ struct GraphSyncTests {
             database: database, configure: settings, now: now, databaseConfig: databaseConfig, graph: graph, port: port, publicPort: publicPort
         ) { server in
             // Start from a settled server: subscribed and the startup delta round done.
-            await server.application.graphSync?.started.wait()
+            try await server.graphSyncStarted()
             try await body(server)
         }
     }
@@ -323,7 +323,7 @@ struct GraphSecretsTests {
             let port = try freePort()
             let settings: TestServer.Configure = { $0.graph.mailboxes = ["alice@example.com"] }
             let states = try await TestServer.run(database: .sqlite, configure: settings, logger: logger, graph: graph, port: port) { server in
-                await server.application.graphSync?.started.wait()
+                try await server.graphSyncStarted()
                 let subscription = try #require(graph.subscriptions.first)
                 let id = graph.addMessage(mailbox: "alice@example.com", .init(subject: "hello", fromAddress: "bob@example.com"))
                 _ = try await graph.notify(subscriptionId: subscription.id, messageId: id)

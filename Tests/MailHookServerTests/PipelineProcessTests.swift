@@ -74,7 +74,7 @@ struct PipelineProcessTests {
                 _ = try await second.waitUntilListening()
                 // One store for the whole wait: a PostgreSQL client per poll would exhaust the server's connections.
                 try await StoreFactory.withStore(db, logger: Logger(label: "test")) { store in
-                    try await eventually(timeout: .seconds(40)) { try await store.inboxRows(limit: 10).first?.status == .completed }
+                    try await eventually(timeout: .seconds(60)) { try await store.inboxRows(limit: 10).first?.status == .completed }
                 }
                 second.signal(SIGTERM)
                 #expect(await second.waitForExit() == 0)

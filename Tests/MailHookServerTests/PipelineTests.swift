@@ -88,7 +88,7 @@ struct PipelineTests {
                 try await TestServer.run(
                     database: database, configure: Self.config(llm: llm, graph: graph, mailboxes: [Self.mailbox]), graph: graph
                 ) { server in
-                    await server.application.graphSync?.started.wait()
+                    try await server.graphSyncStarted()
                     let subscription = try #require(graph.subscriptions.first)
                     let id = graph.addMessage(mailbox: Self.mailbox, .init(
                         subject: "VPN drops every hour (ticket 4711)", fromAddress: "carol@fabrikam.example",
@@ -151,7 +151,7 @@ struct PipelineTests {
             try await TestServer.run(database: .sqlite, configure: Self.config(llm: llm, graph: nil, actions: .dryRun), integrationsJSON: Self.integrations) { server in
                 let reply = try await Self.post(server, Samples.canonicalEvent(id: "evt-llm", subject: "How do I reset my password?"))
                 #expect(reply.status == 202)
-                try await eventually(timeout: .seconds(40)) { try await Self.settled(server) }
+                try await eventually(timeout: .seconds(60)) { try await Self.settled(server) }
                 #expect(try await server.store.inboxRows(limit: 10).map(\.status) == [.completed])
                 let classification = try #require(try await Self.rows(server, .classificationResults).first)
                 #expect(classification["model_used"]?.stringValue == LocalClassifier.modelName)

@@ -51,7 +51,7 @@ struct SafeActionsTests {
                     _ = try await graph.waitForAction("reply", timeout: .seconds(30))
                     try await Task.sleep(for: .seconds(12))
                     graph.releaseHeldActions()
-                    try await eventually(timeout: .seconds(30)) { try await PipelineTests.settled(server) }
+                    try await eventually(timeout: .seconds(60)) { try await PipelineTests.settled(server) }
                     #expect(graph.actions.filter { $0.kind == "reply" }.count == 1)
                     let row = try #require(try await server.store.inboxRows(limit: 10).first)
                     #expect(row.status == .completed && row.attempts == 1, "never reclaimed: \(row.attempts) attempts")
@@ -77,7 +77,7 @@ struct SafeActionsTests {
                     _ = try await graph.waitForAction("chatMessage", timeout: .seconds(30))
                     try await Task.sleep(for: .seconds(12))
                     graph.releaseHeldActions()
-                    try await eventually(timeout: .seconds(30)) { try await PipelineTests.settled(server) }
+                    try await eventually(timeout: .seconds(60)) { try await PipelineTests.settled(server) }
                     #expect(graph.actions.filter { $0.kind == "chatMessage" }.count == 1)
                     #expect(graph.actions.filter { $0.kind == "createChat" }.count == 1)
                     #expect(try await server.store.inboxRows(limit: 10).first?.attempts == 1)

@@ -113,9 +113,9 @@ struct StorageFaultTests {
 
         // pg_ctl restart -m fast, in two steps so the test sees the down time: sessions are cut,
         // the server is gone for a while, then it is back on the same port.
-        try await eventually(timeout: .seconds(30)) { tally.ackCount >= 200 }
+        try await eventually(timeout: .seconds(60)) { tally.ackCount >= 200 }
         try await cluster.stopServer()
-        try await eventually(timeout: .seconds(30)) { tally.count(503) >= 5 }
+        try await eventually(timeout: .seconds(60)) { tally.count(503) >= 5 }
         #expect(try await Self.ready(port: port) == 503)
         try await cluster.resumeServer()
         let before = tally.ackCount

@@ -8,10 +8,12 @@ import Synchronization
 /// (fake Graph, fake LLM) share.
 public final class LoopbackServer: Sendable {
     public let port: Int
+    private let name: String
     private let group: ServiceGroup
     private let task: Mutex<Task<Void, any Error>?>
 
-    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(name: String, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.name = name
         self.port = port
         self.group = group
         self.task = Mutex(task)
@@ -28,17 +30,17 @@ public final class LoopbackServer: Sendable {
             try await task.value
             throw TestSupportError("\(name) stopped before it listened")
         }
-        return LoopbackServer(port: port, group: group, task: task)
+        return LoopbackServer(name: name, port: port, group: group, task: task)
     }
 
-    /// Shuts the server down gracefully (again: nothing).
+    /// Shuts the server down gracefully (again: nothing); throws when that takes over a minute.
     public func stop() async throws {
         guard let running = task.withLock({ current -> Task<Void, any Error>? in
             defer { current = nil }
             return current
         }) else { return }
         await group.triggerGracefulShutdown()
-        try await running.value
+        try await withDeadline(.seconds(60), "the \(name) shutdown") { try await running.value }
     }
 
     /// Runs `body` with the port of a started server and shuts it down afterwards, also when `body` throws.
@@ -46,25 +48,16 @@ public final class LoopbackServer: Sendable {
         name: String, logger: Logger, respond: @escaping Respond, isolation: isolated (any Actor)? = #isolation,
         _ body: (Int) async throws -> T
     ) async throws -> T {
-        let (group, ports, continuation) = makeGroup(name: name, logger: logger, respond: respond)
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { tasks in
-            tasks.addTask { try await run(group, finishing: continuation) }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await tasks.waitForAll()
-                throw TestSupportError("\(name) stopped before it listened")
-            }
-            do {
-                let value = try await body(port)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return value
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+        let server = try await start(name: name, logger: logger, respond: respond)
+        let value: T
+        do {
+            value = try await body(server.port)
+        } catch {
+            try? await server.stop()
+            throw error
         }
+        try await server.stop()
+        return value
     }
 
     private static func makeGroup(name: String, logger: Logger, respond: @escaping Respond)

@@ -53,11 +53,21 @@ public final class MailHookProcess: Sendable {
         } atEnd: { [drainedContinuation] in
             if openPipes.close() { drainedContinuation.finish() }
         }
+        // A read can end inside a line: the unfinished tail waits for the next read.
+        let partial = PartialLine()
         Self.readInBackground(err.fileHandleForReading) { [output, linesContinuation] data in
-            let text = String(decoding: data, as: UTF8.self)
-            output.text.withLock { $0.stderr += text }
-            for line in text.split(separator: "\n") { linesContinuation.yield(String(line)) }
+            output.text.withLock { $0.stderr += String(decoding: data, as: UTF8.self) }
+            let complete = partial.bytes.withLock { tail -> [String] in
+                tail.append(contentsOf: data)
+                guard let end = tail.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+                let lines = tail[..<end].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+                tail.removeSubrange(...end)
+                return lines
+            }
+            for line in complete { linesContinuation.yield(line) }
         } atEnd: { [linesContinuation, drainedContinuation] in
+            let rest = partial.bytes.withLock { tail in defer { tail = [] }; return tail }
+            if !rest.isEmpty { linesContinuation.yield(String(decoding: rest, as: UTF8.self)) }
             linesContinuation.finish()
             if openPipes.close() { drainedContinuation.finish() }
         }
@@ -85,24 +95,40 @@ public final class MailHookProcess: Sendable {
     public var stderr: String { output.text.withLock { $0.stderr } }
     public var pid: Int32 { process.processIdentifier }
 
-    /// Waits for the "mailhook listening" line and returns the bound port.
-    public func waitUntilListening() async throws -> Int {
-        for await line in lines where line.contains("mailhook listening") {
-            if let range = line.range(of: "mailhook.port="), let port = Int(line[range.upperBound...].prefix(while: \.isNumber)) {
-                return port
+    /// Waits for the "mailhook listening" line and returns the bound port; throws when the process
+    /// exits first or has not listened within `limit` (it is then killed).
+    public func waitUntilListening(limit: Duration = .seconds(60)) async throws -> Int {
+        let port = try? await withDeadline(limit, "mailhook listening") { [lines] () -> Int? in
+            for await line in lines where line.contains("mailhook listening") {
+                if let range = line.range(of: "mailhook.port="), let port = Int(line[range.upperBound...].prefix(while: \.isNumber)) {
+                    return port
+                }
             }
+            return nil
         }
-        throw TestSupportError("mailhook exited before listening:\n\(stderr)")
+        if let port { return port }
+        kill(process.processIdentifier, SIGKILL)
+        throw TestSupportError("mailhook did not listen within \(limit) or exited first:\n\(stderr)")
     }
 
     public func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
 
-    /// The exit status (or the signal number for a process killed by a signal).
-    public func waitForExit() async -> Int32 {
-        for await status in exited { return status }
-        return process.terminationStatus
+    /// The exit status (or the signal number for a process killed by a signal); -1 when it had not
+    /// exited within `limit`, and is then killed, so a stuck shutdown fails its test instead of hanging it.
+    public func waitForExit(limit: Duration = .seconds(60)) async -> Int32 {
+        do {
+            let status = try await withDeadline(limit, "mailhook exiting") { [exited] () -> Int32? in
+                for await status in exited { return status }
+                return nil
+            }
+            return status ?? process.terminationStatus
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            FileHandle.standardError.write(Data("mailhook (pid \(process.processIdentifier)) did not exit within \(limit); killed\n".utf8))
+            return -1
+        }
     }
 
     /// Runs a command to completion: (exit status, stdout, stderr).
@@ -110,9 +136,16 @@ public final class MailHookProcess: Sendable {
         let p = try MailHookProcess(arguments: arguments, environment: environment, directory: directory)
         let status = await p.waitForExit()
         // Let the pipes drain what the process wrote last.
-        for await _ in p.drained {}
+        _ = try? await withDeadline(.seconds(30), "mailhook's output closing") { [drained = p.drained] in
+            for await _ in drained {}
+        }
         return (status, p.stdout, p.stderr)
     }
+}
+
+/// What a read left after its last newline.
+private final class PartialLine: Sendable {
+    let bytes = Mutex([UInt8]())
 }
 
 private final class CapturedOutput: Sendable {

@@ -81,26 +81,30 @@ public struct TestServer: Sendable {
         let group = ServiceGroup(services: [app], logger: logger)
         let scheme = config.server.tls == nil ? "http" : "https"
         let finalConfig = config
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = portStream.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw TestSupportError("the server did not start") }
-            let server = TestServer(
-                port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook,
-                configuration: finalConfig)
-            do {
-                let value = try await body(server)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                try await store.close()
-                return value
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                try? await store.close()
-                throw error
-            }
+        // Unstructured, so a shutdown that never ends can be given up on (see `withDeadline`); the port
+        // stream ends with the group, so a server that fails to start fails the test instead of hanging it.
+        let running = Task {
+            defer { portContinuation.finish() }
+            try await group.run()
         }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            let outcome = await running.result
+            try? await store.close()
+            throw TestSupportError("the server did not start: \(outcome)")
+        }
+        let server = TestServer(
+            port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook,
+            configuration: finalConfig)
+        let result: Result<T, any Error>
+        do { result = .success(try await body(server)) } catch { result = .failure(error) }
+        await group.triggerGracefulShutdown()
+        var stopFailure: (any Error)?
+        do { try await withDeadline(.seconds(60), "the server's graceful shutdown") { try await running.value } } catch { stopFailure = error }
+        try? await store.close()
+        let value = try result.get()
+        if let stopFailure { throw stopFailure }
+        return value
     }
 
     public struct Reply: Sendable {
@@ -138,6 +142,12 @@ public struct TestServer: Sendable {
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
     }
 
+    /// Waits until the Graph sync subscribed and ran its startup delta round (at once without Graph).
+    public func graphSyncStarted(limit: Duration = .seconds(60)) async throws {
+        guard let sync = application.graphSync else { return }
+        try await withDeadline(limit, "the Graph sync's startup") { await sync.started.wait() }
+    }
+
     /// The current value of a Prometheus series (0 when absent), e.g.
     /// `mailhook_notifications_total{source="graph",outcome="accepted"}`.
     public func metric(_ series: String) -> Double {
@@ -165,8 +175,9 @@ public func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Waits until `condition` holds, checking every 20 ms, for at most `timeout`.
-public func eventually(timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool) async throws {
+/// Waits until `condition` holds, checking every 20 ms, for at most `timeout` (generous: the whole
+/// suite runs at once on as few as two cores, and only a failing test ever waits it out).
+public func eventually(timeout: Duration = .seconds(60), _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
