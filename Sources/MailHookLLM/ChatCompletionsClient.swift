@@ -4,6 +4,7 @@ import Logging
 import MailHookCore
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// An OpenAI-compatible chat-completions client on AsyncHTTPClient, also speaking the Azure
 /// OpenAI form of the same API.
@@ -14,25 +15,37 @@ import NIOHTTP1
 ///   `api-version`), header `api-key: <key>`, no `model` (the deployment in the URL decides). A bare
 ///   resource URL (`https://x.openai.azure.com`) gets `/openai/deployments/{model}` added.
 ///
-/// Every attempt has the configured timeout (head and body). 429, 500, 502, 503, 504 and
-/// transport failures are retried per ``ChatRetryPolicy``; a timeout is not, because a model that
-/// was slow once is likely slow again and a retry would multiply the wait while the email's lease runs.
+/// The configured timeout bounds a whole call, retries and their waits included. 429, 500, 502, 503,
+/// 504 and transport failures are retried per ``ChatRetryPolicy`` while time is left; a timeout is
+/// not, because a model that was slow once is likely slow again, and neither is an endpoint that
+/// refuses connections, which will not be up a second later. Calls that keep failing that way open
+/// the ``breaker``: while it is open, calls fail at once without touching the network (the caller's
+/// fallback decides), and after its cool-down one call probes.
 public struct ChatCompletionsClient: Sendable {
     public struct Configuration: Sendable {
         public var baseURL: String
         public var apiKey: Secret?
         /// The model (OpenAI form) or the deployment name (Azure form, used only for a bare resource URL).
         public var model: String
-        /// Per attempt. Default 30 s (`classifier.timeoutSeconds`).
+        /// A whole call, retries included. Default 30 s (`classifier.timeoutSeconds`).
         public var timeout: Duration
         public var retry: ChatRetryPolicy
+        /// Opened by calls that fail for want of an endpoint (unreachable, timeouts, 429/5xx after retries).
+        public var breaker: CircuitBreaker
+        /// How answers with a schema are asked for (`classifier.structuredOutput`).
+        public var structuredOutput: StructuredOutputMode
 
-        public init(baseURL: String, apiKey: Secret?, model: String, timeout: Duration = .seconds(30), retry: ChatRetryPolicy = ChatRetryPolicy()) {
+        public init(
+            baseURL: String, apiKey: Secret?, model: String, timeout: Duration = .seconds(30), retry: ChatRetryPolicy = ChatRetryPolicy(),
+            breaker: CircuitBreaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(30)), structuredOutput: StructuredOutputMode = .auto
+        ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
             self.model = model
             self.timeout = timeout
             self.retry = retry
+            self.breaker = breaker
+            self.structuredOutput = structuredOutput
         }
     }
 
@@ -70,6 +83,8 @@ public struct ChatCompletionsClient: Sendable {
     let httpClient: HTTPClient
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
+    /// The response format this endpoint is asked for; in `auto`, lowered when the endpoint refuses one.
+    let format: StructuredOutputLevel
 
     /// - Parameter sleep: waits between attempts; tests inject one that records instead of waiting.
     public init(
@@ -81,7 +96,11 @@ public struct ChatCompletionsClient: Sendable {
         self.httpClient = httpClient
         self.logger = logger
         self.sleep = sleep
+        self.format = StructuredOutputLevel(configuration.structuredOutput)
     }
+
+    /// The form answers with a schema are asked for now (`auto` starts at `json_schema`).
+    public var structuredOutputInUse: StructuredOutputMode { format.current }
 
     /// The URL to post to and the API form, from the configured base URL.
     public static func endpoint(baseURL: String, model: String) -> (url: String, style: APIStyle) {
@@ -111,19 +130,46 @@ public struct ChatCompletionsClient: Sendable {
 
     /// Sends one prompt and returns the assistant's text, retrying as the policy says.
     /// - Parameters:
-    ///   - jsonObject: asks for `response_format: {"type": "json_object"}` (the prompt must mention JSON).
+    ///   - answer: the JSON the answer must be, sent in the form ``Configuration/structuredOutput``
+    ///     chooses; nil for prose.
     ///   - temperature: low by default, so the same email gets the same answer.
     public func complete(
-        _ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool = false, temperature: Double = 0.1
+        _ prompt: ChatPrompt, maxTokens: Int, answer: AnswerShape? = nil, temperature: Double = 0.1
     ) async throws(ChatCompletionsError) -> Completion {
-        let body = ByteBuffer(bytes: JSONWriter.data(requestBody(prompt, maxTokens: maxTokens, jsonObject: jsonObject, temperature: temperature)))
+        let breaker = configuration.breaker
+        guard breaker.allow() else {
+            throw ChatCompletionsError(kind: .circuitOpen, message: "the endpoint failed repeatedly; calls wait for the next probe", attempts: 0)
+        }
+        do {
+            let completion = try await attempts(prompt, maxTokens: maxTokens, answer: answer, temperature: temperature)
+            breaker.recordSuccess()
+            return completion
+        } catch {
+            switch error.kind {
+            case .transport, .unreachable, .timeout: breaker.recordFailure()
+            case .http where ChatRetryPolicy.isRetryable(status: error.status ?? 0): breaker.recordFailure()
+            // The endpoint answered: it is up, whatever it thought of the request.
+            case .http, .invalidResponse: breaker.recordSuccess()
+            case .cancelled, .circuitOpen: breaker.releaseProbe()
+            }
+            throw error
+        }
+    }
+
+    private func attempts(
+        _ prompt: ChatPrompt, maxTokens: Int, answer: AnswerShape?, temperature: Double
+    ) async throws(ChatCompletionsError) -> Completion {
+        var level = format.current
+        var body = ByteBuffer(bytes: JSONWriter.data(requestBody(prompt, maxTokens: maxTokens, answer: answer, level: level, temperature: temperature)))
         let retry = configuration.retry
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.timeout
         var attempt = 0
         while true {
             attempt += 1
             let result: Result<RawResponse, any Error>
             do {
-                result = .success(try await send(body))
+                result = .success(try await send(body, timeout: deadline - clock.now))
             } catch {
                 result = .failure(error)
             }
@@ -132,6 +178,17 @@ public struct ChatCompletionsClient: Sendable {
             switch result {
             case .success(let response) where (200..<300).contains(response.status):
                 return try decode(response, attempts: attempt)
+            case .success(let response) where answer != nil && Self.refusesResponseFormat(response):
+                // The endpoint does not know this form: ask again at once in the next one (in `auto`),
+                // without spending an attempt, and remember it for later calls.
+                guard let lower = format.lower(from: level) else { throw httpError(response, attempts: attempt) }
+                logger.notice("LLM endpoint refused a response format; using a simpler one", metadata: [
+                    "mailhook.llm.refused": "\(level.rawValue)", "mailhook.llm.now": "\(lower.rawValue)",
+                ])
+                level = lower
+                body = ByteBuffer(bytes: JSONWriter.data(requestBody(prompt, maxTokens: maxTokens, answer: answer, level: level, temperature: temperature)))
+                attempt -= 1
+                continue
             case .success(let response):
                 failure = httpError(response, attempts: attempt)
                 guard ChatRetryPolicy.isRetryable(status: response.status), attempt < retry.maxAttempts else { throw failure }
@@ -141,6 +198,8 @@ public struct ChatCompletionsClient: Sendable {
                 guard failure.kind == .transport, attempt < retry.maxAttempts else { throw failure }
                 wait = retry.backoff(attempt: attempt)
             }
+            // Retry only when the wait leaves time for an attempt (a tenth of the budget at least).
+            guard clock.now + wait + configuration.timeout / 10 < deadline else { throw failure }
             logger.notice("LLM call will be retried", metadata: [
                 "mailhook.llm.error": "\(failure)", "mailhook.llm.attempt": "\(attempt)", "mailhook.llm.wait_ms": "\(wait.wholeMilliseconds)",
             ])
@@ -153,14 +212,27 @@ public struct ChatCompletionsClient: Sendable {
     }
 
     /// The chat-completions request body.
-    struct RequestBody: Encodable, Equatable {
+    struct RequestBody: Encodable {
         struct Message: Encodable, Equatable {
             var role: String
             var content: String
         }
 
-        struct ResponseFormat: Encodable, Equatable {
+        struct ResponseFormat: Encodable {
+            struct NamedSchema: Encodable {
+                var name: String
+                var strict: Bool
+                var schema: JSONSchemaNode
+            }
+
             var type: String
+            var jsonSchema: NamedSchema?
+            var schema: JSONSchemaNode?
+
+            enum CodingKeys: String, CodingKey {
+                case type, schema
+                case jsonSchema = "json_schema"
+            }
         }
 
         var messages: [Message]
@@ -176,13 +248,31 @@ public struct ChatCompletionsClient: Sendable {
         }
     }
 
-    func requestBody(_ prompt: ChatPrompt, maxTokens: Int, jsonObject: Bool, temperature: Double) -> RequestBody {
-        RequestBody(
+    func requestBody(_ prompt: ChatPrompt, maxTokens: Int, answer: AnswerShape?, level: StructuredOutputMode, temperature: Double) -> RequestBody {
+        var format: RequestBody.ResponseFormat?
+        if let answer {
+            switch level {
+            case .auto, .jsonSchema:
+                format = .init(type: "json_schema", jsonSchema: .init(name: answer.name, strict: true, schema: answer.schema))
+            case .jsonObject:
+                format = .init(type: "json_object", schema: answer.schema)
+            case .none:
+                format = answer.plainJSONMode ? .init(type: "json_object") : nil
+            }
+        }
+        return RequestBody(
             messages: [.init(role: "system", content: prompt.system), .init(role: "user", content: prompt.user)],
             temperature: temperature, maxTokens: maxTokens,
             // Azure routes by the deployment in the URL; OpenAI needs the model in the body.
             model: style == .openAI && !configuration.model.isEmpty ? configuration.model : nil,
-            responseFormat: jsonObject ? .init(type: "json_object") : nil)
+            responseFormat: format)
+    }
+
+    /// A 400, 422 or 500 whose error names the response format: the endpoint does not support the form asked for.
+    static func refusesResponseFormat(_ response: RawResponse) -> Bool {
+        guard [400, 422, 500].contains(response.status) else { return false }
+        let text = String(buffer: response.body).lowercased()
+        return text.contains("response_format") || text.contains("json_schema") || text.contains("response format")
     }
 
     // MARK: - One attempt
@@ -197,7 +287,8 @@ public struct ChatCompletionsClient: Sendable {
 
     /// One HTTP exchange, head and body together bounded by the timeout (AHC's deadline alone
     /// stops at the response head).
-    private func send(_ body: ByteBuffer) async throws -> RawResponse {
+    private func send(_ body: ByteBuffer, timeout: Duration) async throws -> RawResponse {
+        guard timeout > .zero else { throw AttemptTimedOut() }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -210,7 +301,6 @@ public struct ChatCompletionsClient: Sendable {
         }
         request.body = .bytes(body)
         let prepared = request
-        let timeout = configuration.timeout
         let client = httpClient
         let logger = logger
         return try await withThrowingTaskGroup(of: RawResponse.self) { group in
@@ -236,6 +326,9 @@ public struct ChatCompletionsClient: Sendable {
         }
         if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
             return ChatCompletionsError(kind: .cancelled, message: "the call was cancelled", attempts: attempts)
+        }
+        if Self.isUnreachable(error) {
+            return ChatCompletionsError(kind: .unreachable, message: redacted(Sanitizer.truncate(String(describing: error), toCharacters: 200)), attempts: attempts)
         }
         if error is NIOTooManyBytesError {
             return ChatCompletionsError(kind: .invalidResponse, message: "the answer is larger than \(Self.maxResponseBytes) bytes", attempts: attempts)
@@ -280,6 +373,15 @@ public struct ChatCompletionsClient: Sendable {
         var tokens: Int?
         if case .number(let n) = json["usage"]?["total_tokens"], n.isFinite, n >= 0, n < 1e12 { tokens = Int(n) }
         return Completion(content: content, totalTokens: tokens, model: json["model"]?.stringValue, attempts: attempts)
+    }
+
+    /// No connection could be made: refused, no route, no such host. (With
+    /// ``HTTPClient/Configuration/llmEndpoint`` that is known at once, not after the connect timeout.)
+    static func isUnreachable(_ error: any Error) -> Bool {
+        if let io = error as? IOError { return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(io.errnoCode) }
+        if error is NIOConnectionError { return true }
+        if let client = error as? HTTPClientError, client == .connectTimeout { return true }
+        return false
     }
 
     /// Masks the API key wherever a server or a library might have echoed it.

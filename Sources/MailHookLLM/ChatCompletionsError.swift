@@ -6,8 +6,12 @@ public struct ChatCompletionsError: Error, Sendable, Equatable, CustomStringConv
     public enum Kind: String, Sendable {
         /// The provider answered with a non-success status.
         case http
-        /// No answer: connection refused or reset, DNS, TLS.
+        /// The connection failed part way (reset, TLS): worth another attempt.
         case transport
+        /// No connection could be made (refused, no route, no such host): not retried.
+        case unreachable
+        /// Not sent: the endpoint's circuit breaker is open after repeated failures.
+        case circuitOpen = "circuit_open"
         /// No complete answer within the configured timeout.
         case timeout
         /// A success status whose body is not a chat completion with text content.

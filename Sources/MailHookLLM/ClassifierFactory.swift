@@ -52,7 +52,8 @@ public enum ClassifierFactory {
             return nil
         }
         let settings = ChatCompletionsClient.Configuration(
-            baseURL: baseURL, apiKey: configuration.apiKey, model: model, timeout: .seconds(max(1, configuration.timeoutSeconds)))
+            baseURL: baseURL, apiKey: configuration.apiKey, model: model, timeout: .seconds(max(1, configuration.timeoutSeconds)),
+            structuredOutput: configuration.structuredOutput)
         return ChatCompletionsClient(configuration: settings, httpClient: httpClient, logger: logger, sleep: sleep)
     }
 }

@@ -4,7 +4,8 @@ import MailHookCore
 /// Classifies with an LLM in two calls, and falls back when the LLM cannot answer.
 ///
 /// 1. The classification prompt (``PromptTemplates/classification(subject:body:senderDomain:)``,
-///    body cut to ``Sanitizer/Budget/classify``, JSON mode) parsed by
+///    body cut to ``Sanitizer/Budget/classify``, the answer's JSON Schema sent as structured output)
+///    parsed by
 ///    ``LLMAnswerParser/parseClassification(_:modelUsed:promptVersion:tokensUsed:)``.
 /// 2. The confidence assessment (``PromptTemplates/confidenceAssessment(subject:body:category:fence:)``,
 ///    body cut to ``Sanitizer/Budget/confidence``): its integer replaces the confidence, because a
@@ -47,7 +48,7 @@ public struct LLMEmailClassifier: EmailClassifier {
         let first: ChatCompletionsClient.Completion
         var callStart = clock.now
         do {
-            first = try await client.complete(prompt, maxTokens: Self.classificationMaxTokens, jsonObject: true)
+            first = try await client.complete(prompt, maxTokens: Self.classificationMaxTokens, answer: AnswerSchemas.classification)
         } catch {
             timings.classificationMs = (clock.now - callStart).wholeMilliseconds
             return await fallBack(input, reason: "LLM classification failed: \(error)", timings: timings, start: start, clock: clock)
@@ -66,7 +67,7 @@ public struct LLMEmailClassifier: EmailClassifier {
         var note: String?
         callStart = clock.now
         do {
-            let second = try await client.complete(assessment, maxTokens: Self.confidenceMaxTokens)
+            let second = try await client.complete(assessment, maxTokens: Self.confidenceMaxTokens, answer: AnswerSchemas.confidence)
             if let tokens = second.totalTokens { classification.tokensUsed = (classification.tokensUsed ?? 0) + tokens }
             do {
                 classification.confidence = Double(try LLMAnswerParser.parseConfidence(second.content))

@@ -46,7 +46,7 @@ struct Classify: AsyncParsableCommand {
             let sanitizer = Sanitizer()
             let cleanSubject = sanitizer.sanitize(subject)
             let cleanBody = sanitizer.sanitize(body)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookDefault)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .llmEndpoint())
             let logger = makeLogger(level: .error)
             let classifier = ClassifierFactory.make(configuration: config.classifier, httpClient: http, logger: logger)
             let outcome = await classifier.classify(ClassifierInput(

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import MailHookCore
 import MailHookGraph
+import MailHookLLM
 import MailHookServer
 import MailHookStore
 import ServiceLifecycle
@@ -24,9 +25,11 @@ struct Serve: AsyncParsableCommand {
             let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
             // Outbound calls (Graph, the LLM, Teams workflows) share one client, shut down after the services stop.
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookServer(pipelineConcurrency: config.pipeline.concurrency))
+            // The LLM gets a client of its own that fails at once when no connection can be made.
+            let llmHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .llmEndpoint(connectionsPerHost: 2 * config.pipeline.concurrency))
             let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
             let mailhook = MailHookApplication(
-                configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, logger: logger)
+                configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, llmHTTPClient: llmHTTP, logger: logger)
             let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
                 logger.notice("mailhook listening", metadata: [
                     "mailhook.address": "\(channel.localAddress?.description ?? "?")",
@@ -51,10 +54,12 @@ struct Serve: AsyncParsableCommand {
                 try await ServiceGroup(configuration: groupConfiguration).run()
             } catch {
                 try? await http.shutdown()
+                try? await llmHTTP.shutdown()
                 try? await store.close()
                 throw error
             }
             try await http.shutdown()
+            try await llmHTTP.shutdown()
             try await store.close()
             logger.notice("stopped")
         }

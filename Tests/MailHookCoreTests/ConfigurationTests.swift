@@ -73,6 +73,7 @@ struct ConfigurationTests {
             (#"{"pipeline": {"concurrency": 0}}"#, "pipeline.concurrency"),
             (#"{"classifier": {"provider": "gpt"}}"#, "classifier.provider"),
             (#"{"classifier": {"provider": "openai"}}"#, "classifier.baseUrl"),
+            (#"{"classifier": {"structuredOutput": "xml"}}"#, "classifier.structuredOutput"),
             (#"{"routing": {"thresholds": {"humanReview": 70}}}"#, "routing.thresholds.humanReview"),
             (#"{"routing": {"categoryAdjustments": {"SALES": 0.5}}}"#, "routing.categoryAdjustments.SALES"),
             (#"{"routing": {"autoRespondCategories": ["SALES"]}}"#, "routing.autoRespondCategories[0]"),

@@ -73,6 +73,7 @@ struct SchemaTests {
         Rejected(schema: .config, json: #"{"server": {"tls": {"certificateFile": "cert.pem"}}}"#, path: "$.server.tls.privateKeyFile"),
         Rejected(schema: .config, json: #"{"actions": {"mode": "sometimes"}}"#, path: "$.actions.mode"),
         Rejected(schema: .config, json: #"{"classifier": {"provider": "openai"}}"#, path: "$.classifier.baseUrl"),
+        Rejected(schema: .config, json: #"{"classifier": {"structuredOutput": "xml"}}"#, path: "$.classifier.structuredOutput"),
         Rejected(schema: .config, json: #"{"admin": {"token": "short"}}"#, path: "$.admin.token"),
         Rejected(schema: .integrations, json: endpoint(authentication: #"{"type": "basic", "token": "t"}"#),
                  path: "$.webhook_endpoints[0].authentication.type"),

@@ -104,6 +104,7 @@ public final class FakeLLM: Sendable {
         var mode: Behaviour = .good()
         var latency: Duration = .zero
         var script: [Behaviour] = []
+        var refusedFormats: Set<String> = []
         var requests: [RecordedRequest] = []
         var inFlight = 0
         var peakInFlight = 0
@@ -178,6 +179,13 @@ public final class FakeLLM: Sendable {
 
     /// Every request received, in arrival order.
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// `response_format.type` values answered 400 naming `response_format`, as a server that does not
+    /// know them does.
+    public var refusedFormats: Set<String> {
+        get { state.withLock { $0.refusedFormats } }
+        set { state.withLock { $0.refusedFormats = newValue } }
+    }
     /// Requests being answered now.
     public var inFlight: Int { state.withLock { $0.inFlight } }
     /// The most requests answered at once so far.
@@ -243,15 +251,18 @@ extension FakeLLM {
         let isAzure = segments.count == 5 && segments[0] == "openai" && segments[1] == "deployments" && segments[3] == "chat" && segments[4] == "completions"
         let deployment = isAzure ? segments[2] : nil
 
-        let (sequence, behaviour, latency) = state.withLock { s -> (Int, Behaviour, Duration) in
-            let behaviour = s.script.isEmpty ? s.mode : s.script.removeFirst()
+        let format = body?["response_format"]?["type"]?.stringValue
+        let (sequence, behaviour, latency, refusesFormat) = state.withLock { s -> (Int, Behaviour, Duration, Bool) in
+            let refuses = format.map { s.refusedFormats.contains($0) } ?? false
+            // A refused format is answered before any scripted behaviour is used up.
+            let behaviour = refuses || s.script.isEmpty ? s.mode : s.script.removeFirst()
             s.requests.append(RecordedRequest(
                 sequence: s.requests.count + 1, method: request.method.rawValue, path: path, query: request.uri.query ?? "",
                 headers: headers, credential: credential, keyAccepted: keyAccepted, bodyText: bodyText, body: body,
                 deployment: deployment, system: system, user: user, kind: kind))
             s.inFlight += 1
             s.peakInFlight = max(s.peakInFlight, s.inFlight)
-            return (s.requests.count, behaviour, s.latency)
+            return (s.requests.count, behaviour, s.latency, refuses)
         }
         if latency > .zero { try? await Task.sleep(for: latency) }
 
@@ -265,6 +276,8 @@ extension FakeLLM {
                                 message: "Incorrect API key provided: \(presented ?? "(none)"). You can find your API key in your account settings.")
         } else if body == nil || user == nil {
             answer = Self.error(400, type: "invalid_request_error", code: "invalid_body", message: "The request body is not a chat completion request.")
+        } else if refusesFormat {
+            answer = Self.error(400, type: "invalid_request_error", code: nil, message: "Invalid value for 'response_format.type': '\(format ?? "")' is not supported.")
         } else {
             answer = await Self.answer(behaviour, kind: kind, model: deployment ?? body?["model"]?.stringValue ?? "fake-model",
                                        promptCharacters: (system?.count ?? 0) + (user?.count ?? 0), sequence: sequence, user: user)

@@ -16,6 +16,20 @@ public enum ClassifierProvider: String, Vocabulary {
     case openai
 }
 
+/// `classifier.structuredOutput`: how the LLM is asked for its JSON answers.
+public enum StructuredOutputMode: String, Vocabulary {
+    /// The richest form the endpoint accepts: `json_schema` first; a form the endpoint refuses
+    /// (a 400/422/500 naming `response_format`) is not asked for again.
+    case auto
+    /// `{"type": "json_schema", "json_schema": {"name", "strict": true, "schema"}}` (OpenAI, Azure
+    /// OpenAI, vLLM, Ollama, llama.cpp's llama-server).
+    case jsonSchema = "json_schema"
+    /// `{"type": "json_object", "schema": …}` (llama-cpp-python's server).
+    case jsonObject = "json_object"
+    /// Plain JSON mode for the classification and no format for the confidence answer.
+    case none
+}
+
 /// `server.logLevel`.
 public enum LogLevel: String, Vocabulary {
     case trace, debug, info, notice, warning, error, critical

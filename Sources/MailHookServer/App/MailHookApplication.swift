@@ -40,7 +40,7 @@ public struct MailHookApplication: Sendable {
 
     public init(
         configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any DataStore,
-        metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, httpClient: HTTPClient? = nil,
+        metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, httpClient: HTTPClient? = nil, llmHTTPClient: HTTPClient? = nil,
         classifier: (any EmailClassifier)? = nil, replyWriter: (any ReplyWriter)? = nil, delegatedTokens: (any GraphTokenSource)? = nil,
         logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -72,7 +72,7 @@ public struct MailHookApplication: Sendable {
         }
         processors.append(Self.pipeline(
             configuration: configuration, monitoredMailboxes: Self.monitoredMailboxes(configuration, integrations), store: store, graph: graph,
-            httpClient: httpClient, classifier: classifier, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
+            httpClient: httpClient, llmHTTPClient: llmHTTPClient ?? httpClient, classifier: classifier, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
             logger: logger, now: now))
         let dispatcher = InboxDispatcher(
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
@@ -94,14 +94,14 @@ public struct MailHookApplication: Sendable {
 
     static func pipeline(
         configuration: MailHookConfiguration, monitoredMailboxes: Set<String>, store: any DataStore, graph: GraphClient?, httpClient: HTTPClient?,
-        classifier: (any EmailClassifier)?, replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
+        llmHTTPClient: HTTPClient?, classifier: (any EmailClassifier)?, replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
         logger: Logger, now: @escaping @Sendable () -> Date
     ) -> PipelineProcessor {
-        let chosenClassifier = classifier ?? httpClient.map {
+        let chosenClassifier = classifier ?? llmHTTPClient.map {
             ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger)
         } ?? LocalEmailClassifier()
         let signature = configuration.actions.replySignature
-        let chosenWriter = replyWriter ?? httpClient.map {
+        let chosenWriter = replyWriter ?? llmHTTPClient.map {
             ClassifierFactory.makeReplyWriter(configuration: configuration.classifier, httpClient: $0, logger: logger, signature: signature)
         } ?? TemplateReplyWriter(signature: signature)
         let routing = configuration.routing

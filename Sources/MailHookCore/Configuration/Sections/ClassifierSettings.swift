@@ -8,17 +8,22 @@ extension MailHookConfiguration {
         public var apiKey: Secret?
         public var model: String?
         public var timeoutSeconds: Int
+        public var structuredOutput: StructuredOutputMode
 
-        public init(provider: ClassifierProvider = .local, baseUrl: String? = nil, apiKey: Secret? = nil, model: String? = nil, timeoutSeconds: Int = 30) {
+        public init(
+            provider: ClassifierProvider = .local, baseUrl: String? = nil, apiKey: Secret? = nil, model: String? = nil, timeoutSeconds: Int = 30,
+            structuredOutput: StructuredOutputMode = .auto
+        ) {
             self.provider = provider
             self.baseUrl = baseUrl
             self.apiKey = apiKey
             self.model = model
             self.timeoutSeconds = timeoutSeconds
+            self.structuredOutput = structuredOutput
         }
 
         init(reader c: ConfigReader) throws(ConfigError) {
-            try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds"])
+            try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds", "structuredOutput"])
             let provider = try c.choice("provider", default: ClassifierProvider.local)
             let llm = provider == .openai
             let base = llm ? try c.string("baseUrl") : try c.optionalString("baseUrl")
@@ -37,7 +42,8 @@ extension MailHookConfiguration {
             }
             self.init(
                 provider: provider, baseUrl: base.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, apiKey: apiKey, model: model,
-                timeoutSeconds: try c.int("timeoutSeconds", default: 30, range: 1...600))
+                timeoutSeconds: try c.int("timeoutSeconds", default: 30, range: 1...600),
+                structuredOutput: try c.choice("structuredOutput", default: StructuredOutputMode.auto))
         }
     }
 }

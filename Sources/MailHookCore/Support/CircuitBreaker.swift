@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Stops calling Graph after repeated failures, then lets one probe through after a cool-down:
-/// success closes the circuit, failure opens it again.
+/// Stops calling a dependency (Graph, the LLM) after repeated failures, then lets one probe through
+/// after a cool-down: success closes the circuit, failure opens it again.
 public final class CircuitBreaker: Sendable {
     public enum State: String, Sendable { case closed, open, halfOpen = "half-open" }
 
@@ -51,7 +51,7 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
-    /// Ends a call that gave no verdict on Graph's health (an error of our own, a token problem,
+    /// Ends a call that gave no verdict on the dependency's health (an error of our own, a token problem,
     /// a retry with a fresh token): a half-open probe is released, so the next call may probe.
     public func releaseProbe() {
         inner.withLock { s in
