@@ -26,7 +26,7 @@ struct LLMClassifierTests {
     }
 
     static func client(
-        baseURL: String, key: String = key, timeout: Duration = .seconds(5), sleeps: SleepLog = SleepLog()
+        baseURL: String, key: String = key, timeout: Duration = .seconds(30), sleeps: SleepLog = SleepLog()
     ) -> ChatCompletionsClient {
         ChatCompletionsClient(
             configuration: .init(baseURL: baseURL, apiKey: Secret(key), model: model, timeout: timeout),
@@ -156,8 +156,8 @@ struct LLMClassifierTests {
         try await FakeLLM.with { llm in
             llm.enqueue([.status(429, retryAfter: 2), .status(429, retryAfter: 30)])
             let sleeps = SleepLog()
-            // The timeout bounds the whole call: it leaves room for both waits here.
-            let outcome = await Self.classifier(Self.client(baseURL: llm.baseURL, timeout: .seconds(30), sleeps: sleeps)).classify(Self.input)
+            // The timeout bounds the whole call: the default 30 s leaves room for both waits.
+            let outcome = await Self.classifier(Self.client(baseURL: llm.baseURL, sleeps: sleeps)).classify(Self.input)
             #expect(sleeps.all == [.seconds(2), .seconds(10)])
             #expect(!outcome.fellBack)
             #expect(llm.requests.map(\.status) == [429, 429, 200, 200])
