@@ -44,6 +44,12 @@ public final class GraphClient: Sendable {
         self.sleep = sleep
     }
 
+    /// The token endpoint's breaker state (for `/ready`).
+    public var tokenBreakerState: CircuitBreaker.State { tokens.breaker.state }
+
+    /// Whether an application token is cached and fresh (for `/ready`).
+    public func hasCachedToken() async -> Bool { await tokens.hasUsableToken }
+
     /// Builds a client for the configured tenant, or nil when Graph is off.
     public static func make(configuration graph: MailHookConfiguration.Graph, httpClient: HTTPClient, logger: Logger) -> GraphClient? {
         guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let secret = graph.clientSecret else { return nil }

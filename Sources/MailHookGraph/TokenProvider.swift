@@ -58,6 +58,9 @@ public actor TokenProvider: GraphTokenSource {
         self.logger = logger
     }
 
+    /// Whether a token is cached and not yet due for refresh (for `/ready`; never the token itself).
+    public var hasUsableToken: Bool { cached.map { $0.refreshAt > .now } ?? false }
+
     /// A valid access token.
     public func token() async throws -> String {
         if let cached, ContinuousClock.now < cached.refreshAt { return cached.value }

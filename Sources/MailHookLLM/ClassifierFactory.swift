@@ -23,9 +23,10 @@ public enum ClassifierFactory {
     /// An LLM provider without a base URL or model (which configuration validation already
     /// rejects) degrades to the local classifier rather than failing.
     public static func make(
-        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, fallback: Fallback = .localRules
+        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, fallback: Fallback = .localRules,
+        breaker: CircuitBreaker? = nil
     ) -> any EmailClassifier {
-        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger) else {
+        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger, breaker: breaker) else {
             return LocalEmailClassifier()
         }
         return LLMEmailClassifier(client: client, model: client.configuration.model, fallback: fallback.classifier, logger: logger)
@@ -33,17 +34,19 @@ public enum ClassifierFactory {
 
     /// ``LLMReplyWriter`` when an LLM is configured, else ``TemplateReplyWriter``.
     public static func makeReplyWriter(
-        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, signature: String = "IT Department"
+        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, signature: String = "IT Department",
+        breaker: CircuitBreaker? = nil
     ) -> any ReplyWriter {
-        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger) else {
+        guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger, breaker: breaker) else {
             return TemplateReplyWriter(signature: signature)
         }
         return LLMReplyWriter(client: client, fallback: TemplateReplyWriter(signature: signature), signature: signature, logger: logger)
     }
 
-    /// The chat-completions client for an `"openai"` provider, nil otherwise.
+    /// The chat-completions client for an `"openai"` provider, nil otherwise. Clients of one endpoint
+    /// should share `breaker` (a new one otherwise).
     public static func chatClient(
-        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger,
+        configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, breaker: CircuitBreaker? = nil,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) -> ChatCompletionsClient? {
         guard configuration.provider == .openai else { return nil }
@@ -53,7 +56,10 @@ public enum ClassifierFactory {
         }
         let settings = ChatCompletionsClient.Configuration(
             baseURL: baseURL, apiKey: configuration.apiKey, model: model, timeout: .seconds(max(1, configuration.timeoutSeconds)),
-            structuredOutput: configuration.structuredOutput)
+            breaker: breaker ?? defaultBreaker(), structuredOutput: configuration.structuredOutput)
         return ChatCompletionsClient(configuration: settings, httpClient: httpClient, logger: logger, sleep: sleep)
     }
+
+    /// Three calls failing for want of the endpoint open it; one probe after 30 s.
+    public static func defaultBreaker() -> CircuitBreaker { CircuitBreaker(failureThreshold: 3, coolDown: .seconds(30)) }
 }

@@ -27,6 +27,8 @@ public struct MailHookApplication: Sendable {
 
     /// Graph parts, present when `graph` is configured.
     public let graph: GraphClient?
+    /// The LLM endpoint's circuit breaker, shared by the classifier and the reply writer (nil without an LLM).
+    public let llmBreaker: CircuitBreaker?
     public let subscriptions: SubscriptionManager?
     public let graphSync: GraphSyncService?
     /// Works through stored inbox rows: the classification-routing pipeline and lifecycle notifications.
@@ -56,6 +58,8 @@ public struct MailHookApplication: Sendable {
             store: store, staticClientState: configuration.graph.clientState, external: configuration.graph.externalSubscriptions)
         self.directory = directory
         self.graph = graph
+        let llmBreaker = configuration.classifier.provider == .openai ? ClassifierFactory.defaultBreaker() : nil
+        self.llmBreaker = llmBreaker
         var processors: [any InboxProcessor] = []
         if let graph, let publicBaseUrl = configuration.server.publicBaseUrl {
             let delta = DeltaSyncer(graph: graph, store: store, folder: configuration.graph.folder, logger: logger)
@@ -72,7 +76,7 @@ public struct MailHookApplication: Sendable {
         }
         processors.append(Self.pipeline(
             configuration: configuration, monitoredMailboxes: Self.monitoredMailboxes(configuration, integrations), store: store, graph: graph,
-            httpClient: httpClient, llmHTTPClient: llmHTTPClient ?? httpClient, classifier: classifier, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
+            httpClient: httpClient, llmHTTPClient: llmHTTPClient ?? httpClient, llmBreaker: llmBreaker, classifier: classifier, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
             logger: logger, now: now))
         let dispatcher = InboxDispatcher(
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
@@ -94,15 +98,16 @@ public struct MailHookApplication: Sendable {
 
     static func pipeline(
         configuration: MailHookConfiguration, monitoredMailboxes: Set<String>, store: any DataStore, graph: GraphClient?, httpClient: HTTPClient?,
-        llmHTTPClient: HTTPClient?, classifier: (any EmailClassifier)?, replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
+        llmHTTPClient: HTTPClient?, llmBreaker: CircuitBreaker?, classifier: (any EmailClassifier)?, replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
         logger: Logger, now: @escaping @Sendable () -> Date
     ) -> PipelineProcessor {
         let chosenClassifier = classifier ?? llmHTTPClient.map {
-            ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger)
+            ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger, breaker: llmBreaker)
         } ?? LocalEmailClassifier()
         let signature = configuration.actions.replySignature
         let chosenWriter = replyWriter ?? llmHTTPClient.map {
-            ClassifierFactory.makeReplyWriter(configuration: configuration.classifier, httpClient: $0, logger: logger, signature: signature)
+            ClassifierFactory.makeReplyWriter(
+                configuration: configuration.classifier, httpClient: $0, logger: logger, signature: signature, breaker: llmBreaker)
         } ?? TemplateReplyWriter(signature: signature)
         let routing = configuration.routing
         let domains = routing.autoRespondDomains.isEmpty
@@ -139,16 +144,11 @@ public struct MailHookApplication: Sendable {
             maxBytes: configuration.server.maxBodyBytes, timeout: .seconds(configuration.server.requestTimeoutSeconds))
 
         router.get("/health") { _, _ in JSONResponse.response(.ok, Answer(status: .ok)) }
-        router.get("/ready") { [store, metrics] _, context in
-            do {
-                try await store.ping()
-                return JSONResponse.response(.ok, Answer(status: .ready, database: store.kind.rawValue))
-            } catch {
-                metrics.storeError(operation: "ping")
-                context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
-                return JSONResponse.response(.serviceUnavailable, Answer(status: .unavailable, database: store.kind.rawValue))
-            }
-        }
+        let readiness = ReadinessProbe(
+            store: store, graph: graph,
+            llm: llmBreaker.map { .init(endpoint: ReadinessProbe.origin(of: configuration.classifier.baseUrl ?? ""), breaker: $0) },
+            adminToken: configuration.admin.token, metrics: metrics)
+        router.get("/ready") { request, context in await readiness.respond(request, logger: context.logger) }
         router.get("/metrics") { [store, metrics] _, _ in
             if let depth = try? await store.inboxDepth() { metrics.setInboxDepth(depth) }
             return Response(
