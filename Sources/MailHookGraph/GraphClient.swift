@@ -155,9 +155,18 @@ public final class GraphClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body.jsonText()))
         }
-        let response = try await httpClient.execute(request, timeout: .seconds(Int64(timeout / .seconds(1))), logger: logger)
-        let bytes = try await response.body.collect(upTo: 32 << 20)
-        return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
+        let prepared = request
+        let (client, logger) = (httpClient, logger)
+        do {
+            // The whole exchange, body included, within the timeout.
+            return try await withTimeLimit(timeout) {
+                let response = try await client.execute(prepared, timeout: .seconds(3600), logger: logger)
+                let bytes = try await response.body.collect(upTo: 32 << 20)
+                return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
+            }
+        } catch is TimeLimitExceeded {
+            throw HTTPClientError.deadlineExceeded
+        }
     }
 
     static func error(from response: Response) -> GraphError {

@@ -123,8 +123,11 @@ public actor TokenProvider: GraphTokenSource {
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            response = try await client.execute(request, timeout: .seconds(30), logger: logger)
-            body = try await response.body.collect(upTo: 1 << 20)
+            let prepared = request
+            (response, body) = try await withTimeLimit(.seconds(30)) {
+                let response = try await client.execute(prepared, timeout: .seconds(3600), logger: logger)
+                return (response, try await response.body.collect(upTo: 1 << 20))
+            }
         } catch {
             throw GraphError(kind: .transport, code: "token_endpoint_unreachable", message: "the token endpoint did not answer (\(type(of: error)))")
         }

@@ -8,7 +8,8 @@ extension HTTPClient.Configuration {
     /// once; ``ChatCompletionsClient`` does not retry it and its circuit breaker stops trying for a while.
     public static func llmEndpoint(connectionsPerHost: Int = 16) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(600))
+        // No idle read timeout: each call bounds itself (see ``ChatCompletionsClient``).
+        configuration.timeout = .init(connect: .seconds(5))
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)

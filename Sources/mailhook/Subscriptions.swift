@@ -107,10 +107,12 @@ struct Subscriptions: AsyncParsableCommand {
 }
 
 extension HTTPClient.Configuration {
-    /// Timeouts for outbound calls; redirects are not followed (Graph does not redirect API calls).
+    /// Outbound calls: a connect timeout here, the whole exchange bounded by each caller
+    /// (`withTimeLimit`); no idle read timeout, whose state machine in AsyncHTTPClient has trapped
+    /// a process. Redirects are not followed (Graph does not redirect API calls).
     static var mailhookDefault: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+        configuration.timeout = .init(connect: .seconds(10))
         configuration.redirectConfiguration = .disallow
         return configuration
     }

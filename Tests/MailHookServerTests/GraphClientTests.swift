@@ -15,8 +15,8 @@ struct GraphClientTests {
         let tokens = TokenProvider(
             credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1", clientSecret: Secret("secret-1"),
                                scope: GraphClient.scope(forBaseURL: graph.graphBaseURL)),
-            httpClient: .shared, logger: logger)
-        return GraphClient(baseURL: graph.graphBaseURL, httpClient: .shared, tokens: tokens, logger: logger, sleep: sleep)
+            httpClient: .test, logger: logger)
+        return GraphClient(baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, logger: logger, sleep: sleep)
     }
 
     @Test("100 concurrent callers cause one token request, and one more after the token expires")
@@ -44,8 +44,8 @@ struct GraphClientTests {
             let tokens = TokenProvider(
                 credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1",
                                    clientSecret: Secret("wrong-secret-value"), scope: "https://graph.microsoft.com/.default"),
-                httpClient: .shared, logger: Logger(label: "test"))
-            let client = GraphClient(baseURL: graph.graphBaseURL, httpClient: .shared, tokens: tokens, logger: Logger(label: "test"))
+                httpClient: .test, logger: Logger(label: "test"))
+            let client = GraphClient(baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, logger: Logger(label: "test"))
             do {
                 _ = try await client.userId(mailbox: "a@example.com")
                 Issue.record("expected a failure")

@@ -19,9 +19,9 @@ struct GraphResilienceTests {
         let tokens = TokenProvider(
             credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1", clientSecret: Secret("secret-1"),
                                scope: GraphClient.scope(forBaseURL: graph.graphBaseURL)),
-            httpClient: .shared, logger: logger, breaker: tokenBreaker)
+            httpClient: .test, logger: logger, breaker: tokenBreaker)
         return GraphClient(
-            baseURL: graph.graphBaseURL, httpClient: .shared, tokens: tokens, breaker: breaker,
+            baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, breaker: breaker,
             retry: RetryPolicy(maxAttempts: 1), timeout: timeout, logger: logger, sleep: { _ in })
     }
 
@@ -83,9 +83,9 @@ struct GraphResilienceTests {
             let tokens = TokenProvider(
                 credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1", clientSecret: Secret("secret-1"),
                                    scope: GraphClient.scope(forBaseURL: graph.graphBaseURL)),
-                httpClient: .shared, logger: Self.logger)
+                httpClient: .test, logger: Self.logger)
             let client = GraphClient(
-                baseURL: graph.graphBaseURL, httpClient: .shared, tokens: tokens, retry: RetryPolicy(maxAttempts: 4), timeout: .seconds(1),
+                baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, retry: RetryPolicy(maxAttempts: 4), timeout: .seconds(1),
                 logger: Self.logger, sleep: { _ in })
             let id = graph.addMessage(mailbox: "it@contoso.example", .init(subject: "Where is the VPN guide?"))
             graph.holdActions(["reply"])
@@ -100,7 +100,7 @@ struct GraphResilienceTests {
             #expect(graph.actions.filter { $0.kind == "reply" }.count == 1, "sent once, not retried after the timeout")
             // Reads are retried: the same policy with a timeout that a loaded test machine cannot hit.
             let reader = GraphClient(
-                baseURL: graph.graphBaseURL, httpClient: .shared, tokens: tokens, retry: RetryPolicy(maxAttempts: 4), timeout: .seconds(30),
+                baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, retry: RetryPolicy(maxAttempts: 4), timeout: .seconds(30),
                 logger: Self.logger, sleep: { _ in })
             graph.failNext(2, status: 503)
             _ = try await reader.userId(mailbox: "it@contoso.example")

@@ -30,7 +30,7 @@ struct LLMClassifierTests {
     ) -> ChatCompletionsClient {
         ChatCompletionsClient(
             configuration: .init(baseURL: baseURL, apiKey: Secret(key), model: model, timeout: timeout),
-            httpClient: .shared, logger: logger, sleep: { sleeps.record($0) })
+            httpClient: .test, logger: logger, sleep: { sleeps.record($0) })
     }
 
     static func classifier(_ client: ChatCompletionsClient, fallback: any EmailClassifier = LocalEmailClassifier()) -> LLMEmailClassifier {
@@ -205,7 +205,7 @@ struct LLMClassifierTests {
             configuration.baseUrl = llm.baseURL
             configuration.apiKey = Secret(Self.key)
             configuration.model = Self.model
-            let classifier = ClassifierFactory.make(configuration: configuration, httpClient: .shared, logger: Self.logger, fallback: .humanReview)
+            let classifier = ClassifierFactory.make(configuration: configuration, httpClient: .test, logger: Self.logger, fallback: .humanReview)
             let outcome = await classifier.classify(Self.input)
             #expect(outcome.fellBack)
             #expect(outcome.classification == HumanReviewFallback.classification)
@@ -217,7 +217,7 @@ struct LLMClassifierTests {
 
     @Test("the factory builds the local classifier for \"local\" and the LLM one, with the configured timeout, for \"openai\"")
     func factory() async throws {
-        let local = ClassifierFactory.make(configuration: MailHookConfiguration.defaults().classifier, httpClient: .shared, logger: Self.logger)
+        let local = ClassifierFactory.make(configuration: MailHookConfiguration.defaults().classifier, httpClient: .test, logger: Self.logger)
         #expect(local is LocalEmailClassifier)
         #expect(await local.classify(Self.input).classification == Self.localAnswer)
 
@@ -228,16 +228,16 @@ struct LLMClassifierTests {
             configuration.apiKey = Secret(Self.key)
             configuration.model = Self.model
             configuration.timeoutSeconds = 20
-            let classifier = ClassifierFactory.make(configuration: configuration, httpClient: .shared, logger: Self.logger)
+            let classifier = ClassifierFactory.make(configuration: configuration, httpClient: .test, logger: Self.logger)
             let llmClassifier = try #require(classifier as? LLMEmailClassifier)
             #expect(llmClassifier.client.configuration.timeout == .seconds(20))
             #expect(llmClassifier.fallback is LocalEmailClassifier)
             let outcome = await classifier.classify(Self.input)
             #expect(!outcome.fellBack)
             #expect(outcome.classification.modelUsed == Self.model)
-            #expect(ClassifierFactory.makeReplyWriter(configuration: configuration, httpClient: .shared, logger: Self.logger) is LLMReplyWriter)
+            #expect(ClassifierFactory.makeReplyWriter(configuration: configuration, httpClient: .test, logger: Self.logger) is LLMReplyWriter)
         }
-        #expect(ClassifierFactory.makeReplyWriter(configuration: MailHookConfiguration.defaults().classifier, httpClient: .shared, logger: Self.logger)
+        #expect(ClassifierFactory.makeReplyWriter(configuration: MailHookConfiguration.defaults().classifier, httpClient: .test, logger: Self.logger)
             is TemplateReplyWriter)
     }
 

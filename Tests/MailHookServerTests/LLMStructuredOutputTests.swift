@@ -12,7 +12,7 @@ struct LLMStructuredOutputTests {
     static func classifier(_ llm: FakeLLM, mode: StructuredOutputMode) -> LLMEmailClassifier {
         let client = ChatCompletionsClient(
             configuration: .init(baseURL: llm.baseURL, apiKey: Secret(LLMClassifierTests.key), model: LLMClassifierTests.model, structuredOutput: mode),
-            httpClient: .shared, logger: LLMClassifierTests.logger)
+            httpClient: .test, logger: LLMClassifierTests.logger)
         return LLMEmailClassifier(client: client, model: LLMClassifierTests.model, logger: LLMClassifierTests.logger)
     }
 
@@ -81,8 +81,8 @@ struct LLMStructuredOutputTests {
     func configurationReachesTheClient() throws {
         var settings = MailHookConfiguration.Classifier(
             provider: .openai, baseUrl: "http://127.0.0.1:9/v1", apiKey: Secret(LLMClassifierTests.key), model: "m", structuredOutput: .jsonObject)
-        #expect(ClassifierFactory.chatClient(configuration: settings, httpClient: .shared, logger: LLMClassifierTests.logger)?.structuredOutputInUse == .jsonObject)
+        #expect(ClassifierFactory.chatClient(configuration: settings, httpClient: .test, logger: LLMClassifierTests.logger)?.structuredOutputInUse == .jsonObject)
         settings.structuredOutput = .auto
-        #expect(ClassifierFactory.chatClient(configuration: settings, httpClient: .shared, logger: LLMClassifierTests.logger)?.structuredOutputInUse == .jsonSchema)
+        #expect(ClassifierFactory.chatClient(configuration: settings, httpClient: .test, logger: LLMClassifierTests.logger)?.structuredOutputInUse == .jsonSchema)
     }
 }

@@ -40,7 +40,7 @@ struct PipelineProcessTests {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.body = .bytes(ByteBuffer(string: #"{"id": "\#(eventId)", "type": "email.received", "graph": {"mailbox": "\#(mailbox)", "messageId": "\#(messageId)"}}"#))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.test.execute(request, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }

@@ -35,7 +35,7 @@ struct ProcessTests {
         let (name, value) = Signing.hmacHeader(body, secret: secret)
         request.headers.add(name: name, value: value)
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.test.execute(request, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }

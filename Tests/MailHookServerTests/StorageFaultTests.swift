@@ -27,11 +27,11 @@ struct StorageFaultTests {
     }
 
     /// `clients` posting signed events with `bodyBytes` of text until `tally.stop` is set, on a
-    /// client of their own whose connect and read timeouts end any request the server leaves hanging.
+    /// client of their own whose connect timeout and 15 s time limit end any request the server leaves hanging.
     static func load(port: Int, clients: Int, bodyBytes: Int = 0, tally: Tally) -> Task<Void, Never> {
         Task {
             var configuration = HTTPClient.Configuration()
-            configuration.timeout = .init(connect: .seconds(2), read: .seconds(12))
+            configuration.timeout = .init(connect: .seconds(2))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             defer { _ = client.shutdown() }
             await withTaskGroup(of: Void.self) { group in
@@ -68,13 +68,16 @@ struct StorageFaultTests {
         let (name, value) = Signing.hmacHeader(body, secret: ProcessTests.secret)
         request.headers.add(name: name, value: value)
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await client.execute(request, timeout: .seconds(15))
-        _ = try await response.body.collect(upTo: 1 << 16)
-        return Int(response.status.code)
+        let prepared = request
+        return try await withTimeLimit(.seconds(15)) {
+            let response = try await client.execute(prepared, timeout: .seconds(15))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            return Int(response.status.code)
+        }
     }
 
     static func ready(port: Int) async throws -> Int {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready"), timeout: .seconds(10))
+        let response = try await HTTPClient.test.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready"), timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }

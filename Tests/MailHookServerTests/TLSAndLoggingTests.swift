@@ -33,7 +33,7 @@ struct TLSAndLoggingTests {
                 // Plain HTTP to the TLS port gets no HTTP answer.
                 var plain = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/health")
                 plain.method = .GET
-                await #expect(throws: (any Error).self) { _ = try await HTTPClient.shared.execute(plain, timeout: .seconds(2)) }
+                await #expect(throws: (any Error).self) { _ = try await HTTPClient.test.execute(plain, timeout: .seconds(2)) }
             }
         } catch {
             try await client.shutdown()

@@ -74,7 +74,7 @@ extension FakeGraph {
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.body = .bytes(ByteBuffer(string: payload))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeAmount(timeout))
+            let response = try await HTTPClient.test.execute(request, timeout: Self.timeAmount(timeout))
             _ = try await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
             state.withLock { $0.deliveries.append(Delivery(url: url, body: payload, status: status, at: $0.now)) }
@@ -147,7 +147,7 @@ extension FakeGraph {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             request.body = .bytes(ByteBuffer())
-            let response = try await HTTPClient.shared.execute(request, deadline: .now() + Self.timeAmount(timeout))
+            let response = try await HTTPClient.test.execute(request, deadline: .now() + Self.timeAmount(timeout))
             status = Int(response.status.code)
             contentType = response.headers.first(name: "Content-Type")
             body = String(buffer: try await response.body.collect(upTo: 1 << 20))

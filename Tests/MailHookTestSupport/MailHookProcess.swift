@@ -168,7 +168,7 @@ extension MailHookProcess {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "X-Signature", value: Signing.hmacHeader(body, secret: secret).1)
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.test.execute(request, timeout: .seconds(10))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
     }
 }

@@ -42,7 +42,7 @@ public struct TestServer: Sendable {
         integrationsJSON: String = #"{"webhook_endpoints": []}"#,
         environment: [String: String] = [:],
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-        client: HTTPClient = .shared,
+        client: HTTPClient = .test,
         now: @escaping @Sendable () -> Date = { Date() },
         wrapDatabase: @Sendable (any SQLDatabase) -> any SQLDatabase = { $0 },
         databaseConfig: MailHookConfiguration.Database? = nil,

@@ -20,8 +20,12 @@ struct WorkflowPoster: Sendable {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: card.jsonText()))
-            let response = try await httpClient.execute(request, timeout: .seconds(30))
-            _ = try await response.body.collect(upTo: 1 << 20)
+            let prepared = request
+            let response = try await withTimeLimit(.seconds(30)) {
+                let response = try await httpClient.execute(prepared, timeout: .seconds(3600))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                return response
+            }
             guard (200..<300).contains(Int(response.status.code)) else {
                 throw GraphError(kind: .http, status: Int(response.status.code), code: "workflow_refused",
                                  message: "the Teams workflow answered \(response.status.code)")
