@@ -3,8 +3,8 @@ import Hummingbird
 import MailHookCore
 import MailHookStore
 
-/// The admin API (behind ``AdminAuthMiddleware``): one email's whole trail, and feedback on its
-/// classification. Registered only when `admin.token` is set, so without one the routes are 404.
+/// The admin API (behind ``AdminAuthMiddleware``): email history, one email's whole trail, feedback
+/// on its classification and what that feedback says. Registered only when `admin.token` is set, so without one the routes are 404.
 struct AdminController: Sendable {
     let store: any AdminStore
     let bodyReader: BodyReader
@@ -19,6 +19,19 @@ struct AdminController: Sendable {
         admin.get("/emails/history") { request, _ in try await history(request) }
         admin.get("/emails/{id}") { request, context in try await trail(request, context: context) }
         admin.post("/analytics/feedback") { request, context in try await feedback(request, context: context) }
+        admin.get("/analytics/classification") { request, _ in try await classificationAnalytics(request) }
+    }
+
+    /// `GET /analytics/classification?days=N`: distribution, confidence, models, fallbacks and the
+    /// agreement of people's feedback with MailHook's categories.
+    func classificationAnalytics(_ request: Request) async throws -> Response {
+        let days: Int
+        do {
+            days = try ClassificationAnalytics.days(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+        } catch {
+            throw IntakeError.badRequest(error.description)
+        }
+        return Self.json(.ok, redactor.redact(JSONWriter.text(try await store.classificationAnalytics(days: days))))
     }
 
     /// `GET /emails/history?sender=&days=&limit=&category=&decision=&status=&cursor=`.

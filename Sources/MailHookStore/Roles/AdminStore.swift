@@ -10,4 +10,7 @@ public protocol AdminStore: Sendable {
 
     /// Stores a person's feedback on an email's classification; nil when the email is unknown.
     func recordFeedback(_ feedback: ClassificationFeedback) async throws -> String?
+
+    /// Classifications of the last `days` days and their agreement with feedback, counted in SQL.
+    func classificationAnalytics(days: Int) async throws -> ClassificationAnalytics
 }
