@@ -37,7 +37,7 @@ public struct ChatCompletionsClient: Sendable {
 
         public init(
             baseURL: String, apiKey: Secret?, model: String, timeout: Duration = .seconds(30), retry: ChatRetryPolicy = ChatRetryPolicy(),
-            breaker: CircuitBreaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(30)), structuredOutput: StructuredOutputMode = .auto
+            breaker: CircuitBreaker = ChatCompletionsClient.defaultBreaker(), structuredOutput: StructuredOutputMode = .auto
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -71,6 +71,9 @@ public struct ChatCompletionsClient: Sendable {
             self.attempts = attempts
         }
     }
+
+    /// Three calls failing for want of the endpoint open it; one probe after 30 s.
+    public static func defaultBreaker() -> CircuitBreaker { CircuitBreaker(failureThreshold: 3, coolDown: .seconds(30)) }
 
     /// The Azure OpenAI API version sent when the base URL names none.
     public static let azureAPIVersion = "2024-06-01"
@@ -283,12 +286,10 @@ public struct ChatCompletionsClient: Sendable {
         var body: ByteBuffer
     }
 
-    private struct AttemptTimedOut: Error {}
-
     /// One HTTP exchange, head and body together bounded by the timeout (AHC's deadline alone
     /// stops at the response head).
     private func send(_ body: ByteBuffer, timeout: Duration) async throws -> RawResponse {
-        guard timeout > .zero else { throw AttemptTimedOut() }
+        guard timeout > .zero else { throw TimeLimitExceeded(limit: timeout) }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -303,25 +304,16 @@ public struct ChatCompletionsClient: Sendable {
         let prepared = request
         let client = httpClient
         let logger = logger
-        return try await withThrowingTaskGroup(of: RawResponse.self) { group in
-            group.addTask {
-                let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))), logger: logger)
-                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-                return RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw AttemptTimedOut()
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw AttemptTimedOut() }
-            return first
+        return try await withTimeLimit(timeout) {
+            let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))), logger: logger)
+            let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+            return RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
         }
     }
 
     private func classify(_ error: any Error, attempts: Int) -> ChatCompletionsError {
         let seconds = configuration.timeout.wholeMilliseconds / 1000
-        if error is AttemptTimedOut || (error as? HTTPClientError) == .deadlineExceeded {
+        if error is TimeLimitExceeded || (error as? HTTPClientError) == .deadlineExceeded {
             return ChatCompletionsError(kind: .timeout, message: "no answer within \(seconds) s", attempts: attempts)
         }
         if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {

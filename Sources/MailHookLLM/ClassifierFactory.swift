@@ -56,10 +56,7 @@ public enum ClassifierFactory {
         }
         let settings = ChatCompletionsClient.Configuration(
             baseURL: baseURL, apiKey: configuration.apiKey, model: model, timeout: .seconds(max(1, configuration.timeoutSeconds)),
-            breaker: breaker ?? defaultBreaker(), structuredOutput: configuration.structuredOutput)
+            breaker: breaker ?? ChatCompletionsClient.defaultBreaker(), structuredOutput: configuration.structuredOutput)
         return ChatCompletionsClient(configuration: settings, httpClient: httpClient, logger: logger, sleep: sleep)
     }
-
-    /// Three calls failing for want of the endpoint open it; one probe after 30 s.
-    public static func defaultBreaker() -> CircuitBreaker { CircuitBreaker(failureThreshold: 3, coolDown: .seconds(30)) }
 }

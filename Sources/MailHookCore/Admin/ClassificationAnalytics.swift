@@ -156,10 +156,7 @@ public struct ClassificationAnalytics: Sendable, Equatable, Encodable {
         var days = 30
         for (name, value) in parameters {
             guard name == "days" else { throw EmailHistoryQuery.Invalid(description: "unknown parameter \(String(name.prefix(64)).debugDescription)") }
-            guard let n = Int(value), (1...EmailHistoryQuery.maxDays).contains(n) else {
-                throw EmailHistoryQuery.Invalid(description: "days must be a whole number from 1 to \(EmailHistoryQuery.maxDays)")
-            }
-            days = n
+            days = try EmailHistoryQuery.number(name, value, 1...EmailHistoryQuery.maxDays)
         }
         return days
     }

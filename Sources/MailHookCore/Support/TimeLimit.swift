@@ -1,6 +1,7 @@
 /// Thrown by ``withTimeLimit(_:_:)`` when the limit passed first.
 public struct TimeLimitExceeded: Error, Equatable, CustomStringConvertible {
     public let limit: Duration
+    public init(limit: Duration) { self.limit = limit }
     public var description: String { "no answer within \(limit)" }
 }
 

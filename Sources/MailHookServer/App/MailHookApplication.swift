@@ -58,7 +58,7 @@ public struct MailHookApplication: Sendable {
             store: store, staticClientState: configuration.graph.clientState, external: configuration.graph.externalSubscriptions)
         self.directory = directory
         self.graph = graph
-        let llmBreaker = configuration.classifier.provider == .openai ? ClassifierFactory.defaultBreaker() : nil
+        let llmBreaker = configuration.classifier.provider == .openai ? ChatCompletionsClient.defaultBreaker() : nil
         self.llmBreaker = llmBreaker
         var processors: [any InboxProcessor] = []
         if let graph, let publicBaseUrl = configuration.server.publicBaseUrl {
