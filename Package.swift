@@ -38,11 +38,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The Schemas/ folder as a module: SQL migrations and JSON Schemas shipped as resources.
+        // The Schemas/ folder as a module: SQL migrations, JSON Schemas and the default classifier model shipped as resources.
         .target(
             name: "MailHookSchemas",
             path: "Schemas",
-            resources: [.copy("migrations"), .copy("mailhook-config.schema.json"), .copy("integrations.schema.json"), .copy("email-event.schema.json")],
+            resources: [
+                .copy("migrations"), .copy("mailhook-config.schema.json"), .copy("integrations.schema.json"), .copy("email-event.schema.json"),
+                .copy("classifier-model.json"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Durable storage: the Store protocol, SQLite and PostgreSQL implementations, migrations.
@@ -93,6 +96,7 @@ let package = Package(
                 "MailHookCore",
                 "MailHookGraph",
                 "MailHookLLM",
+                "MailHookSchemas",
                 "MailHookStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -11,25 +11,26 @@ public enum ClassifierFactory {
         /// ``HumanReviewFallback``: a person decides.
         case humanReview = "human-review"
 
-        public var classifier: any EmailClassifier {
+        /// `model`: the trained model the offline classifier combines with its cues.
+        public func classifier(model: ClassifierModel?) -> any EmailClassifier {
             switch self {
-            case .localRules: LocalEmailClassifier()
+            case .localRules: LocalEmailClassifier(classifier: LocalClassifier(model: model))
             case .humanReview: HumanReviewFallback()
             }
         }
     }
 
-    /// `"local"` → ``LocalEmailClassifier``; `"openai"` → ``LLMEmailClassifier`` over `fallback`.
+    /// `"local"` → ``LocalEmailClassifier`` (with `model` when given); `"openai"` → ``LLMEmailClassifier`` over `fallback`.
     /// An LLM provider without a base URL or model (which configuration validation already
     /// rejects) degrades to the local classifier rather than failing.
     public static func make(
         configuration: MailHookConfiguration.Classifier, httpClient: HTTPClient, logger: Logger, fallback: Fallback = .localRules,
-        breaker: CircuitBreaker? = nil
+        breaker: CircuitBreaker? = nil, model: ClassifierModel? = nil
     ) -> any EmailClassifier {
         guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger, breaker: breaker) else {
-            return LocalEmailClassifier()
+            return LocalEmailClassifier(classifier: LocalClassifier(model: model))
         }
-        return LLMEmailClassifier(client: client, model: client.configuration.model, fallback: fallback.classifier, logger: logger)
+        return LLMEmailClassifier(client: client, model: client.configuration.model, fallback: fallback.classifier(model: model), logger: logger)
     }
 
     /// ``LLMReplyWriter`` when an LLM is configured, else ``TemplateReplyWriter``.

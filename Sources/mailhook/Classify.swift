@@ -22,6 +22,7 @@ struct Classify: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let config = try options.loadMain()
+            let classifierModel = try options.classifierModel(config)
             let data: Data
             if let file {
                 guard let contents = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)") }
@@ -48,7 +49,7 @@ struct Classify: AsyncParsableCommand {
             let cleanBody = sanitizer.sanitize(body)
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .llmEndpoint())
             let logger = makeLogger(level: .error)
-            let classifier = ClassifierFactory.make(configuration: config.classifier, httpClient: http, logger: logger)
+            let classifier = ClassifierFactory.make(configuration: config.classifier, httpClient: http, logger: logger, model: classifierModel)
             let outcome = await classifier.classify(ClassifierInput(
                 subject: cleanSubject.text, body: cleanBody.text, senderDomain: sender.flatMap(EmailFilter.domain(of:))))
             try await http.shutdown()

@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
             let (config, integrations) = try options.load()
             // Certificate problems are configuration errors: report them before touching the database.
             if let tls = config.server.tls { _ = try MailHookApplication.tlsConfiguration(tls) }
+            let classifierModel = try options.classifierModel(config)
             let logger = makeLogger(level: config.server.logLevel)
             let (store, storeServices) = try await StoreFactory.open(config.database, logger: logger)
             // Outbound calls (Graph, the LLM, Teams workflows) share one client, shut down after the services stop.
@@ -29,7 +30,8 @@ struct Serve: AsyncParsableCommand {
             let llmHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .llmEndpoint(connectionsPerHost: 2 * config.pipeline.concurrency))
             let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
             let mailhook = MailHookApplication(
-                configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, llmHTTPClient: llmHTTP, logger: logger)
+                configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, llmHTTPClient: llmHTTP,
+                classifierModel: classifierModel, logger: logger)
             let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
                 logger.notice("mailhook listening", metadata: [
                     "mailhook.address": "\(channel.localAddress?.description ?? "?")",
@@ -42,6 +44,7 @@ struct Serve: AsyncParsableCommand {
                 "mailhook.graph": "\(config.graph.enabled ? "enabled" : "disabled (graph.tenantId not set)")",
                 "mailhook.endpoints": "\(integrations.enabledEndpoints.map { "\($0.name)=\($0.url)" }.joined(separator: ","))",
                 "mailhook.classifier": "\(config.classifier.provider.rawValue)",
+                "mailhook.classifier_model": "\(classifierModel?.name ?? "none")",
                 "mailhook.actions": "\(config.actions.mode.rawValue)",
             ])
             var groupConfiguration = ServiceGroupConfiguration(
@@ -90,6 +93,7 @@ struct CheckConfig: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let (config, integrations) = try options.load()
+            _ = try options.classifierModel(config)
             struct Resolved: Encodable {
                 let mailhook: MailHookConfiguration
                 let integrations: IntegrationsConfiguration

@@ -116,8 +116,17 @@ struct InjectionCorpusTests {
     }
 
     @Test("the offline classifier gives the same category with and without the injected words", arguments: corpus)
-    func offlineIgnoresInjection(_ entry: Entry) async {
-        let classifier = LocalEmailClassifier()
+    func offlineIgnoresInjection(_ entry: Entry) async throws {
+        try await Self.offlineIgnoresInjection(entry, model: nil)
+    }
+
+    @Test("the built-in trained model is not steered by the injected words either", arguments: corpus)
+    func trainedModelIgnoresInjection(_ entry: Entry) async throws {
+        try await Self.offlineIgnoresInjection(entry, model: try #require(try ClassifierModelLoader.load(.builtin)))
+    }
+
+    static func offlineIgnoresInjection(_ entry: Entry, model: ClassifierModel?) async throws {
+        let classifier = LocalEmailClassifier(classifier: LocalClassifier(model: model))
         let sanitizer = Sanitizer()
         func classify(_ subject: String, _ body: String) async -> Classification {
             await classifier.classify(ClassifierInput(subject: sanitizer.sanitize(subject).text, body: sanitizer.sanitize(body).text)).classification

@@ -174,7 +174,7 @@ struct ProcessTests {
         #expect(status == 0, "\(err)")
         let local = try JSONValue.parse(Array(out.utf8))
         #expect(local["classification"]?["category"]?.stringValue == "PURCHASING")
-        #expect(local["classification"]?["model_used"]?.stringValue == "local-rules")
+        #expect(local["classification"]?["model_used"]?.stringValue == LocalClassifier.trainedModelName, "the built-in model takes part by default")
         #expect(local["pii_found"] == .object(["card": .number(1), "ssn": .number(1), "ip": .number(1)]))
         #expect(local["routing"]?["decision"]?.stringValue != nil)
 

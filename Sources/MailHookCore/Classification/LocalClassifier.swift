@@ -27,13 +27,25 @@ public struct LocalClassifier: Sendable {
     public static let rulesVersion = "mh-local-2"
 
     let rules: CompiledRules
+    let trained: TrainedHeads?
 
-    public init() {
+    /// With a `model` (``ClassifierModel``), its naive Bayes heads add evidence to the cues.
+    public init(model: ClassifierModel? = nil) {
         rules = CompiledRules.standard
+        trained = model.map(TrainedHeads.init)
     }
 
     public func classify(subject: String, body: String) -> Classification {
+        scan(subject: subject, body: body).result()
+    }
+
+    /// The rules that fired on one email (and its features, when a model takes part).
+    func scan(subject: String, body: String) -> Scan {
         var scan = Scan(rules: rules)
+        if let trained {
+            let features = TextFeatures.of(subject: subject, body: body)
+            scan.trained = (trained, features)
+        }
         var subject = subject
         var body = body
         subject.withUTF8 { bytes in
@@ -53,7 +65,7 @@ public struct LocalClassifier: Sendable {
                 }
             }
         }
-        return scan.result()
+        return scan
     }
 
     /// Where quoted or forwarded text starts (a byte offset): the first line that is a quote
@@ -123,6 +135,8 @@ extension LocalClassifier {
         var money = false
         /// Paragraphs not read because they address a classifier (``LocalClassifier/isDirective(_:_:)``).
         var skippedParagraphs = 0
+        /// The trained heads and the email's features, when a model takes part.
+        var trained: (heads: TrainedHeads, features: Set<String>)?
         // Reused token buffers.
         var ids: [Int32] = []
         var offsets: [Int32] = []
@@ -200,161 +214,6 @@ extension LocalClassifier {
                 if previous == 0x24, byte >= 0x30, byte <= 0x39 { money = true }
                 previous = byte
             }
-        }
-
-        // MARK: Result
-
-        /// The strongest zone counts fully; a repeat in another zone adds a quarter of its factor.
-        func zoneFactor(_ bits: UInt8) -> Double {
-            var strongest = 0.0
-            var sum = 0.0
-            for zone in Zone.allCases where bits & (1 << UInt8(zone.rawValue)) != 0 {
-                strongest = max(strongest, zone.factor)
-                sum += zone.factor
-            }
-            return strongest + 0.25 * (sum - strongest)
-        }
-
-        func zoneNames(_ bits: UInt8) -> String {
-            Zone.allCases.filter { bits & (1 << UInt8($0.rawValue)) != 0 }.map(\.name).joined(separator: "+")
-        }
-
-        func result() -> Classification {
-            var cues: [(text: String, weight: Double)] = []
-
-            // Categories.
-            var categoryScores = [Double](repeating: 0, count: Category.allCases.count)
-            var categoryEvidence: [[(String, Double)]] = Array(repeating: [], count: Category.allCases.count)
-            for ruleIndex in firedList[CompiledRules.categoryLayer] {
-                let layer = rules.layers[CompiledRules.categoryLayer]
-                let label = layer.labels[ruleIndex]
-                let bits = fired[CompiledRules.categoryLayer][ruleIndex]
-                let factor = zoneFactor(bits)
-                for (target, weight) in layer.effects(of: ruleIndex) where weight != 0 {
-                    let w = weight * factor
-                    categoryScores[target] += w
-                    categoryEvidence[target].append((label, w))
-                    cues.append(("\(Category.allCases[target].rawValue) \(Self.signed(w)): \"\(label)\" in \(zoneNames(bits))", abs(w)))
-                }
-            }
-            var features: [(label: String, category: Category, weight: Double)] = []
-            if questions > 0 {
-                let w = min(Double(questions), 2)
-                features.append(("\(questions) question mark(s)", .information, 0.6 * w))
-                features.append(("\(questions) question mark(s)", .consultation, 0.4 * w))
-            }
-            if money { features.append(("an amount of money", .purchasing, 1.0)) }
-            for feature in features {
-                let i = Category.allCases.firstIndex(of: feature.category)!
-                categoryScores[i] += feature.weight
-                categoryEvidence[i].append((feature.label, feature.weight))
-                cues.append(("\(feature.category.rawValue) \(Self.signed(feature.weight)): \(feature.label)", feature.weight))
-            }
-            // Urgency.
-            var urgencyScores = [Double](repeating: 0, count: Urgency.allCases.count)
-            var urgencyLabels: [[String]] = Array(repeating: [], count: Urgency.allCases.count)
-            for ruleIndex in firedList[CompiledRules.urgencyLayer] {
-                let layer = rules.layers[CompiledRules.urgencyLayer]
-                let label = layer.labels[ruleIndex]
-                let bits = fired[CompiledRules.urgencyLayer][ruleIndex]
-                let factor = min(zoneFactor(bits), 1.5)
-                for (target, weight) in layer.effects(of: ruleIndex) where weight != 0 {
-                    let w = weight * factor
-                    urgencyScores[target] += w
-                    urgencyLabels[target].append(label)
-                    cues.append(("urgency \(Urgency.allCases[target].rawValue) \(Self.signed(w)): \"\(label)\" in \(zoneNames(bits))", abs(w)))
-                }
-            }
-            // A major incident is an escalation even when it is worded as a plain problem report.
-            let critical = urgencyScores[Urgency.allCases.firstIndex(of: .critical)!]
-            if critical > 0, let e = Category.allCases.firstIndex(of: .escalation) {
-                let w = Self.criticalToEscalation * critical
-                categoryScores[e] += w
-                categoryEvidence[e].append(("critical urgency cues", w))
-                cues.append(("ESCALATION \(Self.signed(w)): critical urgency cues", w))
-            }
-            for i in categoryScores.indices { categoryScores[i] = max(categoryScores[i], 0) }
-            var order = Array(Category.allCases.indices)
-            order.sort { categoryScores[$0] != categoryScores[$1] ? categoryScores[$0] > categoryScores[$1] : Self.tiePriority[$0] < Self.tiePriority[$1] }
-            let best = order[0]
-            let second = order[1]
-            let noEvidence = categoryScores[best] <= 0
-            let category = noEvidence ? Category.support : Category.allCases[best]
-            let confidence = noEvidence ? 20 : Self.confidence(best: categoryScores[best], second: categoryScores[second], total: categoryScores.reduce(0, +))
-
-            let urgency = Self.urgency(urgencyScores, category: category)
-
-            // Expertise.
-            var expertiseScores: [String: Double] = [:]
-            for ruleIndex in firedList[CompiledRules.expertiseLayer] {
-                let layer = rules.layers[CompiledRules.expertiseLayer]
-                let label = layer.labels[ruleIndex]
-                let bits = fired[CompiledRules.expertiseLayer][ruleIndex]
-                for (target, weight) in layer.effects(of: ruleIndex) {
-                    let name = rules.expertiseNames[target]
-                    expertiseScores[name, default: 0] += weight * zoneFactor(bits)
-                    cues.append(("expertise \(name): \"\(label)\" in \(zoneNames(bits))", 0))
-                }
-            }
-            var expertise = expertiseScores.filter { $0.value >= 1 }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .prefix(3).map(\.key)
-            if category == .purchasing, !expertise.contains("procurement") { expertise.insert("procurement", at: 0) }
-            if expertise.count > 3 { expertise.removeLast(expertise.count - 3) }
-
-            // Explanation: strongest category evidence first.
-            let topEvidence = categoryEvidence[best].sorted { $0.1 > $1.1 }.prefix(4).map { "\"\($0.0)\"" }
-            var reasoning: String
-            if noEvidence {
-                reasoning = "No category rule matched; defaulted to SUPPORT with low confidence."
-            } else {
-                reasoning = "\(category.rawValue) scored \(Self.rounded(categoryScores[best])) from \(topEvidence.joined(separator: ", "))"
-                reasoning += categoryScores[second] > 0
-                    ? "; next \(Category.allCases[second].rawValue) \(Self.rounded(categoryScores[second]))." : "; no other category matched."
-            }
-            let urgencyIndex = Urgency.allCases.firstIndex(of: urgency)!
-            if urgencyLabels[urgencyIndex].isEmpty {
-                reasoning += " Urgency \(urgency.rawValue) is the default for \(category.rawValue)."
-            } else {
-                reasoning += " Urgency \(urgency.rawValue) from \(urgencyLabels[urgencyIndex].prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))."
-            }
-
-            if skippedParagraphs > 0 {
-                cues.append(("ignored \(skippedParagraphs) paragraph(s) addressed to a classifier", 100))
-            }
-            let sortedCues = cues.enumerated().sorted { $0.element.weight != $1.element.weight ? $0.element.weight > $1.element.weight : $0.offset < $1.offset }
-                .map(\.element.text)
-            return Classification(
-                category: category,
-                confidence: confidence,
-                reasoning: reasoning,
-                urgency: urgency,
-                suggestedAction: LocalClassifier.suggestedAction(category: category, urgency: urgency),
-                requiredExpertise: expertise,
-                estimatedEffort: LocalClassifier.estimatedEffort(category: category, urgency: urgency),
-                cues: Array(sortedCues.prefix(24)),
-                modelUsed: LocalClassifier.modelName,
-                promptVersion: LocalClassifier.rulesVersion,
-                tokensUsed: nil)
-        }
-
-        /// When scores tie, the cheaper mistake wins: a person still reads SUPPORT and INFORMATION.
-        static let tiePriority: [Int] = Category.allCases.map { category in
-            switch category {
-            case .support: 0
-            case .information: 1
-            case .purchasing: 2
-            case .consultation: 3
-            case .escalation: 4
-            }
-        }
-
-        static let criticalToEscalation = 0.4
-
-        static func signed(_ w: Double) -> String { (w >= 0 ? "+" : "") + rounded(w) }
-
-        static func rounded(_ w: Double) -> String {
-            let r = (w * 10).rounded() / 10
-            return r == r.rounded() ? String(Int(r)) : String(r)
         }
     }
 }

@@ -44,3 +44,34 @@ public enum PostgresTLSMode: String, Vocabulary {
 public enum DatabaseKind: String, Vocabulary {
     case sqlite, postgres
 }
+
+/// `classifier.modelFile`: which trained model the offline classifier combines with its cues.
+public enum ClassifierModelChoice: Sendable, Equatable, Encodable {
+    /// `"builtin"` (the default): the model trained on the labelled fixtures that ships with MailHook.
+    case builtin
+    /// `"none"`: the cues alone, as before the trained model existed.
+    case none
+    /// Any other value: a model file written by `mailhook train`.
+    case file(String)
+
+    public init(_ text: String?) {
+        switch text {
+        case nil, "builtin": self = .builtin
+        case "none": self = .none
+        case let path?: self = .file(path)
+        }
+    }
+
+    public var text: String {
+        switch self {
+        case .builtin: "builtin"
+        case .none: "none"
+        case .file(let path): path
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}

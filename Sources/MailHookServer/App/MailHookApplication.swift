@@ -43,8 +43,8 @@ public struct MailHookApplication: Sendable {
     public init(
         configuration: MailHookConfiguration, integrations: IntegrationsConfiguration, store: any DataStore,
         metrics: ServerMetrics = ServerMetrics(), graph: GraphClient? = nil, httpClient: HTTPClient? = nil, llmHTTPClient: HTTPClient? = nil,
-        classifier: (any EmailClassifier)? = nil, replyWriter: (any ReplyWriter)? = nil, delegatedTokens: (any GraphTokenSource)? = nil,
-        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        classifier: (any EmailClassifier)? = nil, classifierModel: ClassifierModel? = nil, replyWriter: (any ReplyWriter)? = nil,
+        delegatedTokens: (any GraphTokenSource)? = nil, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.integrations = integrations
@@ -76,7 +76,7 @@ public struct MailHookApplication: Sendable {
         }
         processors.append(Self.pipeline(
             configuration: configuration, monitoredMailboxes: Self.monitoredMailboxes(configuration, integrations), store: store, graph: graph,
-            httpClient: httpClient, llmHTTPClient: llmHTTPClient ?? httpClient, llmBreaker: llmBreaker, classifier: classifier, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
+            httpClient: httpClient, llmHTTPClient: llmHTTPClient ?? httpClient, llmBreaker: llmBreaker, classifier: classifier, classifierModel: classifierModel, replyWriter: replyWriter, delegatedTokens: delegatedTokens, metrics: metrics,
             logger: logger, now: now))
         let dispatcher = InboxDispatcher(
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
@@ -98,12 +98,14 @@ public struct MailHookApplication: Sendable {
 
     static func pipeline(
         configuration: MailHookConfiguration, monitoredMailboxes: Set<String>, store: any DataStore, graph: GraphClient?, httpClient: HTTPClient?,
-        llmHTTPClient: HTTPClient?, llmBreaker: CircuitBreaker?, classifier: (any EmailClassifier)?, replyWriter: (any ReplyWriter)?, delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
+        llmHTTPClient: HTTPClient?, llmBreaker: CircuitBreaker?, classifier: (any EmailClassifier)?, classifierModel: ClassifierModel?, replyWriter: (any ReplyWriter)?,
+        delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
         logger: Logger, now: @escaping @Sendable () -> Date
     ) -> PipelineProcessor {
+        let offline = LocalEmailClassifier(classifier: LocalClassifier(model: classifierModel))
         let chosenClassifier = classifier ?? llmHTTPClient.map {
-            ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger, breaker: llmBreaker)
-        } ?? LocalEmailClassifier()
+            ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger, breaker: llmBreaker, model: classifierModel)
+        } ?? offline
         let signature = configuration.actions.replySignature
         let chosenWriter = replyWriter ?? llmHTTPClient.map {
             ClassifierFactory.makeReplyWriter(
@@ -128,7 +130,7 @@ public struct MailHookApplication: Sendable {
             store: store, graphBaseURL: configuration.graph.baseUrl)
         return PipelineProcessor(
             store: store, resolve: ResolveStage(graph: graph), filter: FilterStage(subscriptions: store, filters: configuration.graph.filters),
-            classify: ClassifyStage(store: store, classifier: chosenClassifier),
+            classify: ClassifyStage(store: store, classifier: chosenClassifier, offline: offline),
             route: RouteStage(
                 policy: RoutingPolicy(routing), autoReply: autoReply, store: store, replyWindowHours: configuration.actions.replyWindowHours, now: now),
             act: ActStage(executor: executor, graph: graphActions, replyWriter: chosenWriter, escalation: escalation,

@@ -13,4 +13,7 @@ public protocol AdminStore: Sendable {
 
     /// Classifications of the last `days` days and their agreement with feedback, counted in SQL.
     func classificationAnalytics(days: Int) async throws -> ClassificationAnalytics
+
+    /// Each email's latest feedback with its subject and body, as training examples for `mailhook train`.
+    func feedbackExamples(limit: Int) async throws -> [LabelledEmail]
 }

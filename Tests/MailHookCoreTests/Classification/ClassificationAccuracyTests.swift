@@ -3,7 +3,7 @@ import MailHookCore
 import Testing
 
 extension ClassificationTests {
-    /// How well the offline classifier does on the labelled fixtures. Prints a Markdown table
+    /// How well the cues alone do on the labelled fixtures. Prints a Markdown table
     /// (between `classifier-report` markers, for `Scripts/classifier-report` and the README) and
     /// requires at least 85 % accuracy on the held-out split, which was never used for tuning.
     struct AccuracyTests {
@@ -53,25 +53,27 @@ extension ClassificationTests {
 
         static func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
 
-        static func table(tuning: Scores, heldOut: Scores) -> String {
+        /// Per-category precision and recall of the cues alone on each split, then accuracy by confidence band.
+        static func table(_ splits: [(name: String, scores: Scores)]) -> String {
             var lines = [
-                "| category | tuning precision | tuning recall | held-out precision | held-out recall |",
-                "|---|---:|---:|---:|---:|",
+                "| category | " + splits.map { "\($0.name) precision | \($0.name) recall" }.joined(separator: " | ") + " |",
+                "|---|" + String(repeating: "---:|---:|", count: splits.count),
             ]
             for c in MailHookCore.Category.allCases {
-                lines.append("| \(c.rawValue) | \(percent(tuning.precision(c))) | \(percent(tuning.recall(c))) | \(percent(heldOut.precision(c))) | \(percent(heldOut.recall(c))) |")
+                lines.append("| \(c.rawValue) | " + splits.map { "\(percent($0.scores.precision(c))) | \(percent($0.scores.recall(c)))" }.joined(separator: " | ") + " |")
             }
-            lines.append("| **accuracy** | \(percent(tuning.accuracy)) (\(tuning.correct)/\(tuning.total)) | | \(percent(heldOut.accuracy)) (\(heldOut.correct)/\(heldOut.total)) | |")
-            lines.append("| urgency accuracy | \(percent(tuning.urgencyAccuracy)) | | \(percent(heldOut.urgencyAccuracy)) | |")
+            lines.append("| **accuracy** | " + splits.map { "\(percent($0.scores.accuracy)) (\($0.scores.correct)/\($0.scores.total)) | " }.joined(separator: " | ") + " |")
+            lines.append("| urgency accuracy | " + splits.map { "\(percent($0.scores.urgencyAccuracy)) | " }.joined(separator: " | ") + " |")
             lines.append("")
-            lines.append("| confidence | tuning emails | tuning accuracy | held-out emails | held-out accuracy |")
-            lines.append("|---|---:|---:|---:|---:|")
+            lines.append("| confidence | " + splits.map { "\($0.name) emails | \($0.name) accuracy" }.joined(separator: " | ") + " |")
+            lines.append("|---|" + String(repeating: "---:|---:|", count: splits.count))
             for (i, edge) in Scores.bandEdges.enumerated() {
                 let label = i + 1 < Scores.bandEdges.count ? "\(Int(edge))–\(Int(Scores.bandEdges[i + 1]))" : "≥ \(Int(edge))"
-                let t = tuning.bands[i] ?? (0, 0)
-                let h = heldOut.bands[i] ?? (0, 0)
                 func acc(_ p: (Int, Int)) -> String { p.0 == 0 ? "–" : percent(Double(p.1) / Double(p.0)) }
-                lines.append("| \(label) | \(t.0) | \(acc(t)) | \(h.0) | \(acc(h)) |")
+                lines.append("| \(label) | " + splits.map { split -> String in
+                    let band = split.scores.bands[i] ?? (0, 0)
+                    return "\(band.0) | \(acc(band))"
+                }.joined(separator: " | ") + " |")
             }
             return lines.joined(separator: "\n")
         }
@@ -79,8 +81,9 @@ extension ClassificationTests {
         @Test func heldOutAccuracyIsAtLeast85Percent() throws {
             let tuning = Self.score(try ClassificationFixtures.load(.tuning))
             let heldOut = Self.score(try ClassificationFixtures.load(.heldout))
+            let varied = Self.score(try ClassificationFixtures.load(.varied))
             print("<!-- classifier-report:begin -->")
-            print(Self.table(tuning: tuning, heldOut: heldOut))
+            print(Self.table([("tuning", tuning), ("held-out", heldOut), ("varied", varied)]))
             print("<!-- classifier-report:end -->")
             // Tuning aid (MAILHOOK_CLASSIFIER_TUNING_MISSES=1): what the TUNING split gets wrong.
             // Held-out mistakes are never listed, so nobody tunes the rules against them.
@@ -91,7 +94,7 @@ extension ClassificationTests {
                 }
                 for (email, result) in tuning.urgencyMisses {
                     let cues = result.cues.filter { $0.hasPrefix("urgency") }.prefix(4).joined(separator: "; ")
-                    print("URGENCY \(email.id) want \(email.urgency.rawValue) got \(result.urgency.rawValue) [\(email.category.rawValue)]: \(email.subject) | \(cues)")
+                    print("URGENCY \(email.id) want \(email.urgency?.rawValue ?? "-") got \(result.urgency.rawValue) [\(email.category.rawValue)]: \(email.subject) | \(cues)")
                 }
             }
             #expect(heldOut.total >= 90)
@@ -101,18 +104,20 @@ extension ClassificationTests {
         @Test func fixturesAreBalancedAndDistinct() throws {
             let tuning = try ClassificationFixtures.load(.tuning)
             let heldOut = try ClassificationFixtures.load(.heldout)
-            let all = tuning + heldOut
-            #expect(all.count >= 320)
+            let varied = try ClassificationFixtures.load(.varied)
+            let all = tuning + heldOut + varied
+            #expect(all.count >= 600)
             #expect(Set(all.map(\.id)).count == all.count, "ids are unique")
             #expect(Set(all.map { $0.subject + "\n" + $0.body }).count == all.count, "no email appears twice")
             for category in MailHookCore.Category.allCases {
-                #expect(all.filter { $0.category == category }.count >= 50, "\(category.rawValue) has at least 50 emails")
+                #expect(all.filter { $0.category == category }.count >= 120, "\(category.rawValue) has at least 120 emails")
+                #expect(varied.filter { $0.category == category }.count >= 60, "the varied set has \(category.rawValue) emails")
             }
             for urgency in Urgency.allCases {
                 #expect(all.contains { $0.urgency == urgency }, "\(urgency.rawValue) is represented")
             }
-            let heldOutShare = Double(heldOut.count) / Double(all.count)
-            #expect(heldOutShare > 0.25 && heldOutShare < 0.35)
+            // The rules were tuned on the tuning split alone: most fixtures were never seen while tuning them.
+            #expect(Double(tuning.count) / Double(all.count) < 0.4)
         }
     }
 }

@@ -9,10 +9,12 @@ extension MailHookConfiguration {
         public var model: String?
         public var timeoutSeconds: Int
         public var structuredOutput: StructuredOutputMode
+        /// The trained model the offline classifier combines with its cues (also as the LLM's fallback).
+        public var modelFile: ClassifierModelChoice
 
         public init(
             provider: ClassifierProvider = .local, baseUrl: String? = nil, apiKey: Secret? = nil, model: String? = nil, timeoutSeconds: Int = 30,
-            structuredOutput: StructuredOutputMode = .auto
+            structuredOutput: StructuredOutputMode = .auto, modelFile: ClassifierModelChoice = .builtin
         ) {
             self.provider = provider
             self.baseUrl = baseUrl
@@ -20,10 +22,11 @@ extension MailHookConfiguration {
             self.model = model
             self.timeoutSeconds = timeoutSeconds
             self.structuredOutput = structuredOutput
+            self.modelFile = modelFile
         }
 
         init(reader c: ConfigReader) throws(ConfigError) {
-            try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds", "structuredOutput"])
+            try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds", "structuredOutput", "modelFile"])
             let provider = try c.choice("provider", default: ClassifierProvider.local)
             let llm = provider == .openai
             let base = llm ? try c.string("baseUrl") : try c.optionalString("baseUrl")
@@ -43,7 +46,8 @@ extension MailHookConfiguration {
             self.init(
                 provider: provider, baseUrl: base.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, apiKey: apiKey, model: model,
                 timeoutSeconds: try c.int("timeoutSeconds", default: 30, range: 1...600),
-                structuredOutput: try c.choice("structuredOutput", default: StructuredOutputMode.auto))
+                structuredOutput: try c.choice("structuredOutput", default: StructuredOutputMode.auto),
+                modelFile: ClassifierModelChoice(try c.optionalString("modelFile")))
         }
     }
 }

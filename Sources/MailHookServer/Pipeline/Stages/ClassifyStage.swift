@@ -6,8 +6,8 @@ import MailHookStore
 struct ClassifyStage: Sendable {
     let store: any PipelineStore
     let classifier: any EmailClassifier
-
-    let offline = LocalEmailClassifier()
+    /// The offline classifier (with the trained model when one is loaded), for the second opinion.
+    let offline: LocalEmailClassifier
 
     struct Output: Sendable {
         var classification: Classification
@@ -28,7 +28,7 @@ struct ClassifyStage: Sendable {
             try await store.saveClassification(outcome.classification, emailId: emailId)
             output = Output(classification: outcome.classification, reused: false, fellBack: outcome.fellBack, failure: outcome.failure)
         }
-        if output.classification.modelUsed != LocalClassifier.modelName {
+        if !LocalClassifier.modelNames.contains(output.classification.modelUsed) {
             output.offline = await offline.classify(input).classification
         }
         return output

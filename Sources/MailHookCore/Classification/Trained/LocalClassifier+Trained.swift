@@ -1,0 +1,49 @@
+/// The trained component inside ``LocalClassifier``: two logistic-regression heads (category and
+/// urgency) that read the email's words and the cues' scores and make the decision. The cues still
+/// explain it: the result lists the model's probabilities first, then the cues that fired, and
+/// says when the model overruled what the cues alone would have chosen.
+extension LocalClassifier {
+    struct TrainedHeads: Sendable {
+        let name: String
+        let category: LinearHead
+        let urgency: LinearHead
+
+        init(_ model: ClassifierModel) {
+            name = model.name
+            category = model.category
+            urgency = model.urgency
+        }
+
+        struct Decision {
+            var categoryProbabilities: [Double]
+            var category: Int
+            var secondCategory: Int
+            var urgencyProbabilities: [Double]
+            var urgency: Int
+            /// The winner's probability in percent, capped like the rules' confidence: never certain.
+            var confidence: Double
+        }
+
+        func decide(features: Set<String>, scores: Scan.CueScores) -> Decision {
+            let inputs = CueInputs.values(scores)
+            let p = category.probabilities(features: features, cues: inputs)
+            let u = urgency.probabilities(features: features, cues: inputs + zip(CueInputs.categoryNames, p).map { ($0, $1) })
+            var order = Array(p.indices)
+            order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : Scan.tiePriority[$0] < Scan.tiePriority[$1] }
+            let urgencyIndex = u.indices.max { u[$0] < u[$1] } ?? 1
+            let confidence = min((p[order[0]] * 1000).rounded() / 10, LocalClassifier.maximumConfidence)
+            return Decision(
+                categoryProbabilities: p, category: order[0], secondCategory: order[1], urgencyProbabilities: u,
+                urgency: urgencyIndex, confidence: confidence)
+        }
+    }
+
+    /// `Classification.modelUsed` when a trained model takes part.
+    public static let trainedModelName = "local-rules+trained"
+
+    /// Every `Classification.modelUsed` the offline classifier writes.
+    public static let modelNames: Set<String> = [modelName, trainedModelName]
+
+    /// Neither the rules nor the trained model are ever sure.
+    static let maximumConfidence = 95.0
+}

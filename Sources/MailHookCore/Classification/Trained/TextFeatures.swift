@@ -1,0 +1,85 @@
+/// What the trained component of the offline classifier reads: the distinct lower-case words and
+/// adjacent word pairs of the subject and of the body's readable paragraphs (the ones the cues
+/// read too, so a paragraph addressed to a classifier steers neither), subject words once more
+/// with an `s:` mark. Quoted or forwarded history is read only when the newest part says almost
+/// nothing, because the newest request is what the email asks.
+///
+/// Words are runs of letters and digits (non-ASCII bytes count as letters, so "grüße" stays one
+/// word); apostrophes inside words are dropped, as the cues do. At most ``maximumWords`` words are
+/// read, so the work per email is bounded whatever its size.
+public enum TextFeatures {
+    public static let maximumWords = 600
+    /// Fewer words than this above the first quote marker and the quoted text is read too.
+    static let shortNewestPart = 8
+
+    public static func of(subject: String, body: String) -> Set<String> {
+        var features = Set<String>()
+        var budget = maximumWords
+        var subject = subject
+        subject.withUTF8 { bytes in
+            guard !LocalClassifier.isDirective(bytes, 0..<bytes.count) else { return }
+            let words = self.words(bytes, 0..<bytes.count, budget: &budget)
+            add(words, to: &features)
+            for word in words { features.insert("s:" + word) }
+        }
+        var body = body
+        body.withUTF8 { bytes in
+            let split = LocalClassifier.quoteStart(bytes)
+            var newest: [String] = []
+            for paragraph in LocalClassifier.readableParagraphs(bytes, 0..<split).kept {
+                newest += words(bytes, paragraph, budget: &budget)
+            }
+            add(newest, to: &features)
+            guard newest.count < shortNewestPart, split < bytes.count else { return }
+            for paragraph in LocalClassifier.readableParagraphs(bytes, split..<bytes.count).kept {
+                add(words(bytes, paragraph, budget: &budget), to: &features)
+            }
+        }
+        return features
+    }
+
+    static func add(_ words: [String], to features: inout Set<String>) {
+        for word in words { features.insert(word) }
+        guard words.count > 1 else { return }
+        for i in 1..<words.count { features.insert(words[i - 1] + "_" + words[i]) }
+    }
+
+    /// The words of `range`, lower-cased, until `budget` runs out.
+    static func words(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, budget: inout Int) -> [String] {
+        var words: [String] = []
+        var current: [UInt8] = []
+        func finish() {
+            guard !current.isEmpty, budget > 0 else { current.removeAll(keepingCapacity: true); return }
+            words.append(String(decoding: current, as: UTF8.self))
+            budget -= 1
+            current.removeAll(keepingCapacity: true)
+        }
+        var i = range.lowerBound
+        while i < range.upperBound, budget > 0 {
+            let byte = b[i]
+            switch byte {
+            case 0x41...0x5A: current.append(byte | 0x20)
+            case 0x61...0x7A, 0x30...0x39: current.append(byte)
+            case 0x27 where !current.isEmpty: break
+            case 0xE2 where i + 2 < range.upperBound && (b[i + 1] == 0x80 || b[i + 1] == 0x81):
+                // General punctuation (dashes, quotes, ellipsis); a right single quote inside a word is an apostrophe.
+                if !(b[i + 1] == 0x80 && b[i + 2] == 0x99 && !current.isEmpty) { finish() }
+                i += 2
+            case 0xC2 where i + 1 < range.upperBound:
+                // U+0080–U+00BF: no-break space, «, », ©, ° and the like separate words.
+                finish()
+                i += 1
+            case 0xC3 where i + 1 < range.upperBound && (0x80...0x9E).contains(b[i + 1]) && b[i + 1] != 0x97:
+                // Latin-1 capitals (À–Þ, not ×) to lower case, so "ÜBER" and "über" are one word.
+                current.append(byte)
+                current.append(b[i + 1] | 0x20)
+                i += 1
+            case 0x80...: current.append(byte)
+            default: finish()
+            }
+            i += 1
+        }
+        finish()
+        return words
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import MailHookCore
+import MailHookServer
+import MailHookStore
+
+struct Train: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the offline classifier's model from labelled emails and feedback, and report cross-validated accuracy.",
+        discussion: """
+            Examples are JSON Lines files ({"id", "subject", "body", "category", "urgency"?} per line) and, with --feedback, each
+            email's latest classification feedback in the configured database. The model file is what classifier.modelFile
+            names; the built-in one is trained from Tests/MailHookCoreTests/Fixtures/emails/*.jsonl with --name builtin-1.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "A labelled JSON Lines file (repeatable).")
+    var fixtures: [String] = []
+
+    @Flag(name: .long, help: "Also learn from the feedback stored in the configured database.")
+    var feedback = false
+
+    @Option(name: .long, help: "Where to write the model file (nothing is written without it).")
+    var output: String?
+
+    @Option(name: .long, help: "The model's name, recorded with every classification it takes part in.")
+    var name = "trained"
+
+    @Option(name: .long, help: "Report k-fold cross-validated accuracy over the examples (0: do not).")
+    var crossValidate = 10
+
+    @Option(name: .long, help: "Leave out words seen in fewer training emails.")
+    var minDocuments = 2
+
+    func run() async throws {
+        try await reportingFailures {
+            var examples: [LabelledEmail] = []
+            for path in fixtures {
+                guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
+                do {
+                    examples += try LabelledEmail.parseLines(String(decoding: data, as: UTF8.self), source: path)
+                } catch let error as LabelledEmail.Invalid {
+                    throw CommandFailure(error.description)
+                }
+            }
+            let fixtureCount = examples.count
+            if feedback {
+                let config = try options.loadMain()
+                let logger = makeLogger(level: .error)
+                examples += try await StoreFactory.withStore(config.database, logger: logger) { store in
+                    try await store.migrate()
+                    return try await store.feedbackExamples(limit: 1_000_000)
+                }
+            }
+            guard !examples.isEmpty else { throw CommandFailure("no examples: give --fixtures FILE and/or --feedback") }
+            guard Set(examples.map(\.category)).count > 1 else { throw CommandFailure("the examples need at least two categories") }
+            guard (1...100).contains(minDocuments) else { throw CommandFailure("--min-documents must be in 1...100") }
+            let trainer = ClassifierTrainer(minimumDocuments: minDocuments)
+            print("examples: \(examples.count) (\(fixtureCount) from fixtures, \(examples.count - fixtureCount) from feedback)")
+            if crossValidate >= 2 {
+                let evaluation = ClassifierEvaluation.crossValidate(examples, folds: min(crossValidate, examples.count), trainer: trainer)
+                print("\(crossValidate)-fold cross-validated (each email classified by a model that never saw it):\n")
+                print(evaluation.table())
+                print("")
+            }
+            let model = trainer.train(examples, feedback: examples.count - fixtureCount, name: name)
+            do {
+                try model.validate()
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            if let output {
+                do {
+                    try model.encoded().write(to: URL(fileURLWithPath: output), options: .atomic)
+                } catch {
+                    throw CommandFailure("cannot write \(output)")
+                }
+                print("model \(name): \(model.category.weights.count) category inputs, \(model.urgency.weights.count) urgency inputs, written to \(output)")
+            }
+        }
+    }
+}
+
+extension ConfigOptions {
+    /// The trained model `classifier.modelFile` names, loaded and checked before anything starts.
+    func classifierModel(_ config: MailHookConfiguration) throws -> ClassifierModel? {
+        do {
+            return try ClassifierModelLoader.load(config.classifier.modelFile)
+        } catch {
+            throw CommandFailure("invalid configuration: classifier.modelFile: \(error)")
+        }
+    }
+}

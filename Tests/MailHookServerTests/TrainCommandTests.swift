@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MailHookCore
+import MailHookStore
+import MailHookTestSupport
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `mailhook train` and `classifier.modelFile` through the real binary: the server classifies with
+/// the built-in model, feedback given through the admin API becomes training data, a trained file
+/// is used by `classify`, and a broken file stops every command before it starts.
+@Suite("mailhook train")
+struct TrainCommandTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("MailHookCoreTests/Fixtures/emails")
+
+    static func feedback(port: Int, emailId: String, category: String) async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/analytics/feedback")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer train-admin-token")
+        request.body = .bytes(ByteBuffer(string: #"{"email_id": "\#(emailId)", "correct_category": "\#(category)", "rating": "wrong"}"#))
+        let response = try await HTTPClient.test.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        return Int(response.status.code)
+    }
+
+    static func writeConfig(_ directory: URL, database: MailHookConfiguration.Database, modelFile: String?) throws {
+        let model = modelFile.map { #", "classifier": {"modelFile": "\#($0)"}"# } ?? ""
+        let main = #"{"server": {"port": 0}, "database": {"url": "\#(database.configURL)"}, "admin": {"token": "train-admin-token"}\#(model)}"#
+        try Data(main.utf8).write(to: directory.appendingPathComponent("Config/mailhook.json"))
+    }
+
+    @Test("the server uses the built-in model; feedback trains a model file that classify then uses")
+    func feedbackTrainsAModel() async throws {
+        let database = MailHookConfiguration.Database(url: .sqlite(path: "data/train.sqlite"))
+        let directory = ProcessTests.workspace(database: database)
+        try Self.writeConfig(directory, database: database, modelFile: nil)
+        let env = ["HELPDESK_SECRET": ProcessTests.secret]
+        let server = try MailHookProcess(arguments: ["serve"], environment: env, directory: directory)
+        let port = try await server.waitUntilListening()
+        for n in 1...3 { #expect(try await ProcessTests.post(port: port, id: "train-\(n)") == 202) }
+        let stored = MailHookConfiguration.Database(url: .sqlite(path: directory.appendingPathComponent("data/train.sqlite").path))
+        let classifications = try await StoreFactory.withStore(stored, logger: Logger(label: "test")) { store in
+            try await eventually { try await store.tableRows(.classificationResults, limit: 10).count == 3 }
+            return try await store.tableRows(.classificationResults, limit: 10)
+        }
+        for row in classifications {
+            #expect(row["model_used"]?.stringValue == LocalClassifier.trainedModelName)
+            #expect(row["prompt_version"]?.stringValue == LocalClassifier.rulesVersion + "+builtin-1")
+        }
+        for row in classifications {
+            let id = try #require(row["email_id"]?.stringValue)
+            #expect(try await Self.feedback(port: port, emailId: id, category: "ESCALATION") == 201)
+        }
+        server.signal(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+
+        let model = directory.appendingPathComponent("site.json").path
+        let (status, out, err) = try await MailHookProcess.run(
+            ["train", "--fixtures", Self.fixtures.appendingPathComponent("heldout.jsonl").path, "--feedback", "--output", model,
+             "--name", "site-2", "--cross-validate", "5"],
+            directory: directory)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("examples: 103 (100 from fixtures, 3 from feedback)"), "\(out)")
+        #expect(out.contains("category accuracy"), "the cross-validation table is printed")
+        let trained = try ClassifierModel.load(try Data(contentsOf: URL(fileURLWithPath: model)))
+        #expect(trained.trainedOn.feedback == 3)
+        #expect(trained.name == "site-2")
+
+        try Self.writeConfig(directory, database: database, modelFile: model)
+        let email = #"{"message": {"from": {"address": "ann@zgcompanies.com"}, "subject": "Quote for 20 laptops", "bodyText": "Please order 20 laptops for the new starters."}}"#
+        let file = directory.appendingPathComponent("email.json")
+        try Data(email.utf8).write(to: file)
+        let (classifyStatus, classified, classifyErr) = try await MailHookProcess.run(["classify", "--file", file.path], directory: directory)
+        #expect(classifyStatus == 0, "\(classifyErr)")
+        let result = try JSONValue.parse(Array(classified.utf8))
+        #expect(result["classification"]?["model_used"]?.stringValue == LocalClassifier.trainedModelName)
+        #expect(result["classification"]?["prompt_version"]?.stringValue == LocalClassifier.rulesVersion + "+site-2")
+        #expect(result["classification"]?["category"]?.stringValue == "PURCHASING")
+
+        try Self.writeConfig(directory, database: database, modelFile: "none")
+        let (_, rulesOnly, _) = try await MailHookProcess.run(["classify", "--file", file.path], directory: directory)
+        #expect(try JSONValue.parse(Array(rulesOnly.utf8))["classification"]?["model_used"]?.stringValue == LocalClassifier.modelName)
+    }
+
+    @Test("a broken or missing model file stops serve, classify and check-config with a message naming the key")
+    func brokenModelFile() async throws {
+        let database = MailHookConfiguration.Database(url: .sqlite(path: "data/broken.sqlite"))
+        let directory = ProcessTests.workspace(database: database)
+        let broken = directory.appendingPathComponent("broken.json")
+        try Data(#"{"format": "mailhook-classifier-model", "version": 1, "name": "x", "trainedOn": {}, "category": {}, "urgency": {}}"#.utf8).write(to: broken)
+        for path in [broken.path, directory.appendingPathComponent("missing.json").path] {
+            try Self.writeConfig(directory, database: database, modelFile: path)
+            for arguments in [["serve"], ["check-config"], ["classify", "--file", broken.path]] {
+                let (status, _, err) = try await MailHookProcess.run(arguments, environment: ["HELPDESK_SECRET": "s"], directory: directory)
+                #expect(status == 1, "\(arguments) \(err)")
+                #expect(err.contains("classifier.modelFile"), "\(arguments): \(err)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/broken.sqlite").path), "serve stopped before opening the database")
+    }
+}
