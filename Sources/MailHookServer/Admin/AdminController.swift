@@ -20,18 +20,26 @@ struct AdminController: Sendable {
         admin.get("/emails/{id}") { request, context in try await trail(request, context: context) }
         admin.post("/analytics/feedback") { request, context in try await feedback(request, context: context) }
         admin.get("/analytics/classification") { request, _ in try await classificationAnalytics(request) }
+        admin.get("/analytics/processing") { request, _ in try await processingAnalytics(request) }
+    }
+
+    /// `GET /analytics/processing?days=N`: totals, per-stage p50/p95 and daily trends.
+    func processingAnalytics(_ request: Request) async throws -> Response {
+        Self.json(.ok, redactor.redact(JSONWriter.text(try await store.processingAnalytics(days: try Self.days(request)))))
+    }
+
+    static func days(_ request: Request) throws -> Int {
+        do {
+            return try ClassificationAnalytics.days(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+        } catch {
+            throw IntakeError.badRequest(error.description)
+        }
     }
 
     /// `GET /analytics/classification?days=N`: distribution, confidence, models, fallbacks and the
     /// agreement of people's feedback with MailHook's categories.
     func classificationAnalytics(_ request: Request) async throws -> Response {
-        let days: Int
-        do {
-            days = try ClassificationAnalytics.days(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-        } catch {
-            throw IntakeError.badRequest(error.description)
-        }
-        return Self.json(.ok, redactor.redact(JSONWriter.text(try await store.classificationAnalytics(days: days))))
+        Self.json(.ok, redactor.redact(JSONWriter.text(try await store.classificationAnalytics(days: try Self.days(request)))))
     }
 
     /// `GET /emails/history?sender=&days=&limit=&category=&decision=&status=&cursor=`.

@@ -14,6 +14,9 @@ public protocol AdminStore: Sendable {
     /// Classifications of the last `days` days and their agreement with feedback, counted in SQL.
     func classificationAnalytics(days: Int) async throws -> ClassificationAnalytics
 
+    /// Pipeline totals, per-stage p50/p95 and daily trends of the last `days` days, counted in SQL.
+    func processingAnalytics(days: Int) async throws -> ProcessingAnalytics
+
     /// Each email's latest feedback with its subject and body, as training examples for `mailhook train`.
     func feedbackExamples(limit: Int) async throws -> [LabelledEmail]
 }

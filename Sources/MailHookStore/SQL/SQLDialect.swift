@@ -66,4 +66,17 @@ public enum SQLDialect: String, Sendable {
     func jsonTextField(_ column: String, _ key: String) -> String {
         self == .postgres ? "(\(column)::jsonb ->> '\(key)')" : "json_extract(\(column), '$.\(key)')"
     }
+
+    /// An integer member at `path` inside a JSON column (JSONB on PostgreSQL, text on SQLite).
+    func jsonInteger(_ column: String, _ path: [String]) -> String {
+        switch self {
+        case .postgres: "((\(column)::jsonb #>> '{\(path.joined(separator: ","))}')::bigint)"
+        case .sqlite: "CAST(json_extract(\(column), '$.\(path.joined(separator: "."))') AS INTEGER)"
+        }
+    }
+
+    /// The UTC calendar day of a timestamp column, as `YYYY-MM-DD`.
+    func utcDay(_ column: String) -> String {
+        self == .postgres ? "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : "substr(\(column), 1, 10)"
+    }
 }
