@@ -21,6 +21,18 @@ struct AdminController: Sendable {
         admin.post("/analytics/feedback") { request, context in try await feedback(request, context: context) }
         admin.get("/analytics/classification") { request, _ in try await classificationAnalytics(request) }
         admin.get("/analytics/processing") { request, _ in try await processingAnalytics(request) }
+        admin.get("/analytics/patterns") { request, _ in try await patterns(request) }
+    }
+
+    /// `GET /analytics/patterns?min_frequency=&min_automation_potential=&limit=&cursor=`.
+    func patterns(_ request: Request) async throws -> Response {
+        let query: PatternQuery
+        do {
+            query = try PatternQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+        } catch {
+            throw IntakeError.badRequest(error.description)
+        }
+        return Self.json(.ok, redactor.redact(JSONWriter.text(try await store.patterns(query))))
     }
 
     /// `GET /analytics/processing?days=N`: totals, per-stage p50/p95 and daily trends.

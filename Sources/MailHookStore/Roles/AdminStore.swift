@@ -17,6 +17,9 @@ public protocol AdminStore: Sendable {
     /// Pipeline totals, per-stage p50/p95 and daily trends of the last `days` days, counted in SQL.
     func processingAnalytics(days: Int) async throws -> ProcessingAnalytics
 
+    /// One page of subject patterns, most frequent first.
+    func patterns(_ query: PatternQuery) async throws -> PatternsPage
+
     /// Each email's latest feedback with its subject and body, as training examples for `mailhook train`.
     func feedbackExamples(limit: Int) async throws -> [LabelledEmail]
 }
