@@ -5,14 +5,21 @@ extension SQLStore {
     /// Counted and ranked in SQL over the window; nothing loads a table.
     public func processingAnalytics(days: Int) async throws -> ProcessingAnalytics {
         let since = now().addingTimeInterval(-Double(days) * 86_400)
-        func inList(_ values: [ActionTaken]) -> String {
-            // Closed vocabulary, not input: safe as SQL text, and the same on both databases.
-            "(" + values.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+        let totals = try await processingTotals(since: since)
+        var stages: [ProcessingAnalytics.StageTiming] = []
+        let columns = [("total", "processing_time_ms")] + PipelineStage.allCases.map { ($0.rawValue, dialect.jsonInteger("processing_context", ["stages", $0.rawValue])) }
+        for (stage, expression) in columns {
+            if let timing = try await percentiles(stage: stage, expression: expression, since: since) { stages.append(timing) }
         }
-        let drafts = inList([.draftCreated, .draftRecorded])
-        let reviews = inList([.flaggedForReview, .reviewRecorded])
-        let recorded = inList(ActionTaken.allCases.filter { $0.rawValue.hasSuffix("_recorded") })
-        let escalations = "(escalation_created = \(dialect == .postgres ? "TRUE" : "1") OR action_taken IN \(inList([.teamsChatRecorded, .workflowCardRecorded, .escalationRecorded])))"
+        return ProcessingAnalytics(days: days, totals: totals, stages: stages, daily: try await processingDaily(since: since))
+    }
+
+    /// What `ProcessingAnalytics.Totals` counts, over emails whose processing started since `since`.
+    func processingTotals(since: Date) async throws -> ProcessingAnalytics.Totals {
+        let drafts = Self.inList([.draftCreated, .draftRecorded])
+        let reviews = Self.inList([.flaggedForReview, .reviewRecorded])
+        let recorded = Self.inList(ActionTaken.allCases.filter { $0.rawValue.hasSuffix("_recorded") })
+        let escalations = escalationCondition
         var totals = ProcessingAnalytics.Totals()
         if let r = try await database.read("""
             SELECT COUNT(*) AS processed,
@@ -35,13 +42,14 @@ extension SQLStore {
             totals.escalations = r.int("escalations") ?? 0
             totals.dryRun = r.int("recorded") ?? 0
         }
-        var stages: [ProcessingAnalytics.StageTiming] = []
-        let columns = [("total", "processing_time_ms")] + PipelineStage.allCases.map { ($0.rawValue, dialect.jsonInteger("processing_context", ["stages", $0.rawValue])) }
-        for (stage, expression) in columns {
-            if let timing = try await percentiles(stage: stage, expression: expression, since: since) { stages.append(timing) }
-        }
+        return totals
+    }
+
+    /// The daily counts since `since`, oldest first.
+    func processingDaily(since: Date) async throws -> [ProcessingAnalytics.Day] {
+        let escalations = escalationCondition
         let day = dialect.utcDay("started_at")
-        let daily = try await database.read("""
+        return try await database.read("""
             SELECT \(raw: day) AS day, COUNT(*) AS processed,
                 SUM(CASE WHEN status = \(ProcessingStatus.completed) THEN 1 ELSE 0 END) AS completed,
                 SUM(CASE WHEN status = \(ProcessingStatus.failed) THEN 1 ELSE 0 END) AS failed,
@@ -52,7 +60,16 @@ extension SQLStore {
                 day: r.string("day") ?? "", processed: r.int("processed") ?? 0, completed: r.int("completed") ?? 0,
                 failed: r.int("failed") ?? 0, escalations: r.int("escalations") ?? 0)
         }
-        return ProcessingAnalytics(days: days, totals: totals, stages: stages, daily: daily)
+    }
+
+    /// Emails escalated: created, or recorded in dry-run.
+    private var escalationCondition: String {
+        "(escalation_created = \(dialect == .postgres ? "TRUE" : "1") OR action_taken IN \(Self.inList([.teamsChatRecorded, .workflowCardRecorded, .escalationRecorded])))"
+    }
+
+    /// Closed vocabulary, not input: safe as SQL text, and the same on both databases.
+    static func inList(_ values: [ActionTaken]) -> String {
+        "(" + values.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
     }
 
     /// p50 and p95 (nearest rank, ``ProcessingAnalytics/rank(percent:count:)``) of `expression`, one query.

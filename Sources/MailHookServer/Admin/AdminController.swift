@@ -22,6 +22,13 @@ struct AdminController: Sendable {
         admin.get("/analytics/classification") { request, _ in try await classificationAnalytics(request) }
         admin.get("/analytics/processing") { request, _ in try await processingAnalytics(request) }
         admin.get("/analytics/patterns") { request, _ in try await patterns(request) }
+        admin.get("/analytics/dashboard") { request, _ in try await dashboard(request) }
+    }
+
+    /// `GET /analytics/dashboard`: no parameters.
+    func dashboard(_ request: Request) async throws -> Response {
+        guard request.uri.queryParameters.isEmpty else { throw IntakeError.badRequest("/analytics/dashboard takes no parameters") }
+        return Self.json(.ok, redactor.redact(JSONWriter.text(try await store.dashboard())))
     }
 
     /// `GET /analytics/patterns?min_frequency=&min_automation_potential=&limit=&cursor=`.

@@ -17,6 +17,9 @@ public protocol AdminStore: Sendable {
     /// Pipeline totals, per-stage p50/p95 and daily trends of the last `days` days, counted in SQL.
     func processingAnalytics(days: Int) async throws -> ProcessingAnalytics
 
+    /// The dashboard's numbers (last 24 hours and 7 days, inbox depth, review queue, candidates).
+    func dashboard() async throws -> DashboardSummary
+
     /// One page of subject patterns, most frequent first.
     func patterns(_ query: PatternQuery) async throws -> PatternsPage
 
