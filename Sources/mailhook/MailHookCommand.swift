@@ -10,7 +10,7 @@ struct MailHookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailhook",
         abstract: "Webhook receiver for Microsoft Graph mail notifications and third-party email events.",
-        subcommands: [Serve.self, Migrate.self, CheckConfig.self, Subscriptions.self, Replay.self, Classify.self, Train.self],
+        subcommands: [Serve.self, Migrate.self, CheckConfig.self, Subscriptions.self, Replay.self, Classify.self, Train.self, Simulate.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -81,6 +81,19 @@ struct TrainCommandTests {
         #expect(result["classification"]?["prompt_version"]?.stringValue == LocalClassifier.rulesVersion + "+site-2")
         #expect(result["classification"]?["category"]?.stringValue == "PURCHASING")
 
+        // What-if routing over the same database, from the command line.
+        let routingFile = directory.appendingPathComponent("routing.json")
+        try Data(#"{"routing": {"thresholds": {"autoHandle": 99, "suggestResponse": 98, "humanReview": 97}}}"#.utf8).write(to: routingFile)
+        let (simulateStatus, simulated, simulateErr) = try await MailHookProcess.run(["simulate", "--routing", routingFile.path, "--days", "7"], directory: directory)
+        #expect(simulateStatus == 0, "\(simulateErr)")
+        let simulation = try JSONValue.parse(Array(simulated.utf8))
+        #expect(simulation["emails"] == .number(3))
+        #expect(simulation["outcomes"]?.arrayValue?.allSatisfy { $0["decision"]?.stringValue == "ESCALATE" } == true, "\(simulated)")
+        #expect(simulation["outcomes"]?.arrayValue?.first?["wrong"] == .number(3), "the feedback said ESCALATION for all three")
+        try Data(#"{"thresholds": {"humanReview": 200}}"#.utf8).write(to: routingFile)
+        let (badStatus, _, badErr) = try await MailHookProcess.run(["simulate", "--routing", routingFile.path], directory: directory)
+        #expect(badStatus == 1 && badErr.contains("routing.thresholds.humanReview"), "\(badErr)")
+
         try Self.writeConfig(directory, database: database, modelFile: "none")
         let (_, rulesOnly, _) = try await MailHookProcess.run(["classify", "--file", file.path], directory: directory)
         #expect(try JSONValue.parse(Array(rulesOnly.utf8))["classification"]?["model_used"]?.stringValue == LocalClassifier.modelName)

@@ -23,6 +23,33 @@ struct AdminController: Sendable {
         admin.get("/analytics/processing") { request, _ in try await processingAnalytics(request) }
         admin.get("/analytics/patterns") { request, _ in try await patterns(request) }
         admin.get("/analytics/dashboard") { request, _ in try await dashboard(request) }
+        admin.post("/analytics/simulate") { request, context in try await simulate(request, context: context) }
+    }
+
+    /// `POST /analytics/simulate` `{"routing": {…}, "days"?: N}`: what-if routing; nothing is changed or sent.
+    func simulate(_ request: Request, context: MailHookRequestContext) async throws -> Response {
+        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
+        guard BodyReader.isJSON(request.headers[.contentType]) else { throw IntakeError.unsupportedMediaType(request.headers[.contentType]) }
+        let json = try BodyReader.parseJSON(body, source: "admin", metrics: metrics)
+        guard let members = json.objectValue else { throw IntakeError.badRequest("the body must be a JSON object") }
+        if let unknown = members.keys.sorted().first(where: { $0 != "routing" && $0 != "days" }) {
+            throw IntakeError.badRequest("unknown field \(String(unknown.prefix(64)).debugDescription)")
+        }
+        guard let section = json["routing"], section.objectValue != nil else { throw IntakeError.badRequest("routing must be an object") }
+        var days = 30
+        if let value = json["days"] {
+            guard case .number(let n) = value, n.rounded() == n, n >= 1, n <= Double(EmailHistoryQuery.maxDays) else {
+                throw IntakeError.badRequest("days must be a whole number from 1 to \(EmailHistoryQuery.maxDays)")
+            }
+            days = Int(n)
+        }
+        let routing: MailHookConfiguration.Routing
+        do {
+            routing = try RoutingSimulator.routing(section)
+        } catch {
+            throw IntakeError.badRequest(error.description)
+        }
+        return Self.json(.ok, JSONWriter.text(try await RoutingSimulator.run(store: store, routing: routing, days: days)))
     }
 
     /// `GET /analytics/dashboard`: no parameters.
