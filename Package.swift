@@ -113,6 +113,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Resources/dashboard")],
             swiftSettings: swiftSettings
         ),
         // The thin command line.

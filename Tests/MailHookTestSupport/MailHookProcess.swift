@@ -29,9 +29,10 @@ public final class MailHookProcess: Sendable {
         return directory.appendingPathComponent("mailhook")
     }
 
-    public init(arguments: [String], environment: [String: String] = [:], directory: URL) throws {
+    /// `executable`: another program to run the same way (a browser, say); `mailhook` by default.
+    public init(arguments: [String], environment: [String: String] = [:], executable: URL? = nil, directory: URL) throws {
         process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable ?? Self.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MAILHOOK_") }
         env.merge(environment) { $1 }
@@ -132,8 +133,11 @@ public final class MailHookProcess: Sendable {
     }
 
     /// Runs a command to completion: (exit status, stdout, stderr).
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL) async throws -> (Int32, String, String) {
-        let p = try MailHookProcess(arguments: arguments, environment: environment, directory: directory)
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], executable: String? = nil, directory: URL
+    ) async throws -> (Int32, String, String) {
+        let p = try MailHookProcess(
+            arguments: arguments, environment: environment, executable: executable.map { URL(fileURLWithPath: $0) }, directory: directory)
         let status = await p.waitForExit()
         // Let the pipes drain what the process wrote last.
         _ = try? await withDeadline(.seconds(30), "mailhook's output closing") { [drained = p.drained] in

@@ -175,6 +175,7 @@ public struct MailHookApplication: Sendable {
                 store: store, bodyReader: bodyReader, metrics: metrics,
                 redactor: SecretRedactor(configuration: configuration, integrations: integrations)
             ).register(on: router, token: token)
+            DashboardPage()?.register(on: router)
         }
         return router
     }
