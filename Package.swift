@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // Test-only: parse Schemas/openapi.yaml and compare it with the router.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure domain: models, configuration, filters, signatures. No I/O.
@@ -44,7 +47,7 @@ let package = Package(
             path: "Schemas",
             resources: [
                 .copy("migrations"), .copy("mailhook-config.schema.json"), .copy("integrations.schema.json"), .copy("email-event.schema.json"),
-                .copy("classifier-model.json"),
+                .copy("classifier-model.json"), .copy("openapi.yaml"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -224,6 +227,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -19,4 +19,9 @@ public enum MailHookSchemas {
     public static var builtinClassifierModel: URL? {
         Bundle.module.url(forResource: "classifier-model", withExtension: "json")
     }
+
+    /// `openapi.yaml`: the HTTP contract, served at `/openapi.yaml`.
+    public static var openAPIDocument: URL? {
+        Bundle.module.url(forResource: "openapi", withExtension: "yaml")
+    }
 }

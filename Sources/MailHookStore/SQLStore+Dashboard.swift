@@ -28,7 +28,7 @@ extension SQLStore {
         }
         let queueDecision = dialect.jsonTextField("p.confidence_routing", "decision")
         let queue = try await database.read("""
-            SELECT e.id AS id, e.subject AS subject, e.sender_email AS sender, e.received_datetime AS received,
+            SELECT e.id AS id, e.subject AS subject, e.sender_email AS sender, e.received_datetime AS received_at,
                 (SELECT c.category FROM classification_results c WHERE c.email_id = e.id LIMIT 1) AS category,
                 (SELECT c.confidence FROM classification_results c WHERE c.email_id = e.id LIMIT 1) AS confidence,
                 \(raw: queueDecision) AS decision
@@ -37,7 +37,7 @@ extension SQLStore {
             ORDER BY p.started_at DESC, e.id LIMIT \(DashboardSummary.reviewQueueSize)
             """).map { r in
             DashboardSummary.ReviewItem(
-                id: r.string("id") ?? "", subject: r.string("subject") ?? "", sender: r.string("sender") ?? "", receivedAt: r.date("received"),
+                id: r.string("id") ?? "", subject: r.string("subject") ?? "", sender: r.string("sender") ?? "", receivedAt: r.date("received_at"),
                 category: r.string("category"), confidence: r.double("confidence"), decision: r.string("decision") ?? "")
         }
         var candidatesQuery = PatternQuery()
@@ -49,7 +49,9 @@ extension SQLStore {
         return DashboardSummary(
             last24h: try await processingTotals(since: day), last7d: try await processingTotals(since: week),
             daily: try await processingDaily(since: week), categories: categories, decisions: decisions, activeEscalations: escalations,
-            inbox: .init(pending: depth["pending"] ?? 0, processing: depth["processing"] ?? 0, deadLetters: depth["dead"] ?? 0),
+            inbox: .init(
+                pending: depth[InboxStatus.pending.rawValue] ?? 0, processing: depth[InboxStatus.processing.rawValue] ?? 0,
+                deadLetters: depth[InboxStatus.dead.rawValue] ?? 0),
             reviewQueue: queue, automationCandidates: Array(candidates))
     }
 }

@@ -23,8 +23,8 @@ extension SQLStore {
         var totals = ProcessingAnalytics.Totals()
         if let r = try await database.read("""
             SELECT COUNT(*) AS processed,
-                SUM(CASE WHEN status = \(ProcessingStatus.completed) THEN 1 ELSE 0 END) AS completed,
-                SUM(CASE WHEN status = \(ProcessingStatus.failed) THEN 1 ELSE 0 END) AS failed,
+                SUM(CASE WHEN status = \(ProcessingStatus.completed) THEN 1 ELSE 0 END) AS n_completed,
+                SUM(CASE WHEN status = \(ProcessingStatus.failed) THEN 1 ELSE 0 END) AS n_failed,
                 SUM(CASE WHEN response_sent = \(true) THEN 1 ELSE 0 END) AS replies,
                 SUM(CASE WHEN action_taken IN \(raw: drafts) THEN 1 ELSE 0 END) AS drafts,
                 SUM(CASE WHEN action_taken IN \(raw: reviews) THEN 1 ELSE 0 END) AS reviews,
@@ -33,8 +33,8 @@ extension SQLStore {
             FROM processing_results WHERE started_at >= \(since)
             """).first {
             totals.processed = r.int("processed") ?? 0
-            totals.completed = r.int("completed") ?? 0
-            totals.failed = r.int("failed") ?? 0
+            totals.completed = r.int("n_completed") ?? 0
+            totals.failed = r.int("n_failed") ?? 0
             totals.inProgress = totals.processed - totals.completed - totals.failed
             totals.repliesSent = r.int("replies") ?? 0
             totals.drafts = r.int("drafts") ?? 0
@@ -51,14 +51,14 @@ extension SQLStore {
         let day = dialect.utcDay("started_at")
         return try await database.read("""
             SELECT \(raw: day) AS day, COUNT(*) AS processed,
-                SUM(CASE WHEN status = \(ProcessingStatus.completed) THEN 1 ELSE 0 END) AS completed,
-                SUM(CASE WHEN status = \(ProcessingStatus.failed) THEN 1 ELSE 0 END) AS failed,
+                SUM(CASE WHEN status = \(ProcessingStatus.completed) THEN 1 ELSE 0 END) AS n_completed,
+                SUM(CASE WHEN status = \(ProcessingStatus.failed) THEN 1 ELSE 0 END) AS n_failed,
                 SUM(CASE WHEN \(raw: escalations) THEN 1 ELSE 0 END) AS escalations
             FROM processing_results WHERE started_at >= \(since) GROUP BY 1 ORDER BY 1
             """).map { r in
             ProcessingAnalytics.Day(
-                day: r.string("day") ?? "", processed: r.int("processed") ?? 0, completed: r.int("completed") ?? 0,
-                failed: r.int("failed") ?? 0, escalations: r.int("escalations") ?? 0)
+                day: r.string("day") ?? "", processed: r.int("processed") ?? 0, completed: r.int("n_completed") ?? 0,
+                failed: r.int("n_failed") ?? 0, escalations: r.int("escalations") ?? 0)
         }
     }
 

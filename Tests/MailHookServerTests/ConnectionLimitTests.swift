@@ -70,15 +70,36 @@ struct ConnectionLimitTests {
         }
     }
 
-    @Test("CONNECT and TRACE are answered 501 at once and the connection is closed")
+    @Test("CONNECT is answered 501 at once and the connection is closed")
     func unsupportedMethods() async throws {
         try await TestServer.run(database: .sqlite) { server in
-            for request in ["CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", "TRACE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"] {
+            for request in ["CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"] {
                 let connection = try await RawConnection.open(port: server.port)
                 try await connection.send(request)
                 try await eventually(timeout: .seconds(5)) { connection.isClosed }
                 #expect(connection.response.hasPrefix("HTTP/1.1 501"), "\(connection.response)")
             }
+        }
+    }
+
+    @Test("a known path asked with a method it does not serve (TRACE included) is 405 with Allow, and nothing is echoed")
+    func methodNotAllowed() async throws {
+        try await TestServer.run(database: .sqlite, configure: AdminAPITests.configure) { server in
+            for (request, allow) in [
+                ("TRACE /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Secret: echo-me\r\n\r\n", "GET"),
+                ("PROPFIND /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "GET"),
+                ("PUT /webhooks/graph HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", "POST"),
+                ("DELETE /emails/abc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "GET"),
+                ("GET /analytics/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "POST"),
+            ] {
+                let connection = try await RawConnection.open(port: server.port)
+                try await connection.send(request)
+                try await eventually(timeout: .seconds(5)) { connection.response.contains("\r\n\r\n") }
+                #expect(connection.response.hasPrefix("HTTP/1.1 405"), "\(connection.response)")
+                #expect(connection.response.lowercased().contains("allow: \(allow.lowercased())\r\n"), "\(connection.response)")
+                #expect(!connection.response.contains("echo-me"))
+            }
+            #expect(try await server.get("/no/such/path").status == 404, "unknown paths stay 404")
         }
     }
 

@@ -157,6 +157,11 @@ public struct MailHookApplication: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.emit())))
         }
+        if let contract = OpenAPIContract.bytes {
+            router.get("/openapi.yaml") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: contract)))
+            }
+        }
 
         let graphController = GraphWebhookController(
             writer: writer, directory: directory, bodyReader: bodyReader, metrics: metrics,
@@ -177,6 +182,7 @@ public struct MailHookApplication: Sendable {
             ).register(on: router, token: token)
             DashboardPage()?.register(on: router)
         }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.path.description, $0.method) }))
         return router
     }
 

@@ -91,8 +91,9 @@ final class ConnectionAdmissionHandler: ChannelInboundHandler, RemovableChannelH
 }
 
 /// After HTTP decoding: the request head disarms the deadline; the response's end makes the
-/// connection idle again. Methods MailHook never serves (CONNECT, TRACE…) are answered 501 at
-/// once and the connection closed, before any route sees them.
+/// connection idle again. CONNECT (a tunnel, which MailHook never makes) is answered 501 at once
+/// and the connection closed, before any route sees it; every other method goes on to the router,
+/// which answers 405 with the path's `Allow` when the path exists (TRACE is never echoed).
 final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -106,7 +107,7 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
         self.deadline = deadline
     }
 
-    static let served: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
+    static let refused: Set<HTTPRequest.Method> = [.connect]
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
@@ -120,7 +121,7 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
             deadline.phase = .inRequest
             deadline.requestOpen = true
             deadline.responseOpen = true
-            guard Self.served.contains(head.method) else {
+            guard !Self.refused.contains(head.method) else {
                 refusing = true
                 let response = HTTPResponse(status: .notImplemented, headerFields: [.connection: "close", .contentLength: "0"])
                 context.write(wrapOutboundOut(.head(response)), promise: nil)
