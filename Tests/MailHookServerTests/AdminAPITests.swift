@@ -173,9 +173,36 @@ struct AdminAPITests {
     @Test("without admin.token the admin routes do not exist: 404 with or without a token")
     func noToken() async throws {
         try await TestServer.run(database: .sqlite, integrationsJSON: PipelineTests.integrations) { (server: TestServer) async throws in
-            #expect(try await server.get("/emails/helpdesk:evt-1").status == 404)
-            #expect(try await server.get("/emails/helpdesk:evt-1", headers: Self.auth).status == 404)
-            #expect(try await server.post("/analytics/feedback", body: "{}", headers: Self.auth).status == 404)
+            for (method, path) in Self.adminRoutes + [("GET", "/dashboard")] {
+                for headers in [[], Self.auth] {
+                    let status = method == "GET"
+                        ? try await server.get(path, headers: headers).status
+                        : try await server.post(path, body: "{}", headers: [("Content-Type", "application/json")] + headers).status
+                    #expect(status == 404, "\(method) \(path)")
+                }
+            }
+        }
+    }
+
+    /// Every admin API route, as the router serves it (`OpenAPIContractTests` keeps the list honest).
+    static let adminRoutes: [(String, String)] = [
+        ("GET", "/emails/history"), ("GET", "/emails/helpdesk:evt-1"), ("POST", "/analytics/feedback"),
+        ("GET", "/analytics/classification"), ("GET", "/analytics/processing"), ("GET", "/analytics/patterns"),
+        ("GET", "/analytics/dashboard"), ("POST", "/analytics/simulate"),
+    ]
+
+    @Test("every admin route answers 401 without a token and with a wrong one, with no detail")
+    func everyRouteNeedsTheToken() async throws {
+        try await TestServer.run(database: .sqlite, configure: Self.configure, integrationsJSON: PipelineTests.integrations) { (server: TestServer) async throws in
+            for (method, path) in Self.adminRoutes {
+                for headers in [[], [("Authorization", "Bearer wrong-\(Self.adminToken)")], [("Authorization", "Basic \(Self.adminToken)")]] {
+                    let reply = method == "GET"
+                        ? try await server.get(path, headers: headers)
+                        : try await server.post(path, body: #"{"routing": {}}"#, headers: [("Content-Type", "application/json")] + headers)
+                    #expect(reply.status == 401, "\(method) \(path) \(headers)")
+                    #expect(!reply.body.contains("reason"), "no detail: \(reply.body)")
+                }
+            }
         }
     }
 }

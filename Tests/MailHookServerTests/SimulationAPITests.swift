@@ -106,4 +106,37 @@ struct SimulationAPITests {
             #expect(try await server.post("/analytics/simulate", body: #"{"routing": {}}"#).status == 401)
         }
     }
+
+    @Test("a stricter auto-respond bar moves exactly the recorded AUTO_RESPOND emails to SUGGEST_RESPONSE (SQLite)")
+    func stricterSQLite() async throws { try await stricter(.sqlite) }
+
+    @Test("a stricter auto-respond bar moves exactly the recorded AUTO_RESPOND emails to SUGGEST_RESPONSE (PostgreSQL)", .postgres)
+    func stricterPostgres() async throws { try await stricter(.postgres) }
+
+    func stricter(_ database: TestDatabase) async throws {
+        let configure: TestServer.Configure = {
+            AdminAPITests.configure(&$0)
+            // Record the policy's own decisions: the per-email guards would downgrade these senders.
+            $0.routing.autoRespondGuard = .init(senderDomain: false, offlineAgreement: false)
+        }
+        try await TestServer.run(database: database, configure: configure, integrationsJSON: PipelineTests.integrations) { server in
+            for n in 1...50 { #expect(try await PipelineTests.post(server, AnalyticsAPITests.event(n)).status == 202) }
+            try await eventually { try await PipelineTests.settled(server) }
+            var recordedAuto = 0
+            for row in try await server.store.tableRows(.processingResults, limit: 1000) {
+                var routing = row["confidence_routing"] ?? .null
+                if let text = routing.stringValue { routing = try JSONValue.parse(Array(text.utf8)) }
+                if routing["decision"]?.stringValue == "AUTO_RESPOND" { recordedAuto += 1 }
+            }
+            #expect(recordedAuto > 0, "the seed has confident SUPPORT/INFORMATION mail")
+            let strict = #"{"routing": {"categoryAdjustments": {"SUPPORT": 0.99, "INFORMATION": 0.99}}}"#
+            let reply = try await server.post("/analytics/simulate", body: strict, headers: Self.headers)
+            #expect(reply.status == 200, "\(reply.body)")
+            let result = try JSONValue.parse(Array(reply.body.utf8))
+            let moved = (result["matrix"]?.arrayValue ?? []).first { $0["from"]?.stringValue == "AUTO_RESPOND" && $0["to"]?.stringValue == "SUGGEST_RESPONSE" }
+            #expect(moved?["count"] == .number(Double(recordedAuto)), "\(result)")
+            #expect(!(result["outcomes"]?.arrayValue ?? []).contains { $0["decision"]?.stringValue == "AUTO_RESPOND" })
+            #expect(result["changed"] == .number(Double(recordedAuto)))
+        }
+    }
 }
