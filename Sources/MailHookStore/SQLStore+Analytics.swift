@@ -5,13 +5,7 @@ extension SQLStore {
     /// Counted in SQL over the window; nothing loads a table.
     public func classificationAnalytics(days: Int) async throws -> ClassificationAnalytics {
         let since = now().addingTimeInterval(-Double(days) * 86_400)
-        let categories = try await database.read("""
-            SELECT category, COUNT(*) AS n, AVG(confidence) AS average FROM classification_results
-            WHERE created_at >= \(since) GROUP BY category ORDER BY category
-            """).map { r in
-            ClassificationAnalytics.CategoryShare(
-                category: r.string("category") ?? "", count: r.int("n") ?? 0, averageConfidence: ((r.double("average") ?? 0) * 10).rounded() / 10)
-        }
+        let categories = try await categoryShares(since: since)
         // Buckets by comparison, not by division: the databases round a cast differently.
         let bucketCase = (1...9).reversed().map { "WHEN confidence >= \($0 * 10) THEN \($0 * 10)" }.joined(separator: " ")
         var histogram = try await database.read("""
@@ -46,5 +40,16 @@ extension SQLStore {
         return ClassificationAnalytics(
             days: days, categories: categories, confidenceHistogram: histogram, urgency: urgency, models: models, llmFallbacks: fallbacks,
             feedback: .init(confusion: confusion))
+    }
+
+    /// Classifications since `since` per category, with their average confidence (one decimal).
+    func categoryShares(since: Date) async throws -> [ClassificationAnalytics.CategoryShare] {
+        try await database.read("""
+            SELECT category, COUNT(*) AS n, AVG(confidence) AS average FROM classification_results
+            WHERE created_at >= \(since) GROUP BY category ORDER BY category
+            """).map { r in
+            ClassificationAnalytics.CategoryShare(
+                category: r.string("category") ?? "", count: r.int("n") ?? 0, averageConfidence: ((r.double("average") ?? 0) * 10).rounded() / 10)
+        }
     }
 }

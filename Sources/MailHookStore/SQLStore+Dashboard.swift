@@ -7,13 +7,7 @@ extension SQLStore {
         let now = now()
         let day = now.addingTimeInterval(-86_400)
         let week = now.addingTimeInterval(-7 * 86_400)
-        let categories = try await database.read("""
-            SELECT category, COUNT(*) AS n, AVG(confidence) AS average FROM classification_results
-            WHERE created_at >= \(week) GROUP BY category ORDER BY category
-            """).map { r in
-            ClassificationAnalytics.CategoryShare(
-                category: r.string("category") ?? "", count: r.int("n") ?? 0, averageConfidence: ((r.double("average") ?? 0) * 10).rounded() / 10)
-        }
+        let categories = try await categoryShares(since: week)
         let decision = dialect.jsonTextField("confidence_routing", "decision")
         let decisions = try await database.read("""
             SELECT \(raw: decision) AS decision, COUNT(*) AS n FROM processing_results

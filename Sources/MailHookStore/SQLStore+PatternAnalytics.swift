@@ -21,7 +21,7 @@ extension SQLStore {
                 categories: StoredJSON.counts(r.string("affected_categories")), sampleIds: StoredJSON.strings(r.string("sample_emails")),
                 automationPotential: (r.double("automation_potential") ?? 0) * 100)
         }
-        let next = rows.count > query.limit ? patterns.last.map { PatternQuery.cursor(frequency: $0.frequency, patternId: $0.patternId) } : nil
+        let next = rows.count > query.limit ? patterns.last.map { PatternQuery.Cursor(frequency: $0.frequency, patternId: $0.patternId).token } : nil
         return PatternsPage(patterns: Array(patterns), nextCursor: next)
     }
 }

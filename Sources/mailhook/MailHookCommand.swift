@@ -75,3 +75,14 @@ func makeLogger(level: LogLevel) -> Logger {
     logger.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
     return logger
 }
+
+extension ConfigOptions {
+    /// The trained model `classifier.modelFile` names, loaded and checked before anything starts.
+    func classifierModel(_ config: MailHookConfiguration) throws -> ClassifierModel? {
+        do {
+            return try ClassifierModelLoader.load(config.classifier.modelFile)
+        } catch {
+            throw CommandFailure("invalid configuration: classifier.modelFile: \(error)")
+        }
+    }
+}

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import MailHookCore
-import MailHookServer
 import MailHookStore
 
 struct Train: AsyncParsableCommand {
@@ -78,17 +77,6 @@ struct Train: AsyncParsableCommand {
                 }
                 print("model \(name): \(model.category.weights.count) category inputs, \(model.urgency.weights.count) urgency inputs, written to \(output)")
             }
-        }
-    }
-}
-
-extension ConfigOptions {
-    /// The trained model `classifier.modelFile` names, loaded and checked before anything starts.
-    func classifierModel(_ config: MailHookConfiguration) throws -> ClassifierModel? {
-        do {
-            return try ClassifierModelLoader.load(config.classifier.modelFile)
-        } catch {
-            throw CommandFailure("invalid configuration: classifier.modelFile: \(error)")
         }
     }
 }

@@ -7,17 +7,33 @@ public struct PatternQuery: Sendable, Equatable {
     /// 0...100, compared with ``PatternSummary/automationPotential``.
     public var minAutomationPotential = 0
     public var limit = 50
-    /// After this (frequency, pattern id), in the listing's order.
-    public var after: (frequency: Int, patternId: String)?
+    /// After this pattern, in the listing's order.
+    public var after: Cursor?
 
     public static let maxLimit = 500
 
-    public init() {}
+    /// A position in the listing: `<frequency>:<pattern id>` as ``PatternsPage/nextCursor`` gives it.
+    public struct Cursor: Sendable, Equatable {
+        public var frequency: Int
+        public var patternId: String
 
-    public static func == (a: PatternQuery, b: PatternQuery) -> Bool {
-        a.minFrequency == b.minFrequency && a.minAutomationPotential == b.minAutomationPotential && a.limit == b.limit
-            && a.after?.frequency == b.after?.frequency && a.after?.patternId == b.after?.patternId
+        public init(frequency: Int, patternId: String) {
+            self.frequency = frequency
+            self.patternId = patternId
+        }
+
+        public init?(token: String) {
+            guard token.utf8.count <= 128, let colon = token.firstIndex(of: ":") else { return nil }
+            let id = token[token.index(after: colon)...]
+            guard let frequency = Int(token[..<colon]), frequency >= 0, !id.isEmpty,
+                  id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+            self.init(frequency: frequency, patternId: String(id))
+        }
+
+        public var token: String { "\(frequency):\(patternId)" }
     }
+
+    public init() {}
 
     static let parameters: Set<String> = ["min_frequency", "min_automation_potential", "limit", "cursor"]
 
@@ -32,22 +48,12 @@ public struct PatternQuery: Sendable, Equatable {
             case "min_automation_potential": minAutomationPotential = try EmailHistoryQuery.number(name, value, 0...100)
             case "limit": limit = try EmailHistoryQuery.number(name, value, 1...Self.maxLimit)
             default:
-                guard let cursor = Self.cursor(value) else { throw EmailHistoryQuery.Invalid(description: "cursor is not one this server issued") }
+                guard let cursor = Cursor(token: value) else { throw EmailHistoryQuery.Invalid(description: "cursor is not one this server issued") }
                 after = cursor
             }
         }
     }
 
-    /// `<frequency>:<pattern id>`, as ``PatternsPage/nextCursor`` gives it.
-    static func cursor(_ token: String) -> (Int, String)? {
-        guard token.utf8.count <= 128, let colon = token.firstIndex(of: ":") else { return nil }
-        let id = token[token.index(after: colon)...]
-        guard let frequency = Int(token[..<colon]), frequency >= 0, !id.isEmpty,
-              id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
-        return (frequency, String(id))
-    }
-
-    public static func cursor(frequency: Int, patternId: String) -> String { "\(frequency):\(patternId)" }
 }
 
 /// One subject pattern: emails whose subjects normalise to the same signature.

@@ -63,7 +63,13 @@ public struct RoutingSimulation: Sendable, Equatable, Encodable {
     public var changed = 0
 
     private var cells: [String: [String: Int]] = [:]
-    private var tallies: [RoutingDecision: (emails: Int, rated: Int, wrong: Int)] = [:]
+    private var tallies: [RoutingDecision: Tally] = [:]
+
+    private struct Tally: Sendable, Equatable {
+        var emails = 0
+        var rated = 0
+        var wrong = 0
+    }
 
     public init(days: Int) {
         self.days = days
@@ -78,7 +84,7 @@ public struct RoutingSimulation: Sendable, Equatable, Encodable {
         emails += 1
         if sample.decision != new { changed += 1 }
         cells[old, default: [:]][new.rawValue, default: 0] += 1
-        var tally = tallies[new] ?? (0, 0, 0)
+        var tally = tallies[new] ?? Tally()
         tally.emails += 1
         if let corrected = sample.corrected {
             tally.rated += 1
@@ -99,10 +105,6 @@ public struct RoutingSimulation: Sendable, Equatable, Encodable {
                 Outcome(decision: decision.rawValue, emails: t.emails, rated: t.rated, wrong: t.wrong, errorRate: t.rated == 0 ? nil : Double(t.wrong) / Double(t.rated))
             }
         }
-    }
-
-    public static func == (a: RoutingSimulation, b: RoutingSimulation) -> Bool {
-        a.days == b.days && a.emails == b.emails && a.changed == b.changed && a.matrix == b.matrix && a.outcomes == b.outcomes
     }
 
     enum CodingKeys: String, CodingKey {

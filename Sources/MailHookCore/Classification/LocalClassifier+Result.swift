@@ -206,6 +206,6 @@ extension LocalClassifier.Scan {
 
     static func rounded(_ w: Double) -> String {
         let r = (w * 10).rounded() / 10
-        return r == r.rounded() ? String(Int(r)) : String(r)
+        return Int(exactly: r).map(String.init) ?? String(r)
     }
 }

@@ -31,11 +31,13 @@ struct DashboardPage: Sendable {
         router.get("/dashboard/dashboard.js") { _, _ in response("dashboard.js") }
     }
 
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+
     /// Only this origin's own files and API; no framing; no referrer (the token never rides in a URL the server sees).
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (.contentSecurityPolicy, "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
         (.xContentTypeOptions, "nosniff"),
-        (HTTPField.Name("Referrer-Policy") ?? .cacheControl, "no-referrer"),
+        (referrerPolicy, "no-referrer"),
         (.cacheControl, "no-store"),
     ]
 

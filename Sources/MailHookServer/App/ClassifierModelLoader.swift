@@ -26,7 +26,7 @@ public enum ClassifierModelLoader {
         do {
             return try ClassifierModel.load(data)
         } catch let error as ClassifierModelError {
-            throw ClassifierModelError("\(choice.text): " + error.description.replacingOccurrences(of: "classifier model: ", with: ""))
+            throw ClassifierModelError("\(choice.text): \(error.reason)")
         }
     }
 }

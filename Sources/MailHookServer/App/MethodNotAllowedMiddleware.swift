@@ -4,14 +4,15 @@ import Hummingbird
 /// A known path asked with a method it does not serve answers 405 with `Allow`, not 404 (RFC 9110
 /// §15.5.6). Added last, so it wraps only the router's not-found answer: matched routes never see it.
 struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Per route pattern (`/emails/{id}`), the methods it serves.
-    let table: [(components: [Substring], methods: [HTTPRequest.Method])]
+    /// Per route pattern (`/emails/{id}`): its components, the methods it serves and their `Allow` value.
+    let table: [(components: [Substring], methods: Set<HTTPRequest.Method>, allow: String)]
 
     init(routes: [(path: String, method: HTTPRequest.Method)]) {
-        var byPath: [String: Set<String>] = [:]
-        for route in routes { byPath[route.path, default: []].insert(route.method.rawValue) }
+        var byPath: [String: Set<HTTPRequest.Method>] = [:]
+        for route in routes { byPath[route.path, default: []].insert(route.method) }
         table = byPath.keys.sorted().map { path in
-            (path.split(separator: "/"), byPath[path, default: []].sorted().compactMap { HTTPRequest.Method($0) })
+            let methods = byPath[path, default: []]
+            return (path.split(separator: "/"), methods, methods.map(\.rawValue).sorted().joined(separator: ", "))
         }
     }
 
@@ -20,12 +21,9 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let entry = table.first(where: { Self.matches($0.components, segments) }), !entry.methods.contains(request.method) else {
             return try await next(request, context)
         }
-        var headers = HTTPFields()
-        headers[.allow] = entry.methods.map(\.rawValue).joined(separator: ", ")
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(
-            status: .methodNotAllowed, headers: headers,
-            body: .init(byteBuffer: .init(string: #"{"status":"rejected","reason":"method not allowed"}"#)))
+        var response = JSONResponse.response(.methodNotAllowed, Answer(status: .rejected, reason: "method not allowed"))
+        response.headers[.allow] = entry.allow
+        return response
     }
 
     /// Literal components must be equal; `{name}` matches any one non-empty segment.

@@ -9,13 +9,13 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     public private(set) var urgencyTotal = 0
     public private(set) var urgencyCorrect = 0
     /// Per confidence band (``bandEdges``): emails and how many were right, so routing thresholds can be judged.
-    public private(set) var bands: [(emails: Int, correct: Int)] = Array(repeating: (0, 0), count: bandEdges.count)
+    public private(set) var bands = Array(repeating: Band(), count: bandEdges.count)
 
     public static let bandEdges: [Double] = [0, 40, 60, 80, 85, 90]
 
-    public static func == (a: ClassifierEvaluation, b: ClassifierEvaluation) -> Bool {
-        a.confusion == b.confusion && a.urgencyTotal == b.urgencyTotal && a.urgencyCorrect == b.urgencyCorrect
-            && a.bands.map(\.emails) == b.bands.map(\.emails) && a.bands.map(\.correct) == b.bands.map(\.correct)
+    public struct Band: Sendable, Equatable {
+        public var emails = 0
+        public var correct = 0
     }
 
     public init() {
@@ -49,10 +49,10 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     }
 
     public static func evaluate(_ classifier: LocalClassifier, on emails: [LabelledEmail]) -> ClassifierEvaluation {
-        let sanitizer = Sanitizer()
         var evaluation = ClassifierEvaluation()
         for email in emails {
-            evaluation.record(email, classifier.classify(subject: sanitizer.sanitize(email.subject).text, body: sanitizer.sanitize(email.body).text))
+            let clean = ClassifierTrainer.sanitized(email)
+            evaluation.record(email, classifier.classify(subject: clean.subject, body: clean.body))
         }
         return evaluation
     }
@@ -69,14 +69,13 @@ public struct ClassifierEvaluation: Sendable, Equatable {
                 .sorted { (hash(prepared[$0].email.id), prepared[$0].email.id) < (hash(prepared[$1].email.id), prepared[$1].email.id) }
             for (position, index) in members.enumerated() { fold[index] = position % folds }
         }
-        let sanitizer = Sanitizer()
         var evaluation = ClassifierEvaluation()
         for k in 0..<folds {
             let training = prepared.indices.filter { fold[$0] != k }.map { prepared[$0] }
             let classifier = LocalClassifier(model: trainer.train(training, name: "cv-fold-\(k)"))
             for index in prepared.indices where fold[index] == k {
-                let email = prepared[index].email
-                evaluation.record(email, classifier.classify(subject: sanitizer.sanitize(email.subject).text, body: sanitizer.sanitize(email.body).text))
+                let example = prepared[index]
+                evaluation.record(example.email, classifier.classify(subject: example.subject, body: example.body))
             }
         }
         return evaluation

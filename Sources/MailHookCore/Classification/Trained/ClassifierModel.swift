@@ -47,12 +47,8 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
         return model
     }
 
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Strings and finite numbers only: encoding cannot fail.
-        return (try? encoder.encode(self)) ?? Data()
-    }
+    /// The model file: compact JSON with sorted keys, so the same model gives the same bytes.
+    public func encoded() -> Data { JSONWriter.data(self) }
 
     static let maximumInputs = 500_000
     static let maximumName = 100
@@ -82,6 +78,8 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
 }
 
 public struct ClassifierModelError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = "classifier model: " + description }
+    /// What is wrong, without the "classifier model:" prefix.
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "classifier model: " + reason }
 }

@@ -15,16 +15,24 @@ public struct ClassifierTrainer: Sendable {
     /// An example as the classifier sees it: PII removed, text features and cue inputs.
     struct Prepared: Sendable {
         let email: LabelledEmail
+        /// The sanitised subject and body, as the pipeline hands them to the classifier.
+        let subject: String
+        let body: String
         let features: Set<String>
         let cues: [(name: String, value: Double)]
     }
 
-    static func prepare(_ email: LabelledEmail, rules: LocalClassifier = LocalClassifier()) -> Prepared {
+    /// Subject and body with personal data masked, as the pipeline classifies them.
+    static func sanitized(_ email: LabelledEmail) -> (subject: String, body: String) {
         let sanitizer = Sanitizer()
-        let subject = sanitizer.sanitize(email.subject).text
-        let body = sanitizer.sanitize(email.body).text
+        return (sanitizer.sanitize(email.subject).text, sanitizer.sanitize(email.body).text)
+    }
+
+    static func prepare(_ email: LabelledEmail, rules: LocalClassifier = LocalClassifier()) -> Prepared {
+        let (subject, body) = sanitized(email)
         let scores = rules.scan(subject: subject, body: body).scores()
-        return Prepared(email: email, features: TextFeatures.of(subject: subject, body: body), cues: CueInputs.values(scores))
+        return Prepared(
+            email: email, subject: subject, body: body, features: TextFeatures.of(subject: subject, body: body), cues: CueInputs.values(scores))
     }
 
     /// `feedback` of the examples came from people's corrections; the rest are fixtures.
