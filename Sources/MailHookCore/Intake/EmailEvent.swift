@@ -142,28 +142,3 @@ public struct EmailEvent: Sendable, Equatable {
         return "event|\(endpoint)|sha256:\(Hex.encode(SHA256.hash(data: Array(body))))"
     }
 }
-
-/// Graph and event timestamps: `Z` or an offset, with 0, 3 or 7 fraction digits.
-public enum GraphDate {
-    public static func parse(_ text: String) -> Date? {
-        var s = text
-        var fraction = 0.0
-        if let dot = s.firstIndex(of: ".") {
-            var end = s.index(after: dot)
-            while end < s.endIndex, s[end].isNumber { end = s.index(after: end) }
-            fraction = Double("0" + s[dot..<end]) ?? 0
-            s.removeSubrange(dot..<end)
-        }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        guard let date = formatter.date(from: s) else { return nil }
-        return date.addingTimeInterval(fraction)
-    }
-
-    /// `2026-01-15T09:30:00.123Z`: the text form MailHook stores.
-    public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-}
