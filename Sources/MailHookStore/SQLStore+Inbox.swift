@@ -55,6 +55,12 @@ extension SQLStore: InboxStore {
         guard !kinds.isEmpty, limit > 0 else { return [] }
         let now = now()
         let leaseUntil = now.addingTimeInterval(Double(leaseSeconds))
+        // Most wake-ups find nothing due (every acknowledgement wakes the dispatcher): a read says so
+        // without taking the write path, which on SQLite is the receive path's too.
+        var probe: SQLStatement = "SELECT id FROM ("
+        probe.append(claimCandidates(kinds: kinds, limit: 1, now: now, locking: false))
+        probe.append(") AS candidates LIMIT 1")
+        guard try await !database.read(probe).isEmpty else { return [] }
         let exhausted = "claimed after \(maxAttempts) attempts without an outcome (the worker stopped while processing it)"
         // One statement: rows out of attempts become dead, the others are leased.
         var statement: SQLStatement = """
@@ -68,7 +74,7 @@ extension SQLStore: InboxStore {
                 updated_at = \(now)
             WHERE id IN (SELECT id FROM (
             """
-        statement.append(claimCandidates(kinds: kinds, limit: limit, now: now))
+        statement.append(claimCandidates(kinds: kinds, limit: limit, now: now, locking: true))
         statement.append("""
             ) AS candidates ORDER BY due, id LIMIT \(limit))
             RETURNING \(raw: Self.inboxColumns)
@@ -80,13 +86,15 @@ extension SQLStore: InboxStore {
     /// The rows a claim may take: per kind, the first `limit` due rows in due order, then rows
     /// whose lease expired. Each arm reads `idx_inbox_claim` from its start, so a claim costs what
     /// it takes, not the backlog (a single `kind IN (…) ORDER BY` would read every due row).
-    func claimCandidates(kinds: [InboxKind], limit: Int, now: Date) -> SQLStatement {
+    /// `locking` skips rows another replica is claiming (PostgreSQL); a probe locks nothing.
+    func claimCandidates(kinds: [InboxKind], limit: Int, now: Date, locking: Bool) -> SQLStatement {
+        let skipLocked = locking ? dialect.skipLocked : ""
         var union: SQLStatement = ""
         for (index, kind) in kinds.enumerated() {
             union.append("""
                 SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM inbox
                     WHERE status = \(InboxStatus.pending) AND kind = \(kind) AND next_attempt_at <= \(now)
-                    ORDER BY next_attempt_at LIMIT \(limit)\(raw: dialect.skipLocked)) AS due\(raw: String(index))
+                    ORDER BY next_attempt_at LIMIT \(limit)\(raw: skipLocked)) AS due\(raw: String(index))
                 UNION ALL
 
                 """)
@@ -94,17 +102,21 @@ extension SQLStore: InboxStore {
         union.append("""
             SELECT id, due FROM (SELECT id, lease_until AS due FROM inbox
                 WHERE status = \(InboxStatus.processing) AND kind IN (\(list: kinds.map(\.rawValue))) AND lease_until < \(now)
-                LIMIT \(limit)\(raw: dialect.skipLocked)) AS expired
+                LIMIT \(limit)\(raw: skipLocked)) AS expired
             """)
         return union
     }
 
     public func finishInbox(id: Int64, owner: String, status: InboxStatus, error: String?) async throws {
-        let now = now()
-        try await database.write("""
-            UPDATE inbox SET status = \(status), last_error = \(error), lease_owner = NULL, lease_until = NULL, completed_at = \(now), updated_at = \(now)
-            WHERE id = \(id) AND lease_owner = \(owner)
-            """)
+        try await database.write(Self.finishInbox(InboxLease(id: id, owner: owner), status: status, error: error, now: now()))
+    }
+
+    /// Ends a row's processing; does nothing once the lease is another worker's.
+    static func finishInbox(_ lease: InboxLease, status: InboxStatus, error: String?, now: Date) -> SQLStatement {
+        """
+        UPDATE inbox SET status = \(status), last_error = \(error), lease_owner = NULL, lease_until = NULL, completed_at = \(now), updated_at = \(now)
+        WHERE id = \(lease.id) AND lease_owner = \(lease.owner)
+        """
     }
 
     public func retryInbox(id: Int64, owner: String, error: String, retryAt: Date) async throws {

@@ -10,7 +10,7 @@ extension SQLStore: StoreInspection {
         // PostgreSQL plans on its statistics; make them current, as autovacuum would in time.
         if dialect == .postgres { try await database.write("ANALYZE inbox") }
         var statement: SQLStatement = dialect == .postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
-        statement.append(claimCandidates(kinds: kinds, limit: 50, now: now()))
+        statement.append(claimCandidates(kinds: kinds, limit: 50, now: now(), locking: false))
         return try await database.read(statement).compactMap { $0.string(dialect == .postgres ? "QUERY PLAN" : "detail") }
     }
 

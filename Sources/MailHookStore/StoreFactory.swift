@@ -11,7 +11,9 @@ public enum StoreFactory {
     ) async throws -> (store: SQLStore, services: [any Service]) {
         switch configuration.url {
         case .sqlite(let path):
-            return (SQLStore(database: try await SQLiteDatabase.open(path: path, logger: logger), now: now), [])
+            let database = try await SQLiteDatabase.open(path: path, logger: logger)
+            let checkpoints: [any Service] = path == ":memory:" ? [] : [SQLiteCheckpointService(database: database, interval: .seconds(1), logger: logger)]
+            return (SQLStore(database: database, now: now), checkpoints)
         case .postgres(let url):
             let database = PostgresDatabase(configuration: url, maxConnections: configuration.maxConnections, logger: logger)
             return (SQLStore(database: database, now: now), [PostgresPoolService(database: database)])

@@ -5,16 +5,20 @@ import NIOCore
 import SQLiteNIO
 import Synchronization
 
-/// The embedded database: one SQLite file in WAL mode. One writer connection (every write holds
-/// ``AsyncLock``) and one reader connection, which WAL lets run alongside. `synchronous=FULL`
-/// makes every commit durable before it returns, so an acknowledged event survives a crash or
-/// power loss; the group commit keeps that affordable.
+/// The embedded database: one SQLite file in WAL mode. One writer connection, whose writes are
+/// group-committed by ``SQLiteCommitQueue``, and one reader connection, which WAL lets run
+/// alongside. `synchronous=FULL` makes every commit durable before it returns, so an acknowledged
+/// event survives a crash or power loss; group commit keeps that affordable. While
+/// ``runCheckpoints(every:)`` runs, WAL checkpoints happen on a connection and thread of their own
+/// instead of inside whichever commit crossed the threshold.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
     public let path: String
     let writer: SQLiteConnection
     let reader: SQLiteConnection
-    private let writeLock = AsyncLock()
+    let commits: SQLiteCommitQueue
+    /// Checkpoints run by ``runCheckpoints(every:logger:)``.
+    let checkpoints = Atomic<Int>(0)
     private let heldLocks = Mutex<Set<String>>([])
 
     public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
@@ -44,6 +48,7 @@ public final class SQLiteDatabase: SQLDatabase {
         self.path = path
         self.writer = writer
         self.reader = reader
+        self.commits = SQLiteCommitQueue(connection: writer)
     }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
@@ -51,22 +56,11 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
-        // One statement is its own transaction: a single round trip to the database thread.
-        try await writeLock.withLock(urgent: urgent) { try await Self.run(statement, on: writer) }
+        try await commits.run(statement, urgent: urgent)
     }
 
     public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await writeLock.withLock(urgent: urgent) {
-            _ = try await writer.query("BEGIN IMMEDIATE")
-            do {
-                let value = try await body(Executor(connection: writer))
-                _ = try await writer.query("COMMIT")
-                return value
-            } catch {
-                _ = try? await writer.query("ROLLBACK")
-                throw error
-            }
-        }
+        try await commits.transaction(urgent: urgent, body)
     }
 
     /// SQLite serves one node, so an in-process lock is the whole story.
@@ -79,11 +73,6 @@ public final class SQLiteDatabase: SQLDatabase {
     public func close() async throws {
         try await writer.close()
         if reader !== writer { try await reader.close() }
-    }
-
-    private struct Executor: SQLExecutor {
-        let connection: SQLiteConnection
-        func run(_ statement: SQLStatement) async throws -> [SQLRow] { try await SQLiteDatabase.run(statement, on: connection) }
     }
 
     static func run(_ statement: SQLStatement, on connection: SQLiteConnection) async throws -> [SQLRow] {

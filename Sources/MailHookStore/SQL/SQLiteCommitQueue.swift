@@ -1,0 +1,155 @@
+import Logging
+import SQLiteNIO
+import Synchronization
+
+/// Group commit for every write on SQLite's single writer connection.
+///
+/// Writers queue their work (a statement or a transaction body); one drain task takes everything
+/// queued, runs it inside a single `BEGIN IMMEDIATE … COMMIT` and only then answers each writer.
+/// One fsync then covers many acknowledgements, claims and pipeline records, so the commit rate
+/// no longer caps the write rate, and nothing is answered before it is durable.
+///
+/// Isolation is kept per job: should any job throw (or the commit fail) the whole transaction is
+/// rolled back and each job runs again alone, so one bad write never fails or half-writes its
+/// neighbours. Urgent jobs (receive-path inserts, whose senders wait for the commit) are taken first.
+final class SQLiteCommitQueue: Sendable {
+    private struct Job: Sendable {
+        /// A single statement runs in autocommit mode when it is alone in a drain.
+        let statement: SQLStatement?
+        let body: @Sendable (any SQLExecutor) async throws -> any Sendable
+        let finish: @Sendable (Result<any Sendable, any Error>) -> Void
+    }
+
+    private struct State {
+        var urgent: [Job] = []
+        var normal: [Job] = []
+        var draining = false
+    }
+
+    private let connection: SQLiteConnection
+    private let maxJobsPerCommit: Int
+    private let state = Mutex(State())
+    private let commits = Atomic<Int>(0)
+
+    init(connection: SQLiteConnection, maxJobsPerCommit: Int = 512) {
+        self.connection = connection
+        self.maxJobsPerCommit = max(1, maxJobsPerCommit)
+    }
+
+    /// Transactions committed so far (jobs ÷ commits is the batching).
+    var commitCount: Int { commits.load(ordering: .relaxed) }
+
+    /// Jobs waiting for the next commit.
+    var queuedCount: Int { state.withLock { $0.urgent.count + $0.normal.count } }
+
+    func run(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
+        try await submit(urgent: urgent, statement: statement) { try await $0.run(statement) }
+    }
+
+    func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await submit(urgent: urgent, statement: nil, body)
+    }
+
+    private func submit<T: Sendable>(
+        urgent: Bool, statement: SQLStatement?, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T
+    ) async throws -> T {
+        let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            let job = Job(statement: statement, body: { try await body($0) }, finish: { continuation.resume(with: $0) })
+            let startDrain = state.withLock { s -> Bool in
+                if urgent { s.urgent.append(job) } else { s.normal.append(job) }
+                if s.draining { return false }
+                s.draining = true
+                return true
+            }
+            // The drain ends when the queue is empty; the next writer starts another.
+            if startDrain { Task { await self.drain() } }
+        }
+        guard let typed = value as? T else { throw StoreUnavailable("a queued write returned an unexpected value") }
+        return typed
+    }
+
+    private func drain() async {
+        while let batch = next() {
+            await commit(batch)
+        }
+    }
+
+    /// Everything queued (urgent first, up to the cap), or nil (and draining ends) when empty.
+    private func next() -> [Job]? {
+        state.withLock { s -> [Job]? in
+            if s.urgent.isEmpty && s.normal.isEmpty {
+                s.draining = false
+                return nil
+            }
+            let fromUrgent = min(s.urgent.count, maxJobsPerCommit)
+            var batch = Array(s.urgent.prefix(fromUrgent))
+            s.urgent.removeFirst(fromUrgent)
+            let fromNormal = min(s.normal.count, maxJobsPerCommit - fromUrgent)
+            batch += s.normal.prefix(fromNormal)
+            s.normal.removeFirst(fromNormal)
+            return batch
+        }
+    }
+
+    private func commit(_ batch: [Job]) async {
+        if batch.count == 1 {
+            await runAlone(batch[0])
+            return
+        }
+        var results: [any Sendable] = []
+        results.reserveCapacity(batch.count)
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+        } catch {
+            for job in batch { job.finish(.failure(error)) }
+            return
+        }
+        do {
+            let executor = Executor(connection: connection)
+            for job in batch { results.append(try await job.body(executor)) }
+            _ = try await connection.query("COMMIT")
+            commits.add(1, ordering: .relaxed)
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            // Nothing of this batch is stored: each job runs again in its own transaction.
+            for job in batch { await runAlone(job) }
+            return
+        }
+        for (job, result) in zip(batch, results) { job.finish(.success(result)) }
+    }
+
+    private func runAlone(_ job: Job) async {
+        let executor = Executor(connection: connection)
+        if let statement = job.statement {
+            // One statement is its own transaction: a single round trip to the database thread.
+            do {
+                let rows = try await executor.run(statement)
+                commits.add(1, ordering: .relaxed)
+                job.finish(.success(rows))
+            } catch {
+                job.finish(.failure(error))
+            }
+            return
+        }
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+        } catch {
+            job.finish(.failure(error))
+            return
+        }
+        do {
+            let value = try await job.body(executor)
+            _ = try await connection.query("COMMIT")
+            commits.add(1, ordering: .relaxed)
+            job.finish(.success(value))
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            job.finish(.failure(error))
+        }
+    }
+
+    struct Executor: SQLExecutor {
+        let connection: SQLiteConnection
+        func run(_ statement: SQLStatement) async throws -> [SQLRow] { try await SQLiteDatabase.run(statement, on: connection) }
+    }
+}
