@@ -3,16 +3,30 @@ import MailHookCore
 
 extension SQLStore: PipelineStore {
     public func recordEmail(_ email: EmailMessage, inboxId: Int64, source: InboxSource) async throws -> Bool {
+        !(try await database.write(Self.insertEmail(email, inboxId: inboxId, source: source))).isEmpty
+    }
+
+    public func recordDecision(_ decision: ProcessingDecision) async throws {
+        let now = now()
+        try await database.transaction { db in
+            try await db.run(Self.insertEmail(decision.email, inboxId: decision.inboxId, source: decision.source))
+            if let classification = decision.classification {
+                try await db.run(Self.insertClassification(classification, emailId: decision.email.id))
+            }
+            try await Self.writeProcessing(decision.processing, emailStatus: decision.emailStatus, now: now, on: db)
+        }
+    }
+
+    static func insertEmail(_ email: EmailMessage, inboxId: Int64, source: InboxSource) -> SQLStatement {
         let recipients = email.to.map(\.address).joined(separator: ", ")
-        let rows = try await database.write("""
+        return """
             INSERT INTO email_messages (id, inbox_id, source, mailbox, internet_message_id, sender_email, sender_name, recipient_email,
                 subject, body, html_body, received_datetime, conversation_id, importance, attachments_count, processing_status)
             VALUES (\(email.id), \(inboxId), \(source), \(email.mailbox), \(email.internetMessageId), \(email.from.address), \(email.from.name),
                 \(recipients), \(email.subject), \(email.bodyText), \(email.bodyHtml), \(email.receivedAt), \(email.conversationId),
                 \(email.importance), \(email.hasAttachments ? 1 : 0), \(ProcessingStatus.received))
             ON CONFLICT (id) DO NOTHING RETURNING id
-            """)
-        return !rows.isEmpty
+            """
     }
 
     public func saveProcessing(_ record: ProcessingRecord, emailStatus: ProcessingStatus) async throws {
@@ -51,6 +65,9 @@ extension SQLStore: PipelineStore {
         let now = now()
         let dialect = dialect
         try await database.transaction { db in
+            for outcome in completion.actions {
+                try await db.run(Self.finishAction(outcome, now: now))
+            }
             // FOR UPDATE (PostgreSQL): a concurrent completion of the same row waits, then sees `completed`.
             let earlier = try await db.run("SELECT status FROM processing_results WHERE id = \(completion.processing.id)\(raw: dialect.forUpdate)")
                 .first?.value("status", as: ProcessingStatus.self)
@@ -66,6 +83,9 @@ extension SQLStore: PipelineStore {
                     VALUES (\(UUID().uuidString), \(m.type), \(m.name), \(m.category), \(m.value), \(m.unit), \(m.emailId), \(json: m.metadata),
                         \(now), \(now), 1, 'single')
                     """)
+            }
+            if let lease = completion.inbox {
+                try await db.run(Self.finishInbox(lease, status: .completed, error: nil, now: now))
             }
         }
     }
@@ -86,15 +106,19 @@ extension SQLStore: PipelineStore {
     }
 
     public func saveClassification(_ c: Classification, emailId: String) async throws {
+        try await database.write(Self.insertClassification(c, emailId: emailId))
+    }
+
+    /// The first writer wins: a retry keeps the classification its earlier attempt acted on.
+    static func insertClassification(_ c: Classification, emailId: String) -> SQLStatement {
         let id = "cls-\(emailId)"
-        // The first writer wins: a retry keeps the classification its earlier attempt acted on.
-        try await database.write("""
+        return """
             INSERT INTO classification_results (id, email_id, category, confidence, reasoning, urgency, suggested_action, required_expertise,
                 estimated_effort, model_used, prompt_version, tokens_used)
             VALUES (\(id), \(emailId), \(c.category), \(c.confidence), \(c.reasoning), \(c.urgency), \(c.suggestedAction),
                 \(json: StoredJSON.text(c.requiredExpertise)), \(c.estimatedEffort), \(c.modelUsed), \(c.promptVersion), \(c.tokensUsed))
             ON CONFLICT DO NOTHING
-            """)
+            """
     }
 
     // MARK: Actions
@@ -159,9 +183,14 @@ extension SQLStore: PipelineStore {
     }
 
     public func finishAction(idempotencyKey: String, status: ActionStatus, result: String?) async throws {
-        try await database.write("""
-            UPDATE action_records SET status = \(status), result = \(result), completed_at = \(now()) WHERE idempotency_key = \(idempotencyKey)
-            """)
+        try await database.write(Self.finishAction(ActionOutcome(idempotencyKey: idempotencyKey, status: status, result: result), now: now()))
+    }
+
+    static func finishAction(_ outcome: ActionOutcome, now: Date) -> SQLStatement {
+        """
+        UPDATE action_records SET status = \(outcome.status), result = \(outcome.result), completed_at = \(now)
+        WHERE idempotency_key = \(outcome.idempotencyKey)
+        """
     }
 
     // MARK: Escalations

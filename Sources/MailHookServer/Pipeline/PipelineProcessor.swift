@@ -7,10 +7,12 @@ import MailHookStore
 /// The classification-routing pipeline for one inbox row, one stage after another:
 /// resolve → filter → sanitise → classify → route → act → record (`Stages/`).
 ///
-/// Each stage change is written to `processing_results` (classifying → responding | escalating →
-/// completed | failed) with per-stage timings. A retried row reuses the stored classification, so
-/// its routing decision and its actions' idempotency keys do not change, and completed actions are
-/// never repeated (``ActionExecutor``).
+/// An email costs three transactions: the decision (email, classification and the processing row
+/// `responding` | `escalating`, with the routing), the action record before its call, and the
+/// completion (the action's outcome, the processing row `completed` with per-stage timings, the
+/// pattern, the metrics and the inbox row). A failure writes the row `failed` instead. A retried
+/// row reuses the stored classification, so its routing decision and its actions' idempotency
+/// keys do not change, and completed actions are never repeated (``ActionExecutor``).
 public struct PipelineProcessor: InboxProcessor {
     let store: any PipelineStore
     let resolve: ResolveStage
@@ -67,7 +69,6 @@ public struct PipelineProcessor: InboxProcessor {
             throw StageError(stage: .filter, underlying: error)
         }
         let filterMs = (clock.now - filterStart).wholeMilliseconds
-        try await store.recordEmail(email, inboxId: row.id, source: row.source)
 
         var log = ProcessingLog(row: row, emailId: email.id, startedAt: startedAt, begin: begin)
         log.add(.resolve, ms: resolveMs)
@@ -78,7 +79,8 @@ public struct PipelineProcessor: InboxProcessor {
             metrics.pipelineFailure(stage: log.stage)
             log.fail(error)
             // Best effort: the dispatcher retries the row whatever happens here.
-            try? await store.saveProcessing(log.record, emailStatus: .failed)
+            try? await store.recordDecision(ProcessingDecision(
+                email: email, inboxId: row.id, source: row.source, classification: nil, processing: log.record, emailStatus: .failed))
             throw StageError(stage: log.stage, underlying: error)
         }
     }
@@ -88,7 +90,6 @@ public struct PipelineProcessor: InboxProcessor {
         let sanitised = sanitise.run(email)
         log.context.pii = sanitised.removed
         log.lap()
-        try await store.saveProcessing(log.record, emailStatus: .classifying)
 
         log.enter(.classify)
         let classified = try await classify.run(emailId: email.id, input: sanitised.input)
@@ -109,7 +110,10 @@ public struct PipelineProcessor: InboxProcessor {
         log.lap()
         log.record.confidenceRouting = JSONWriter.text(ProcessingLog.RoutingRecord(routing, classification: classification))
         log.record.status = routing.decision == .escalate ? .escalating : .responding
-        try await store.saveProcessing(log.record, emailStatus: log.record.status)
+        log.record.context = log.contextJSON()
+        try await store.recordDecision(ProcessingDecision(
+            email: email, inboxId: row.id, source: row.source, classification: classified.reused ? nil : classification,
+            processing: log.record, emailStatus: log.record.status))
 
         log.enter(.act)
         let acted = try await act.run(ActStage.Input(
@@ -128,7 +132,12 @@ public struct PipelineProcessor: InboxProcessor {
         log.context.actions = acted.records.map { .init(action: $0.action, mode: $0.mode, status: $0.status) }
 
         log.enter(.record)
-        try await record.complete(&log, email: email, classification: classification, routing: routing, completedAt: now())
+        try await record.complete(
+            &log, email: email, classification: classification, routing: routing, actions: acted.pending,
+            inbox: row.leaseOwner.map { InboxLease(id: row.id, owner: $0) }, completedAt: now())
+        for done in acted.records where acted.pending.contains(where: { $0.idempotencyKey == done.idempotencyKey }) {
+            metrics.action(done.action, mode: done.mode, outcome: done.status)
+        }
         metrics.processed(decision: routing.decision)
         metrics.recordPipeline(ContinuousClock.now - log.begin)
         logger.info("email processed", metadata: [
@@ -137,6 +146,6 @@ public struct PipelineProcessor: InboxProcessor {
             "mailhook.decision": "\(routing.decision.rawValue)", "mailhook.action": "\(acted.taken.rawValue)",
             "mailhook.ms": "\(log.totalMs)",
         ])
-        return .finished(status: .completed)
+        return row.leaseOwner == nil ? .finished(status: .completed) : .recorded
     }
 }

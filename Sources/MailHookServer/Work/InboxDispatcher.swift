@@ -118,6 +118,8 @@ public final class InboxDispatcher: Service, Sendable {
                 switch outcome {
                 case .success(.finished(let status, let note)):
                     try await store.finishInbox(id: row.id, owner: owner, status: status, error: note)
+                case .success(.recorded):
+                    break
                 case .failure(let error):
                     try await recordFailure(row, error)
                 }

@@ -5,6 +5,8 @@ import MailHookStore
 public enum ProcessingOutcome: Sendable, Equatable {
     /// Done: `completed`, or `gone` for a message that no longer exists, `filtered`, `ignored`…
     case finished(status: InboxStatus, note: String? = nil)
+    /// Done, and the processor marked the row `completed` itself in its last transaction.
+    case recorded
 }
 
 /// Processes inbox rows of one or more kinds.

@@ -201,11 +201,20 @@ public struct ProcessingCompletion: Sendable, Equatable {
     public var emailStatus: ProcessingStatus
     public var pattern: PatternObservation?
     public var metrics: [PerformanceMetric]
+    /// Actions whose outcome is recorded with the completion (their call is over).
+    public var actions: [ActionOutcome]
+    /// The inbox row to mark `completed` in the same transaction, while this lease holds it.
+    public var inbox: InboxLease?
 
-    public init(processing: ProcessingRecord, emailStatus: ProcessingStatus, pattern: PatternObservation?, metrics: [PerformanceMetric]) {
+    public init(
+        processing: ProcessingRecord, emailStatus: ProcessingStatus, pattern: PatternObservation?, metrics: [PerformanceMetric],
+        actions: [ActionOutcome] = [], inbox: InboxLease? = nil
+    ) {
         self.processing = processing
         self.emailStatus = emailStatus
         self.pattern = pattern
         self.metrics = metrics
+        self.actions = actions
+        self.inbox = inbox
     }
 }

@@ -1,24 +1,17 @@
 import Foundation
 import MailHookCore
 
-/// What the classification-routing pipeline writes about each email: the email itself, its
-/// processing row at every stage change, its classification, its actions (before and after the
-/// call) and its escalation.
+/// What the classification-routing pipeline writes about each email, in as few transactions as
+/// the exactly-once rule allows: its decision (email, classification, processing row), each
+/// action record before the call, and the completion (action outcomes, processing row, inbox row).
 public protocol PipelineStore: Sendable {
-    /// Stores a fetched email (once: a message already stored is left as it is). Returns whether it was new.
-    @discardableResult
-    func recordEmail(_ email: EmailMessage, inboxId: Int64, source: InboxSource) async throws -> Bool
-
-    /// Inserts or updates the email's processing row (by ``ProcessingRecord/id``) and sets
-    /// `email_messages.processing_status` (and `retry_count`, `last_error`) to match.
-    func saveProcessing(_ record: ProcessingRecord, emailStatus: ProcessingStatus) async throws
+    /// Stores the email (once), a new classification (the first one stored wins) and the
+    /// processing row in one transaction: what an email's processing knows before it acts.
+    func recordDecision(_ decision: ProcessingDecision) async throws
 
     /// The stored classification of an email. A retried item reuses it, so the routing decision
     /// and the actions' idempotency keys stay the same.
     func classification(emailId: String) async throws -> Classification?
-
-    /// Stores an email's classification; one already stored is kept.
-    func saveClassification(_ classification: Classification, emailId: String) async throws
 
     /// Writes the action record (status `started`) unless one with the same idempotency key
     /// exists, and returns the stored record: the new one, or the earlier one with its status.
@@ -38,8 +31,9 @@ public protocol PipelineStore: Sendable {
     /// Stores an escalation; a second one with the same team id is ignored.
     func saveEscalation(_ record: EscalationRecord) async throws
 
-    /// Ends an email's processing in one transaction: the processing row, the email's status,
-    /// its subject pattern (counted once per email: not again when the processing row was
-    /// already `completed`) and the metrics.
+    /// Ends an email's processing in one transaction: the outcomes of its finished actions, the
+    /// processing row, the email's status, its subject pattern (counted once per email: not again
+    /// when the processing row was already `completed`), the metrics and the inbox row (while the
+    /// lease holds it).
     func completeProcessing(_ completion: ProcessingCompletion) async throws
 }

@@ -24,6 +24,19 @@ public protocol StoreInspection: Sendable {
 
     /// Records a subscription as given (a subscription made elsewhere, or a test's seed).
     func saveSubscription(_ subscription: SubscriptionRecord) async throws
+
+    // The pieces of ``PipelineStore/recordDecision(_:)``, one at a time (for seeds and tests).
+
+    /// Stores a fetched email (once: a message already stored is left as it is). Returns whether it was new.
+    @discardableResult
+    func recordEmail(_ email: EmailMessage, inboxId: Int64, source: InboxSource) async throws -> Bool
+
+    /// Inserts or updates the email's processing row (by ``ProcessingRecord/id``) and sets
+    /// `email_messages.processing_status` (and `retry_count`, `last_error`) to match.
+    func saveProcessing(_ record: ProcessingRecord, emailStatus: ProcessingStatus) async throws
+
+    /// Stores an email's classification; one already stored is kept.
+    func saveClassification(_ classification: Classification, emailId: String) async throws
 }
 
 public struct StoredEmail: Sendable, Equatable {

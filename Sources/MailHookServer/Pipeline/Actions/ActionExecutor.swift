@@ -38,11 +38,29 @@ struct ActionExecutor: Sendable {
 
     var live: Bool { mode == .live }
 
-    /// Runs one action. `recordOnly` records it like dry-run (nothing to act on, e.g. no mailbox).
+    /// An action run with its outcome left to record: ``pending`` goes into the email's completion
+    /// (one transaction fewer per email). The record was committed before the call all the same,
+    /// so an attempt that stops before the completion leaves it `started`, to be reconciled.
+    struct Executed: Sendable {
+        var record: ActionRecord
+        /// The outcome still to record; nil when it is stored already.
+        var pending: ActionOutcome?
+    }
+
+    /// Runs one action and records its outcome. `recordOnly` records it like dry-run (nothing to
+    /// act on, e.g. no mailbox).
     func run(
         _ action: ActionKind, request: JSONValue, context: Context, recordOnly: Bool = false, reconcile: Reconcile? = nil,
         call: @Sendable () async throws -> JSONValue
     ) async throws -> ActionRecord {
+        try await perform(action, request: request, context: context, recordOnly: recordOnly, reconcile: reconcile, deferOutcome: false, call: call).record
+    }
+
+    /// Runs one action; with `deferOutcome` a completed outcome is returned to record later, not written.
+    func perform(
+        _ action: ActionKind, request: JSONValue, context: Context, recordOnly: Bool = false, reconcile: Reconcile? = nil,
+        deferOutcome: Bool, call: @Sendable () async throws -> JSONValue
+    ) async throws -> Executed {
         let key = "\(context.emailId)|\(action.rawValue)"
         let performs = live && !recordOnly
         var record = try await store.beginAction(ActionRecord(
@@ -50,12 +68,11 @@ struct ActionExecutor: Sendable {
             mode: performs ? .live : .dryRun, request: request.jsonText(), claimOwner: context.owner, claimAttempt: context.owner.map { _ in context.attempt }))
         if record.status == .completed {
             logger.debug("action already done", metadata: ["mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)"])
-            return record
+            return Executed(record: record)
         }
         guard performs else {
             let note = DryRunNote(reason: recordOnly ? "no Graph message to act on" : "actions.mode is dry-run")
-            try await finish(&record, status: .completed, result: JSONWriter.text(note))
-            return record
+            return try await completed(record, result: JSONWriter.text(note), deferOutcome: deferOutcome)
         }
         if record.resumed, let reconcile {
             if let found = try await reconcile(record) {
@@ -63,7 +80,7 @@ struct ActionExecutor: Sendable {
                     "mailhook.action": "\(action.rawValue)", "mailhook.email": "\(context.emailId)",
                 ])
                 try await finish(&record, status: .completed, result: found.jsonText())
-                return record
+                return Executed(record: record)
             }
             if let began = record.createdAt {
                 let remaining = began.addingTimeInterval(unknownOutcomeWait).timeIntervalSince(now())
@@ -84,8 +101,18 @@ struct ActionExecutor: Sendable {
             throw error
         }
         // Any other failure leaves the record `started`: the outcome is unknown until reconciled.
-        try await finish(&record, status: .completed, result: result.jsonText())
-        return record
+        return try await completed(record, result: result.jsonText(), deferOutcome: deferOutcome)
+    }
+
+    private func completed(_ record: ActionRecord, result: String, deferOutcome: Bool) async throws -> Executed {
+        var record = record
+        guard deferOutcome else {
+            try await finish(&record, status: .completed, result: result)
+            return Executed(record: record)
+        }
+        record.status = .completed
+        record.result = result
+        return Executed(record: record, pending: ActionOutcome(idempotencyKey: record.idempotencyKey, status: .completed, result: result))
     }
 
     private func finish(_ record: inout ActionRecord, status: ActionStatus, result: String) async throws {

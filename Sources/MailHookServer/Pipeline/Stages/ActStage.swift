@@ -26,6 +26,8 @@ struct ActStage: Sendable {
         var records: [ActionRecord] = []
         /// Set when the written reply failed its check and became a draft.
         var downgrade: Downgrade?
+        /// Outcomes to record with the email's completion (``ActionExecutor/Executed``).
+        var pending: [ActionOutcome] = []
     }
 
     struct Input: Sendable {
@@ -45,9 +47,9 @@ struct ActStage: Sendable {
         case .humanReview:
             let categories = Self.merge(a.email.categories, ["MailHook: Review", "MailHook: \(a.classification.category.rawValue)"])
             let request = GraphClient.flagRequest(mailbox: mailbox ?? Self.noMailbox, messageId: a.email.id, categories: categories)
-            let done = try await executor.run(.flag, request: request.recorded, context: a.context, recordOnly: mailbox == nil,
-                                              call: graph.call(request, mailbox: mailbox))
-            return Acted(taken: done.mode == .live ? .flaggedForReview : .reviewRecorded, records: [done])
+            let done = try await executor.perform(.flag, request: request.recorded, context: a.context, recordOnly: mailbox == nil,
+                                                  deferOutcome: true, call: graph.call(request, mailbox: mailbox))
+            return Acted(taken: done.record.mode == .live ? .flaggedForReview : .reviewRecorded, records: [done.record], pending: done.pending.map { [$0] } ?? [])
         case .escalate:
             let c = a.classification
             let summary = EscalationSummary(
@@ -94,11 +96,12 @@ struct ActStage: Sendable {
                     ? .object(["reconciled": .string("found in Sent Items")]) : nil
             }
         }
-        let done = try await executor.run(draft ? .draft : .reply, request: request.recorded, context: a.context, recordOnly: mailbox == nil,
-                                          reconcile: reconcile, call: graph.call(request, mailbox: mailbox))
-        let live = done.mode == .live
+        let done = try await executor.perform(draft ? .draft : .reply, request: request.recorded, context: a.context, recordOnly: mailbox == nil,
+                                              reconcile: reconcile, deferOutcome: true, call: graph.call(request, mailbox: mailbox))
+        let live = done.record.mode == .live
         let taken: ActionTaken = draft ? (live ? .draftCreated : .draftRecorded) : (live ? .replySent : .replyRecorded)
-        return Acted(taken: taken, responseSent: live && !draft, replyMs: replyMs, records: [done], downgrade: downgrade)
+        return Acted(taken: taken, responseSent: live && !draft, replyMs: replyMs, records: [done.record], downgrade: downgrade,
+                     pending: done.pending.map { [$0] } ?? [])
     }
 
     /// Existing categories plus ours, without repeating one (case-insensitively).

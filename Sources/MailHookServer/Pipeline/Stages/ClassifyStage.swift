@@ -2,7 +2,8 @@ import MailHookCore
 import MailHookStore
 
 /// Stage 4, classify: the configured classifier, once per email. A retried row reuses the stored
-/// classification, so its routing decision and its actions' idempotency keys never change.
+/// classification, so its routing decision and its actions' idempotency keys never change; a new
+/// one is stored by the pipeline together with the routing decision.
 struct ClassifyStage: Sendable {
     let store: any PipelineStore
     let classifier: any EmailClassifier
@@ -24,8 +25,8 @@ struct ClassifyStage: Sendable {
         if let stored = try await store.classification(emailId: emailId) {
             output = Output(classification: stored, reused: true, fellBack: false, failure: nil)
         } else {
+            // Stored with the routing decision (``PipelineStore/recordDecision(_:)``), before any action.
             let outcome = await classifier.classify(input)
-            try await store.saveClassification(outcome.classification, emailId: emailId)
             output = Output(classification: outcome.classification, reused: false, fellBack: outcome.fellBack, failure: outcome.failure)
         }
         if !LocalClassifier.modelNames.contains(output.classification.modelUsed) {

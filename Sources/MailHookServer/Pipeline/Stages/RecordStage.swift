@@ -2,12 +2,15 @@ import Foundation
 import MailHookCore
 import MailHookStore
 
-/// Stage 7, record: ends the email's processing in one transaction — the processing row, the
-/// email's status, its subject pattern and the per-stage metrics.
+/// Stage 7, record: ends the email's processing in one transaction — the action's outcome, the
+/// processing row, the email's status, its subject pattern, the per-stage metrics and the inbox row.
 struct RecordStage: Sendable {
     let store: any PipelineStore
 
-    func complete(_ log: inout ProcessingLog, email: EmailMessage, classification: Classification, routing: RoutingResult, completedAt: Date) async throws {
+    func complete(
+        _ log: inout ProcessingLog, email: EmailMessage, classification: Classification, routing: RoutingResult, actions: [ActionOutcome],
+        inbox: InboxLease?, completedAt: Date
+    ) async throws {
         let total = log.totalMs
         log.record.status = .completed
         log.record.completedAt = completedAt
@@ -24,7 +27,8 @@ struct RecordStage: Sendable {
         metrics.append(PerformanceMetric(
             type: .processingTime, name: "total", category: "pipeline", value: Double(total), unit: "ms", emailId: email.id,
             metadata: JSONWriter.text(["decision": routing.decision.rawValue, "model": classification.modelUsed])))
-        try await store.completeProcessing(ProcessingCompletion(processing: log.record, emailStatus: .completed, pattern: pattern, metrics: metrics))
+        try await store.completeProcessing(ProcessingCompletion(
+            processing: log.record, emailStatus: .completed, pattern: pattern, metrics: metrics, actions: actions, inbox: inbox))
     }
 
     /// How much of this email's kind of mail could be answered without a person.
