@@ -105,23 +105,30 @@ extension GraphNotificationBatch.Item {
     /// may stand between) → mailbox and message id. Anything else — an absolute URL, a leading
     /// `/`, a `..` or `.` step, other collections — names no message.
     public var mailboxAndMessage: (mailbox: String, message: String)? {
-        // Standard-library string work only: Foundation's `contains` and `trimmingCharacters` go
-        // through ICU, which cost more than the rest of an acknowledgement.
-        guard let resource, resource.utf8.count <= 2048, !Self.hasScheme(resource), resource.utf8.first != UInt8(ascii: "/"),
-              !resource.utf8.contains(UInt8(ascii: "?")), !resource.utf8.contains(UInt8(ascii: "#")) else { return nil }
+        // Over UTF-8 bytes: Foundation's string search goes through ICU and the standard
+        // library's Character-wise split through grapheme breaking, each costing more than the
+        // rest of an acknowledgement. A resource is a URL path, so bytes are its true units.
+        guard let resource else { return nil }
+        let bytes = Array(resource.utf8)
+        guard bytes.count <= 2048, !Self.hasScheme(bytes), bytes.first != Self.slash,
+              !bytes.contains(UInt8(ascii: "?")), !bytes.contains(UInt8(ascii: "#")) else { return nil }
         var steps: [(name: String, key: String?)] = []
-        for segment in resource.split(separator: "/", omittingEmptySubsequences: false) {
-            guard !segment.isEmpty, segment != ".", segment != ".." else { return nil }
-            if let open = segment.firstIndex(of: "("), segment.last == ")" {
-                var key = segment[segment.index(after: open)..<segment.index(before: segment.endIndex)]
-                while key.first == "'" { key.removeFirst() }
-                while key.last == "'" { key.removeLast() }
-                guard !key.isEmpty, key != ".", key != ".." else { return nil }
-                steps.append((segment[..<open].lowercased(), String(key)))
+        var start = 0
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: Self.slash) ?? bytes.count
+            let segment = bytes[start..<end]
+            start = end + 1
+            guard !segment.isEmpty, !Self.isDotStep(segment) else { return nil }
+            if let open = segment.firstIndex(of: UInt8(ascii: "(")), segment.last == UInt8(ascii: ")") {
+                var key = segment[(open + 1)..<(segment.endIndex - 1)]
+                while key.first == UInt8(ascii: "'") { key = key.dropFirst() }
+                while key.last == UInt8(ascii: "'") { key = key.dropLast() }
+                guard !key.isEmpty, !Self.isDotStep(key) else { return nil }
+                steps.append((String(decoding: segment[..<open], as: UTF8.self).lowercased(), String(decoding: key, as: UTF8.self)))
             } else if let last = steps.last, last.key == nil, ["users", "messages", "mailfolders"].contains(last.name) {
-                steps[steps.count - 1].key = String(segment)
+                steps[steps.count - 1].key = String(decoding: segment, as: UTF8.self)
             } else {
-                steps.append((segment.lowercased(), nil))
+                steps.append((String(decoding: segment, as: UTF8.self).lowercased(), nil))
             }
         }
         let names = steps.map(\.name)
@@ -131,10 +138,17 @@ extension GraphNotificationBatch.Item {
         return (mailbox, message)
     }
 
-    /// Whether `text` holds `://` anywhere.
-    static func hasScheme(_ text: String) -> Bool {
+    private static let slash = UInt8(ascii: "/")
+
+    /// `.` or `..`.
+    private static func isDotStep(_ step: ArraySlice<UInt8>) -> Bool {
+        (step.count == 1 || step.count == 2) && step.allSatisfy { $0 == UInt8(ascii: ".") }
+    }
+
+    /// Whether `bytes` hold `://` anywhere.
+    static func hasScheme(_ bytes: [UInt8]) -> Bool {
         var matched = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             switch (matched, byte) {
             case (0, UInt8(ascii: ":")): matched = 1
             case (1, UInt8(ascii: "/")): matched = 2
