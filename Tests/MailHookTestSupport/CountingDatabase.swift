@@ -5,17 +5,24 @@ import Synchronization
 public final class CountingDatabase: SQLDatabase {
     private let base: any SQLDatabase
     private let counts = Mutex<(reads: Int, writes: Int)>((0, 0))
+    private let readTexts = Mutex<[String]>([])
 
     public init(_ base: any SQLDatabase) { self.base = base }
 
     public var reads: Int { counts.withLock { $0.reads } }
     public var writes: Int { counts.withLock { $0.writes } }
-    public func reset() { counts.withLock { $0 = (0, 0) } }
+    /// Reads whose SQL mentions `text` (e.g. a table), since the last reset.
+    public func reads(mentioning text: String) -> Int { readTexts.withLock { $0.filter { $0.contains(text) }.count } }
+    public func reset() {
+        counts.withLock { $0 = (0, 0) }
+        readTexts.withLock { $0 = [] }
+    }
 
     public var dialect: SQLDialect { base.dialect }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         counts.withLock { $0.reads += 1 }
+        readTexts.withLock { $0.append(statement.sql(base.dialect)) }
         return try await base.read(statement)
     }
 
