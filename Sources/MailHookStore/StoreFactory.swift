@@ -12,7 +12,7 @@ public enum StoreFactory {
         switch configuration.url {
         case .sqlite(let path):
             let database = try await SQLiteDatabase.open(path: path, logger: logger)
-            let checkpoints: [any Service] = path == ":memory:" ? [] : [SQLiteCheckpointService(database: database, interval: .seconds(1), logger: logger)]
+            let checkpoints: [any Service] = path == ":memory:" ? [] : [SQLiteCheckpointService(database: database, interval: .milliseconds(250), logger: logger)]
             return (SQLStore(database: database, now: now), checkpoints)
         case .postgres(let url):
             let database = PostgresDatabase(configuration: url, maxConnections: configuration.maxConnections, logger: logger)

@@ -149,4 +149,28 @@ struct SQLiteCommitQueueTests {
         #expect(try await Self.autocheckpoint(database) == 1000)
         try await database.close()
     }
+
+    @Test("under steady writes the log starts over instead of growing without bound")
+    func logStartsOver() async throws {
+        let database = try await Self.database()
+        let checkpointer = Task { try await database.runCheckpoints(every: .milliseconds(10), logger: Logger(label: "test")) }
+        try await eventually { try await Self.autocheckpoint(database) == 0 }
+        // Eight writers keep the queue from ever emptying: no idle moment lets a checkpoint catch up by itself.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for i in 0..<250 {
+                        try await database.write("INSERT INTO t (k) VALUES (\("s\(writer)-\(i)" + String(repeating: "x", count: 2000)))", urgent: false)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        checkpointer.cancel()
+        try await checkpointer.value
+        // 2,000 rows of 2 KB wrote well over 1,000 pages; a log that never started over would hold them all.
+        let frames = try await database.write("PRAGMA wal_checkpoint(PASSIVE)", urgent: false).first?.int("log") ?? -1
+        #expect(frames >= 0 && frames < 1000, "frames in the log: \(frames)")
+        try await database.close()
+    }
 }

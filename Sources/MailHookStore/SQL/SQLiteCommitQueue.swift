@@ -23,6 +23,8 @@ final class SQLiteCommitQueue: Sendable {
     private struct State {
         var urgent: [Job] = []
         var normal: [Job] = []
+        /// Statements that must run outside any transaction (a checkpoint), each alone.
+        var alone: [Job] = []
         var draining = false
     }
 
@@ -40,10 +42,15 @@ final class SQLiteCommitQueue: Sendable {
     var commitCount: Int { commits.load(ordering: .relaxed) }
 
     /// Jobs waiting for the next commit.
-    var queuedCount: Int { state.withLock { $0.urgent.count + $0.normal.count } }
+    var queuedCount: Int { state.withLock { $0.urgent.count + $0.normal.count + $0.alone.count } }
 
     func run(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
         try await submit(urgent: urgent, statement: statement) { try await $0.run(statement) }
+    }
+
+    /// Runs `statement` on the writer outside any transaction, between two commits.
+    func runAlone(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await submit(urgent: false, alone: true, statement: statement) { try await $0.run(statement) }
     }
 
     func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
@@ -51,12 +58,12 @@ final class SQLiteCommitQueue: Sendable {
     }
 
     private func submit<T: Sendable>(
-        urgent: Bool, statement: SQLStatement?, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T
+        urgent: Bool, alone: Bool = false, statement: SQLStatement?, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T
     ) async throws -> T {
         let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             let job = Job(statement: statement, body: { try await body($0) }, finish: { continuation.resume(with: $0) })
             let startDrain = state.withLock { s -> Bool in
-                if urgent { s.urgent.append(job) } else { s.normal.append(job) }
+                if alone { s.alone.append(job) } else if urgent { s.urgent.append(job) } else { s.normal.append(job) }
                 if s.draining { return false }
                 s.draining = true
                 return true
@@ -77,6 +84,7 @@ final class SQLiteCommitQueue: Sendable {
     /// Everything queued (urgent first, up to the cap), or nil (and draining ends) when empty.
     private func next() -> [Job]? {
         state.withLock { s -> [Job]? in
+            if !s.alone.isEmpty { return [s.alone.removeFirst()] }
             if s.urgent.isEmpty && s.normal.isEmpty {
                 s.draining = false
                 return nil

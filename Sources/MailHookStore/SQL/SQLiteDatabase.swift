@@ -41,6 +41,8 @@ public final class SQLiteDatabase: SQLDatabase {
             guard mode == "wal" else { throw StoreUnavailable("SQLite refused WAL mode (got \(mode ?? "nothing"))") }
         }
         _ = try await writer.query("PRAGMA synchronous = FULL")
+        // After a burst the log is cut back to this size when it starts over.
+        _ = try await writer.query("PRAGMA journal_size_limit = 67108864")
         return SQLiteDatabase(path: path, writer: writer, reader: reader)
     }
 
