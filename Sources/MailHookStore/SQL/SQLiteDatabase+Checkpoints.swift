@@ -66,7 +66,8 @@ extension SQLiteDatabase {
             try await write("PRAGMA wal_autocheckpoint = 0", urgent: false)
             return connection
         } catch {
-            try? await connection.close()
+            // In a task of its own: a cancelled task's queries (the close included) do not run.
+            await Task { try? await connection.close() }.value
             throw error
         }
     }
