@@ -25,9 +25,9 @@ struct GraphDateTests {
         return abs(x - y)
     }
 
-    @Test("format agrees with Foundation (to its millisecond rounding) over 20,000 instants and the edges")
+    @Test("format agrees with Foundation (to its millisecond rounding) over 2,000 instants and the edges")
     func format() {
-        for t in Self.edges + Self.instants(20_000) {
+        for t in Self.edges + Self.instants(2_000) {
             let date = Date(timeIntervalSince1970: t)
             let fast = GraphDate.format(date)
             // Both round to the millisecond; at a boundary their floating-point paths may land 1 ms apart.
@@ -41,7 +41,7 @@ struct GraphDateTests {
 
     @Test("parse matches Foundation: Z, lower-case z, offsets, 0–9 fraction digits, and round-trips format")
     func parse() throws {
-        for t in Self.edges + Self.instants(5_000) {
+        for t in Self.edges + Self.instants(500) {
             let text = GraphDate.format(Date(timeIntervalSince1970: t))
             let fast = try #require(GraphDate.fastParse(Array(text.utf8)), "\(text)")
             let slow = try #require(GraphDate.foundationParse(text)?.timeIntervalSince1970)
