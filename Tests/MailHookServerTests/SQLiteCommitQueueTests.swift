@@ -153,7 +153,7 @@ struct SQLiteCommitQueueTests {
     @Test("under steady writes the log starts over instead of growing without bound")
     func logStartsOver() async throws {
         let database = try await Self.database()
-        let checkpointer = Task { try await database.runCheckpoints(every: .milliseconds(10), logger: Logger(label: "test")) }
+        let checkpointer = Task { try await database.runCheckpoints(every: .milliseconds(10), restartAbove: 100, logger: Logger(label: "test")) }
         try await eventually { try await Self.autocheckpoint(database) == 0 }
         // Eight writers keep the queue from ever emptying: no idle moment lets a checkpoint catch up by itself.
         try await withThrowingTaskGroup(of: Void.self) { group in

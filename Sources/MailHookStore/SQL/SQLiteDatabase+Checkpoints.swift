@@ -16,7 +16,9 @@ extension SQLiteDatabase {
     /// mostly on a connection and thread of its own; meanwhile commits never checkpoint
     /// themselves. With SQLite's default (a checkpoint by the commit that crosses 1,000 pages)
     /// the commit that crosses it waits while megabytes are copied and synced.
-    func runCheckpoints(every interval: Duration, logger: Logger) async throws {
+    /// `restartAbove`: log frames (pages) beyond which the writer finishes a checkpoint so the log
+    /// starts over; below it a quiet moment lets the log start over by itself.
+    func runCheckpoints(every interval: Duration, restartAbove: Int = 1024, logger: Logger) async throws {
         guard path != ":memory:" else {
             try? await gracefulShutdown()
             return
@@ -38,7 +40,7 @@ extension SQLiteDatabase {
                 checkpoints.add(1, ordering: .relaxed)
                 if let result, result.busy {
                     logger.debug("WAL checkpoint could not finish; the next one goes on", metadata: ["mailhook.wal_frames": "\(result.walFrames)"])
-                } else if let result, result.walFrames > 0 {
+                } else if let result, result.walFrames > restartAbove {
                     // Under steady load the writer appends while that runs, so the log never empties
                     // and would grow without bound. The writer copies the few frames left between
                     // two commits; the next commit then starts the log over from its beginning.
@@ -81,7 +83,7 @@ extension SQLiteDatabase {
     }
 }
 
-/// Runs ``SQLiteDatabase/runCheckpoints(every:logger:)`` next to the server.
+/// Runs ``SQLiteDatabase/runCheckpoints(every:restartAbove:logger:)`` next to the server.
 struct SQLiteCheckpointService: Service {
     let database: SQLiteDatabase
     let interval: Duration

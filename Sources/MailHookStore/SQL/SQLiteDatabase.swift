@@ -9,7 +9,7 @@ import Synchronization
 /// group-committed by ``SQLiteCommitQueue``, and one reader connection, which WAL lets run
 /// alongside. `synchronous=FULL` makes every commit durable before it returns, so an acknowledged
 /// event survives a crash or power loss; group commit keeps that affordable. While
-/// ``runCheckpoints(every:)`` runs, WAL checkpoints happen on a connection and thread of their own
+/// ``runCheckpoints(every:restartAbove:logger:)`` runs, WAL checkpoints happen on a connection and thread of their own
 /// instead of inside whichever commit crossed the threshold.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
@@ -17,7 +17,7 @@ public final class SQLiteDatabase: SQLDatabase {
     let writer: SQLiteConnection
     let reader: SQLiteConnection
     let commits: SQLiteCommitQueue
-    /// Checkpoints run by ``runCheckpoints(every:logger:)``.
+    /// Checkpoints run by ``runCheckpoints(every:restartAbove:logger:)``.
     let checkpoints = Atomic<Int>(0)
     private let heldLocks = Mutex<Set<String>>([])
 
