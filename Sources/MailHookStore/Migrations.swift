@@ -23,37 +23,48 @@ public struct Migration: Sendable, Equatable {
         }
     }
 
-    /// Splits a script on `;` outside quotes, dropping `--` comments. The migration files use
-    /// no procedural blocks, so this is enough.
+    /// Splits a script on `;` outside quotes, dropping `--` comments. Two kinds of statement
+    /// hold `;`s of their own and are kept whole: PostgreSQL function bodies between `$$`, and
+    /// SQLite trigger bodies (`CREATE TRIGGER … BEGIN …; END`).
     static func splitStatements(_ sql: String) -> [String] {
         var statements: [String] = []
         var current = ""
         var inQuote = false
-        var lines = sql.components(separatedBy: "\n").makeIterator()
-        while let line = lines.next() {
-            var chars = Array(line)
+        var inDollarQuote = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let chars = Array(line)
             var i = 0
-            var kept = ""
             while i < chars.count {
                 let c = chars[i]
-                if !inQuote, c == "-", i + 1 < chars.count, chars[i + 1] == "-" { break }
-                if c == "'" { inQuote.toggle() }
-                if c == ";", !inQuote {
-                    current += kept
+                let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
+                if !inQuote, !inDollarQuote, c == "-", next == "-" { break }
+                if !inQuote, c == "$", next == "$" {
+                    inDollarQuote.toggle()
+                    current += "$$"
+                    i += 2
+                    continue
+                }
+                if !inDollarQuote, c == "'" { inQuote.toggle() }
+                if c == ";", !inQuote, !inDollarQuote, !insideTriggerBody(current) {
                     let statement = current.trimmingCharacters(in: .whitespacesAndNewlines)
                     if !statement.isEmpty { statements.append(statement) }
                     current = ""
-                    kept = ""
                 } else {
-                    kept.append(c)
+                    current.append(c)
                 }
                 i += 1
             }
-            chars.removeAll()
-            current += kept + "\n"
+            current += "\n"
         }
         let tail = current.trimmingCharacters(in: .whitespacesAndNewlines)
         if !tail.isEmpty { statements.append(tail) }
         return statements
+    }
+
+    /// Whether `text`, a statement so far, is a SQLite trigger whose body has not reached `END`.
+    static func insideTriggerBody(_ text: String) -> Bool {
+        let words = text.uppercased().split(whereSeparator: { $0.isWhitespace || $0 == ";" })
+        guard words.count > 1, words[0] == "CREATE", words[1] == "TRIGGER", words.contains("BEGIN") else { return false }
+        return words.last != "END"
     }
 }

@@ -7,10 +7,14 @@ import MailHookCore
 public final class SQLStore: StoreLifecycle {
     public let database: any SQLDatabase
     let now: @Sendable () -> Date
+    /// Whether long analytics windows read closed days from the day cache (off: every window is
+    /// counted live, as tests compare).
+    let dayCache: Bool
 
-    public init(database: any SQLDatabase, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any SQLDatabase, now: @escaping @Sendable () -> Date = { Date() }, dayCache: Bool = true) {
         self.database = database
         self.now = now
+        self.dayCache = dayCache
     }
 
     public var kind: DatabaseKind {

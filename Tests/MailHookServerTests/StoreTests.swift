@@ -11,6 +11,8 @@ struct StoreTests {
     static let tables = [
         "email_messages", "classification_results", "processing_results", "escalation_teams", "email_patterns",
         "performance_metrics", "inbox", "subscriptions", "audit_log", "delta_state", "action_records", "classification_feedback",
+        "analytics_day_versions", "analytics_day_cache", "analytics_day_totals", "analytics_day_stages", "analytics_day_decisions",
+        "analytics_day_classifications", "analytics_day_routing",
     ]
 
     static func withStore(_ database: TestDatabase, _ body: @Sendable (any DataStore) async throws -> Void) async throws {
@@ -28,7 +30,7 @@ struct StoreTests {
 
     func migrations(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
-            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records", "0005_vocabulary", "0006_safe_actions", "0007_claim_index", "0008_classification_feedback"])
+            #expect(try await store.migrate() == ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records", "0005_vocabulary", "0006_safe_actions", "0007_claim_index", "0008_classification_feedback", "0009_analytics_days"])
             #expect(try await store.migrate() == [])
             let tables = try await store.tableNames()
             #expect(tables.isSuperset(of: Set(Self.tables)), "missing: \(Set(Self.tables).subtracting(tables))")

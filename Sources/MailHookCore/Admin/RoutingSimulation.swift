@@ -3,9 +3,10 @@
 /// decisions would move and how often people's feedback says each new decision class acts on a
 /// wrong category.
 public struct RoutingSimulation: Sendable, Equatable, Encodable {
-    /// One stored classification and what became of it.
+    /// Stored classifications alike in everything routing and its report read, and what became of them.
     public struct Sample: Sendable, Equatable {
-        public var emailId: String
+        /// How many emails share these values.
+        public var count: Int
         public var category: Category
         public var urgency: Urgency
         public var confidence: Double
@@ -14,8 +15,8 @@ public struct RoutingSimulation: Sendable, Equatable, Encodable {
         /// The category of the email's latest feedback, if any.
         public var corrected: Category?
 
-        public init(emailId: String, category: Category, urgency: Urgency, confidence: Double, decision: RoutingDecision?, corrected: Category?) {
-            self.emailId = emailId
+        public init(count: Int = 1, category: Category, urgency: Urgency, confidence: Double, decision: RoutingDecision?, corrected: Category?) {
+            self.count = count
             self.category = category
             self.urgency = urgency
             self.confidence = confidence
@@ -81,14 +82,15 @@ public struct RoutingSimulation: Sendable, Equatable, Encodable {
     public mutating func add(_ sample: Sample, policy: RoutingPolicy) {
         let new = policy.route(category: sample.category, urgency: sample.urgency, confidence: sample.confidence).decision
         let old = sample.decision?.rawValue ?? Self.unrecorded
-        emails += 1
-        if sample.decision != new { changed += 1 }
-        cells[old, default: [:]][new.rawValue, default: 0] += 1
+        let count = max(0, sample.count)
+        emails += count
+        if sample.decision != new { changed += count }
+        cells[old, default: [:]][new.rawValue, default: 0] += count
         var tally = tallies[new] ?? Tally()
-        tally.emails += 1
+        tally.emails += count
         if let corrected = sample.corrected {
-            tally.rated += 1
-            if corrected != sample.category { tally.wrong += 1 }
+            tally.rated += count
+            if corrected != sample.category { tally.wrong += count }
         }
         tallies[new] = tally
     }

@@ -1,20 +1,13 @@
 import MailHookCore
 import MailHookStore
 
-/// Runs what-if routing over the store a page at a time, so memory stays bounded whatever the window.
+/// Runs what-if routing over the store's routing groups: memory follows the number of distinct
+/// (category, urgency, confidence, decision, feedback) groups, not the number of emails.
 public enum RoutingSimulator {
-    static let pageSize = 1000
-
     public static func run(store: any AdminStore, routing: MailHookConfiguration.Routing, days: Int) async throws -> RoutingSimulation {
         let policy = RoutingPolicy(routing)
         var simulation = RoutingSimulation(days: days)
-        var after: String?
-        repeat {
-            let page = try await store.routingSamples(days: days, after: after, limit: pageSize)
-            for sample in page.samples { simulation.add(sample, policy: policy) }
-            after = page.last
-            try Task.checkCancellation()
-        } while after != nil
+        for sample in try await store.routingSamples(days: days) { simulation.add(sample, policy: policy) }
         return simulation
     }
 

@@ -20,8 +20,8 @@ public protocol AdminStore: Sendable {
     /// The dashboard's numbers (last 24 hours and 7 days, inbox depth, review queue, candidates).
     func dashboard() async throws -> DashboardSummary
 
-    /// One page (by email id) of stored classifications with their decision and latest feedback, for what-if routing.
-    func routingSamples(days: Int, after: String?, limit: Int) async throws -> (samples: [RoutingSimulation.Sample], last: String?)
+    /// The stored classifications of the window with their decision and latest feedback, grouped, for what-if routing.
+    func routingSamples(days: Int) async throws -> [RoutingSimulation.Sample]
 
     /// One page of subject patterns, most frequent first.
     func patterns(_ query: PatternQuery) async throws -> PatternsPage

@@ -7,12 +7,10 @@ extension SQLStore {
         let now = now()
         let day = now.addingTimeInterval(-86_400)
         let week = now.addingTimeInterval(-7 * 86_400)
-        let categories = try await categoryShares(since: week)
-        let decision = dialect.jsonTextField("confidence_routing", "decision")
-        let decisions = try await database.read("""
-            SELECT \(raw: decision) AS decision, COUNT(*) AS n FROM processing_results
-            WHERE started_at >= \(week) AND confidence_routing IS NOT NULL GROUP BY 1 ORDER BY 1
-            """).compactMap { r in r.string("decision").map { ClassificationAnalytics.Share(value: $0, count: r.int("n") ?? 0) } }
+        let lastWeek = try await analyticsWindow([.totals, .decisions, .classifications], since: week)
+        let categories = Self.categoryShares(lastWeek.groups(.classifications))
+        let decisions = lastWeek.groups(.decisions).compactMap { group in group.key(0).map { ClassificationAnalytics.Share(value: $0, count: group.count()) } }
+            .sorted { $0.value < $1.value }
         let escalations = try await database.read("SELECT COUNT(*) AS n FROM escalation_teams WHERE status = 'active'").first?.int("n") ?? 0
         var depth: [String: Int] = [:]
         for r in try await database.read("""
@@ -41,8 +39,8 @@ extension SQLStore {
             .sorted { $0.estimatedMinutesSaved != $1.estimatedMinutesSaved ? $0.estimatedMinutesSaved > $1.estimatedMinutesSaved : $0.patternId < $1.patternId }
             .prefix(DashboardSummary.candidateCount)
         return DashboardSummary(
-            last24h: try await processingTotals(since: day), last7d: try await processingTotals(since: week),
-            daily: try await processingDaily(since: week), categories: categories, decisions: decisions, activeEscalations: escalations,
+            last24h: try await processingTotals(since: day), last7d: Self.totals(lastWeek),
+            daily: Self.daily(lastWeek), categories: categories, decisions: decisions, activeEscalations: escalations,
             inbox: .init(
                 pending: depth[InboxStatus.pending.rawValue] ?? 0, processing: depth[InboxStatus.processing.rawValue] ?? 0,
                 deadLetters: depth[InboxStatus.dead.rawValue] ?? 0),
