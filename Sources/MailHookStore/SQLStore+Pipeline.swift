@@ -72,20 +72,27 @@ extension SQLStore: PipelineStore {
             let earlier = try await db.run("SELECT status FROM processing_results WHERE id = \(completion.processing.id)\(raw: dialect.forUpdate)")
                 .first?.value("status", as: ProcessingStatus.self)
             try await Self.writeProcessing(completion.processing, emailStatus: completion.emailStatus, now: now, on: db)
-            // A completed email was counted already (a replay or a repeated completion).
-            if let pattern = completion.pattern, earlier != .completed {
-                try await Self.countPattern(pattern, now: now, dialect: dialect, on: db)
-            }
-            for m in completion.metrics {
-                try await db.run("""
+            if !completion.metrics.isEmpty {
+                var insert: SQLStatement = """
                     INSERT INTO performance_metrics (id, metric_type, metric_name, metric_category, value, value_unit, email_id, metadata,
-                        time_period_start, time_period_end, sample_size, aggregation_method)
-                    VALUES (\(UUID().uuidString), \(m.type), \(m.name), \(m.category), \(m.value), \(m.unit), \(m.emailId), \(json: m.metadata),
-                        \(now), \(now), 1, 'single')
-                    """)
+                        time_period_start, time_period_end, sample_size, aggregation_method) VALUES
+                    """
+                for (index, m) in completion.metrics.enumerated() {
+                    insert.append("""
+                        \(raw: index == 0 ? "" : ",") (\(UUID().uuidString), \(m.type), \(m.name), \(m.category), \(m.value), \(m.unit), \(m.emailId),
+                            \(json: m.metadata), \(now), \(now), 1, 'single')
+                        """)
+                }
+                try await db.run(insert)
             }
             if let lease = completion.inbox {
                 try await db.run(Self.finishInbox(lease, status: .completed, error: nil, now: now))
+            }
+            // Last, so the pattern row, which every email of a pattern updates, stays locked only
+            // for its own statements and the commit: completions of one pattern queue on it.
+            // A completed email was counted already (a replay or a repeated completion).
+            if let pattern = completion.pattern, earlier != .completed {
+                try await Self.countPattern(pattern, now: now, dialect: dialect, on: db)
             }
         }
     }

@@ -113,6 +113,10 @@ struct AnalyticsDayCacheTests {
             let key = String(GraphDate.format(old).prefix(10))
             _ = try await store.database.write("UPDATE analytics_day_totals SET processed = processed + 1000 WHERE day = \(key)", urgent: false)
             #expect(try await store.processingAnalytics(days: 30).totals.processed == n + 1 + 1000)
+            // A count no computation could have written reads as nothing, without trapping.
+            _ = try await store.database.write("UPDATE analytics_day_totals SET processed = -1000000 WHERE day = \(key)", urgent: false)
+            let negative = try await store.processingAnalytics(days: 30).totals.processed
+            #expect(negative >= 0 && negative < n + 1)
             // ... and is counted again as soon as one of its rows changes.
             _ = try await store.database.write("UPDATE processing_results SET action_taken = 'review_recorded' WHERE id = 'p-late'", urgent: false)
             let repaired = try await Self.reports(store)

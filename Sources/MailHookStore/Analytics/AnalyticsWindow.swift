@@ -2,8 +2,9 @@ import Foundation
 
 /// The groups of some ``AnalyticsPart``s over a window, each group once with its counts summed
 /// across the spans and days it was read from. Keys are compared as text (a number reads the
-/// same from a cached day as from a live span); counts stay `Double` until read, so a stored
-/// value that is no whole number reads as 0 instead of trapping.
+/// same from a cached day as from a live span); counts stay `Double` until read, and read as a
+/// whole number from 0 to `Int32.max`, so a stored value no computation could have written
+/// neither traps nor overflows a total.
 struct AnalyticsWindow: Sendable {
     struct Group: Sendable {
         var keys: [String?]
@@ -13,7 +14,10 @@ struct AnalyticsWindow: Sendable {
         func sum(_ index: Int) -> Double { sums.indices.contains(index) ? sums[index] : 0 }
         func count(_ index: Int = 0) -> Int { Self.whole(sum(index)) }
 
-        static func whole(_ value: Double) -> Int { Int(exactly: value.rounded()) ?? 0 }
+        static func whole(_ value: Double) -> Int {
+            guard value.isFinite, value > 0 else { return 0 }
+            return Int(min(value.rounded(), Double(Int32.max)))
+        }
     }
 
     private var groups: [AnalyticsPart: [[String?]: [Double]]] = [:]
