@@ -51,9 +51,9 @@ extension SQLStore {
             WHERE c.day >= \(Self.dayKey(days.lowerBound)) AND c.day < \(Self.dayKey(days.upperBound)) AND c.version = COALESCE(v.version, 0)
             """).compactMap { $0.string("day") })
         let firstRow = try await database.read("""
-            SELECT (SELECT MIN(started_at) FROM processing_results) AS processing, (SELECT MIN(created_at) FROM classification_results) AS classification
+            SELECT (SELECT MIN(started_at) FROM processing_results) AS first_started, (SELECT MIN(created_at) FROM classification_results) AS first_classified
             """).first
-        guard let earliest = [firstRow?.date("processing"), firstRow?.date("classification")].compactMap({ $0 }).min() else { return }
+        guard let earliest = [firstRow?.date("first_started"), firstRow?.date("first_classified")].compactMap({ $0 }).min() else { return }
         var day = max(days.lowerBound, Self.startOfDay(earliest))
         while day < days.upperBound {
             if !fresh.contains(Self.dayKey(day)) { try await refreshDay(day) }
