@@ -4,7 +4,7 @@ import MailHookCore
 /// One kind of count the analytics add up over a window. Each is one aggregate query over the
 /// pipeline's tables for a span of time, and is kept per closed UTC day in a table of its own
 /// with the same columns (`analytics_day_<part>`), so a window is the sum of its cached days
-/// and two live edges (``SQLStore/windowRows(_:since:)``).
+/// and two live edges (``SQLStore/analyticsWindow(_:since:)``).
 enum AnalyticsPart: String, CaseIterable, Sendable {
     /// Processing counts per day processing started.
     case totals

@@ -6,13 +6,15 @@ import Foundation
 /// whole number from 0 to `Int32.max`, so a stored value no computation could have written
 /// neither traps nor overflows a total.
 struct AnalyticsWindow: Sendable {
+    /// One group, its columns read by the names ``AnalyticsPart/keys`` and ``AnalyticsPart/sums`` give.
     struct Group: Sendable {
+        var part: AnalyticsPart
         var keys: [String?]
         var sums: [Double]
 
-        func key(_ index: Int) -> String? { keys.indices.contains(index) ? keys[index] : nil }
-        func sum(_ index: Int) -> Double { sums.indices.contains(index) ? sums[index] : 0 }
-        func count(_ index: Int = 0) -> Int { Self.whole(sum(index)) }
+        func key(_ column: String) -> String? { part.keys.firstIndex(of: column).flatMap { keys.indices.contains($0) ? keys[$0] : nil } }
+        func sum(_ column: String) -> Double { part.sums.firstIndex(of: column).map { sums.indices.contains($0) ? sums[$0] : 0 } ?? 0 }
+        func count(_ column: String = "n") -> Int { Self.whole(sum(column)) }
 
         static func whole(_ value: Double) -> Int {
             guard value.isFinite, value > 0 else { return 0 }
@@ -37,6 +39,6 @@ struct AnalyticsWindow: Sendable {
     }
 
     func groups(_ part: AnalyticsPart) -> [Group] {
-        (groups[part] ?? [:]).map { Group(keys: $0.key, sums: $0.value) }
+        (groups[part] ?? [:]).map { Group(part: part, keys: $0.key, sums: $0.value) }
     }
 }

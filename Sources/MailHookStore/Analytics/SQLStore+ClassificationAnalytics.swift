@@ -10,9 +10,9 @@ extension SQLStore {
         var urgency: [String: Int] = [:]
         var models: [ModelKey: Int] = [:]
         for group in groups {
-            if let bucket = group.key(2).flatMap({ Int($0) }), histogram[bucket] != nil { histogram[bucket, default: 0] += group.count() }
-            urgency[group.key(1) ?? "", default: 0] += group.count()
-            models[ModelKey(model: group.key(3), prompt: group.key(4)), default: 0] += group.count()
+            if let bucket = group.key("bucket").flatMap({ Int($0) }), histogram[bucket] != nil { histogram[bucket, default: 0] += group.count() }
+            urgency[group.key("urgency") ?? "", default: 0] += group.count()
+            models[ModelKey(model: group.key("model_used"), prompt: group.key("prompt_version")), default: 0] += group.count()
         }
         // Each email's latest feedback (the highest id among its latest timestamp breaks a tie),
         // found from the feedback side: people rate far fewer emails than MailHook classifies.
@@ -39,16 +39,13 @@ extension SQLStore {
             llmFallbacks: fallbacks, feedback: .init(confusion: confusion))
     }
 
-    /// Classifications since `since` per category, with their average confidence (one decimal).
-    func categoryShares(since: Date) async throws -> [ClassificationAnalytics.CategoryShare] {
-        Self.categoryShares(try await analyticsWindow([.classifications], since: since).groups(.classifications))
-    }
-
+    /// Classifications per category, with their average confidence (one decimal).
     static func categoryShares(_ groups: [AnalyticsWindow.Group]) -> [ClassificationAnalytics.CategoryShare] {
         var shares: [String: (count: Int, sum: Double)] = [:]
         for group in groups {
-            let share = shares[group.key(0) ?? ""] ?? (0, 0)
-            shares[group.key(0) ?? ""] = (share.count + group.count(0), share.sum + group.sum(1))
+            let category = group.key("category") ?? ""
+            let share = shares[category] ?? (0, 0)
+            shares[category] = (share.count + group.count(), share.sum + group.sum("confidence_sum"))
         }
         return shares.sorted { $0.key < $1.key }.map { category, share in
             let average = share.count > 0 ? share.sum / Double(share.count) : 0

@@ -9,7 +9,7 @@ extension SQLStore {
         let week = now.addingTimeInterval(-7 * 86_400)
         let lastWeek = try await analyticsWindow([.totals, .decisions, .classifications], since: week)
         let categories = Self.categoryShares(lastWeek.groups(.classifications))
-        let decisions = lastWeek.groups(.decisions).compactMap { group in group.key(0).map { ClassificationAnalytics.Share(value: $0, count: group.count()) } }
+        let decisions = lastWeek.groups(.decisions).compactMap { group in group.key("decision").map { ClassificationAnalytics.Share(value: $0, count: group.count()) } }
             .sorted { $0.value < $1.value }
         let escalations = try await database.read("SELECT COUNT(*) AS n FROM escalation_teams WHERE status = 'active'").first?.int("n") ?? 0
         var depth: [String: Int] = [:]

@@ -17,14 +17,14 @@ extension SQLStore {
     static func totals(_ window: AnalyticsWindow) -> ProcessingAnalytics.Totals {
         var totals = ProcessingAnalytics.Totals()
         for day in window.groups(.totals) {
-            totals.processed += day.count(0)
-            totals.completed += day.count(1)
-            totals.failed += day.count(2)
-            totals.repliesSent += day.count(3)
-            totals.drafts += day.count(4)
-            totals.reviews += day.count(5)
-            totals.escalations += day.count(6)
-            totals.dryRun += day.count(7)
+            totals.processed += day.count("processed")
+            totals.completed += day.count("n_completed")
+            totals.failed += day.count("n_failed")
+            totals.repliesSent += day.count("replies")
+            totals.drafts += day.count("drafts")
+            totals.reviews += day.count("reviews")
+            totals.escalations += day.count("escalations")
+            totals.dryRun += day.count("recorded")
         }
         totals.inProgress = totals.processed - totals.completed - totals.failed
         return totals
@@ -34,7 +34,7 @@ extension SQLStore {
     static func daily(_ window: AnalyticsWindow) -> [ProcessingAnalytics.Day] {
         window.groups(.totals).map { day in
             ProcessingAnalytics.Day(
-                day: day.key(0) ?? "", processed: day.count(0), completed: day.count(1), failed: day.count(2), escalations: day.count(6))
+                day: day.key("day") ?? "", processed: day.count("processed"), completed: day.count("n_completed"), failed: day.count("n_failed"), escalations: day.count("escalations"))
         }.sorted { $0.day < $1.day }
     }
 
@@ -43,7 +43,7 @@ extension SQLStore {
     static func stageTimings(_ window: AnalyticsWindow) -> [ProcessingAnalytics.StageTiming] {
         var histograms: [String: [Int: Int]] = [:]
         for group in window.groups(.stages) {
-            guard let stage = group.key(0), let ms = group.key(1).flatMap({ Int($0) }) else { continue }
+            guard let stage = group.key("stage"), let ms = group.key("ms").flatMap({ Int($0) }) else { continue }
             histograms[stage, default: [:]][ms, default: 0] += group.count()
         }
         return AnalyticsPart.timedStages.compactMap { stage in

@@ -9,12 +9,12 @@ extension SQLStore {
     public func routingSamples(days: Int) async throws -> [RoutingSimulation.Sample] {
         let since = now().addingTimeInterval(-Double(days) * 86_400)
         return try await analyticsWindow([.routing], since: since).groups(.routing).compactMap { group in
-            guard let category = group.key(0).flatMap(Category.init(rawValue:)), let urgency = group.key(1).flatMap(Urgency.init(rawValue:)),
-                  let confidence = group.key(2).flatMap({ Double($0) }), confidence.isFinite, group.count() > 0
+            guard let category = group.key("category").flatMap(Category.init(rawValue:)), let urgency = group.key("urgency").flatMap(Urgency.init(rawValue:)),
+                  let confidence = group.key("confidence").flatMap({ Double($0) }), confidence.isFinite, group.count() > 0
             else { return nil }
             return RoutingSimulation.Sample(
                 count: group.count(), category: category, urgency: urgency, confidence: confidence,
-                decision: group.key(3).flatMap(RoutingDecision.init(rawValue:)), corrected: group.key(4).flatMap(Category.init(rawValue:)))
+                decision: group.key("decision").flatMap(RoutingDecision.init(rawValue:)), corrected: group.key("corrected").flatMap(Category.init(rawValue:)))
         }
     }
 }
