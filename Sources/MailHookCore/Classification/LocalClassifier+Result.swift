@@ -123,8 +123,8 @@ extension LocalClassifier.Scan {
         var trainedNote: String?
         var urgencyNote: String?
 
-        if let (heads, features) = trained {
-            let decision = heads.decide(features: features, scores: s)
+        if let (heads, features, shape) = trained {
+            let decision = heads.decide(features: features, shape: shape, scores: s)
             best = decision.category
             second = decision.secondCategory
             category = Category.allCases[best]

@@ -44,7 +44,7 @@ public struct LocalClassifier: Sendable {
         var scan = Scan(rules: rules)
         if let trained {
             let features = TextFeatures.of(subject: subject, body: body)
-            scan.trained = (trained, features)
+            scan.trained = (trained, features, MessageShape(subject: subject, body: body))
         }
         var subject = subject
         var body = body
@@ -135,8 +135,8 @@ extension LocalClassifier {
         var money = false
         /// Paragraphs not read because they address a classifier (``LocalClassifier/isDirective(_:_:)``).
         var skippedParagraphs = 0
-        /// The trained heads and the email's features, when a model takes part.
-        var trained: (heads: TrainedHeads, features: Set<String>)?
+        /// The trained heads and the email's features and shape, when a model takes part.
+        var trained: (heads: TrainedHeads, features: Set<String>, shape: MessageShape)?
         // Reused token buffers.
         var ids: [Int32] = []
         var offsets: [Int32] = []

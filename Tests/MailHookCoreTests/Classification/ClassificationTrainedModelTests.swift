@@ -26,7 +26,7 @@ extension ClassificationTests {
                 #expect(evaluation.recall(category) >= 0.85, "\(category.rawValue) recall \(evaluation.recall(category))")
             }
             // The target is 80 %; this is the floor measured so far, so it cannot slip unnoticed.
-            #expect(evaluation.urgencyAccuracy >= 0.75, "urgency accuracy \(evaluation.urgencyAccuracy)")
+            #expect(evaluation.urgencyAccuracy >= 0.78, "urgency accuracy \(evaluation.urgencyAccuracy)")
         }
 
         /// Trained on the first two sets only, tested on the set written later by other hands:
@@ -45,11 +45,14 @@ extension ClassificationTests {
             let fresh = ClassifierTrainer().train(try ClassificationFixtures.loadAll(), name: shipped.name)
             #expect(shipped.name == "builtin-1")
             #expect(shipped.trainedOn == fresh.trainedOn)
-            #expect(Set(shipped.category.weights.keys) == Set(fresh.category.weights.keys), "retrain it: Scripts/train-builtin-model")
-            #expect(Set(shipped.urgency.weights.keys) == Set(fresh.urgency.weights.keys))
+            // The differing inputs only, so a stale model file gives a readable failure.
+            #expect(Set(shipped.category.weights.keys).symmetricDifference(fresh.category.weights.keys).isEmpty, "retrain it: Scripts/train-builtin-model")
+            #expect(Set(shipped.urgency.weights.keys).symmetricDifference(fresh.urgency.weights.keys).isEmpty, "retrain it: Scripts/train-builtin-model")
             var largest = 0.0
-            for (input, row) in fresh.category.weights {
-                for (a, b) in zip(row, shipped.category.weights[input] ?? []) { largest = max(largest, abs(a - b)) }
+            for (freshHead, shippedHead) in [(fresh.category, shipped.category), (fresh.urgency, shipped.urgency)] {
+                for (input, row) in freshHead.weights {
+                    for (a, b) in zip(row, shippedHead.weights[input] ?? []) { largest = max(largest, abs(a - b)) }
+                }
             }
             #expect(largest < 1e-4, "weights differ by \(largest): retrain it with Scripts/train-builtin-model")
         }

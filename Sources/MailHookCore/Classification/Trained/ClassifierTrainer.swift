@@ -20,6 +20,8 @@ public struct ClassifierTrainer: Sendable {
         let body: String
         let features: Set<String>
         let cues: [(name: String, value: Double)]
+        /// Inputs only the urgency head reads (``CueInputs/urgencyValues(_:shape:)``).
+        let urgencyCues: [(name: String, value: Double)]
     }
 
     /// Subject and body with personal data masked, as the pipeline classifies them.
@@ -32,7 +34,8 @@ public struct ClassifierTrainer: Sendable {
         let (subject, body) = sanitized(email)
         let scores = rules.scan(subject: subject, body: body).scores()
         return Prepared(
-            email: email, subject: subject, body: body, features: TextFeatures.of(subject: subject, body: body), cues: CueInputs.values(scores))
+            email: email, subject: subject, body: body, features: TextFeatures.of(subject: subject, body: body), cues: CueInputs.values(scores),
+            urgencyCues: CueInputs.urgencyValues(scores, shape: MessageShape(subject: subject, body: body)))
     }
 
     /// `feedback` of the examples came from people's corrections; the rest are fixtures.
@@ -46,7 +49,7 @@ public struct ClassifierTrainer: Sendable {
         for example in examples {
             for feature in example.features { documents[feature, default: 0] += 1 }
         }
-        let inputs = CueInputs.names + CueInputs.categoryNames + documents.filter { $0.value >= minimumDocuments }.keys.sorted()
+        let inputs = CueInputs.names + CueInputs.categoryNames + CueInputs.urgencyNames + documents.filter { $0.value >= minimumDocuments }.keys.sorted()
         var index: [String: Int32] = [:]
         for (i, name) in inputs.enumerated() { index[name] = Int32(i) }
 
@@ -62,7 +65,8 @@ public struct ClassifierTrainer: Sendable {
         }
         let categoryRows = examples.map { sparse($0, label: Category.allCases.firstIndex(of: $0.email.category) ?? 0) }
         let category = SoftmaxRegression.train(categoryRows, labels: Category.allCases.count, dimension: inputs.count, settings: settings)
-        // The urgency head also reads the category head's probabilities: how urgent mail is depends on what it asks.
+        // The urgency head also reads the category head's probabilities (how urgent mail is depends on
+        // what it asks), the rules' urgency and the email's shape.
         var p = [Double](repeating: 0, count: Category.allCases.count)
         let categoryInputs = CueInputs.categoryNames.map { index[$0] ?? 0 }
         let urgencyRows = examples.indices.compactMap { i -> SoftmaxRegression.Example? in
@@ -72,6 +76,9 @@ public struct ClassifierTrainer: Sendable {
             category.probabilities(row.indices, row.values, into: &p)
             row.indices += categoryInputs
             row.values += p
+            for (name, value) in examples[i].urgencyCues where value != 0 {
+                if let j = index[name] { row.indices.append(j); row.values.append(value) }
+            }
             return row
         }
         let urgency = SoftmaxRegression.train(urgencyRows, labels: Urgency.allCases.count, dimension: inputs.count, settings: settings)

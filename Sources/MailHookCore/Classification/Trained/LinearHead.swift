@@ -45,6 +45,14 @@ enum CueInputs {
     /// Inputs of the urgency head only: the category head's probabilities.
     static let categoryNames: [String] = Category.allCases.map { "category:" + $0.rawValue }
 
+    /// Inputs of the urgency head only: the urgency the rules alone would choose and the email's shape.
+    static let urgencyNames: [String] = Urgency.allCases.map { "rules:" + $0.rawValue } + MessageShape.names
+
+    static func urgencyValues(_ scores: LocalClassifier.Scan.CueScores, shape: MessageShape) -> [(name: String, value: Double)] {
+        let chosen = LocalClassifier.Scan.urgency(scores.urgency, category: scores.rulesCategory)
+        return [("rules:" + chosen.rawValue, 1)] + shape.inputs
+    }
+
     static func values(_ scores: LocalClassifier.Scan.CueScores) -> [(name: String, value: Double)] {
         var values: [(String, Double)] = []
         values.reserveCapacity(names.count)

@@ -24,10 +24,11 @@ extension LocalClassifier {
             var confidence: Double
         }
 
-        func decide(features: Set<String>, scores: Scan.CueScores) -> Decision {
+        func decide(features: Set<String>, shape: MessageShape, scores: Scan.CueScores) -> Decision {
             let inputs = CueInputs.values(scores)
             let p = category.probabilities(features: features, cues: inputs)
-            let u = urgency.probabilities(features: features, cues: inputs + zip(CueInputs.categoryNames, p).map { ($0, $1) })
+            let u = urgency.probabilities(
+                features: features, cues: inputs + zip(CueInputs.categoryNames, p).map { ($0, $1) } + CueInputs.urgencyValues(scores, shape: shape))
             var order = Array(p.indices)
             order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : Scan.tiePriority[$0] < Scan.tiePriority[$1] }
             let urgencyIndex = u.indices.max { u[$0] < u[$1] } ?? 1
