@@ -40,6 +40,24 @@ extension ClassificationTests {
             #expect(plain == steered)
         }
 
+        /// A model file trained before the shape inputs existed has no weights for them: the shape changes nothing.
+        @Test func aModelWithoutShapeWeightsIsUnchangedByTheShape() throws {
+            var model = try TrainedModelTests.builtin()
+            for name in CueInputs.urgencyNames { model.urgency.weights[name] = nil }
+            let classifier = LocalClassifier(model: model)
+            let calm = classifier.classify(subject: "printer", body: "The printer on the second floor is broken.")
+            let loud = classifier.classify(subject: "PRINTER", body: "The printer on the SECOND FLOOR is BROKEN!!!")
+            #expect(calm.category == loud.category)
+            #expect(calm.urgency == loud.urgency)
+            #expect(calm.cues.prefix(2) == loud.cues.prefix(2), "the model's probabilities are the same")
+            // The shipped model reads the shape: the same two emails differ in its urgency probabilities.
+            let shipped = LocalClassifier(model: try TrainedModelTests.builtin())
+            let calmShipped = shipped.classify(subject: "printer", body: "The printer on the second floor is broken.")
+            let loudShipped = shipped.classify(subject: "PRINTER", body: "The printer on the SECOND FLOOR is BROKEN!!!")
+            #expect(calmShipped.cues[0] == loudShipped.cues[0], "the category head does not read the shape")
+            #expect(calmShipped.cues[1] != loudShipped.cues[1], "\(calmShipped.cues[1]) vs \(loudShipped.cues[1])")
+        }
+
         /// Only the urgency head reads the shape and the rules' urgency; the category head never sees them.
         @Test func theShippedModelsUrgencyHeadReadsTheShape() throws {
             let model = try TrainedModelTests.builtin()
