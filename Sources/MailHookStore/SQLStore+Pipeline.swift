@@ -8,6 +8,12 @@ extension SQLStore: PipelineStore {
 
     public func recordDecision(_ decision: ProcessingDecision) async throws {
         let now = now()
+        if dialect == .postgres {
+            // One statement, so one round trip and atomic without BEGIN/COMMIT: while the pipeline
+            // is busy, PostgreSQL's backends spend most of a transaction waiting for the next statement.
+            try await database.write(Self.decisionStatement(decision, now: now))
+            return
+        }
         try await database.transaction { db in
             try await db.run(Self.insertEmail(decision.email, inboxId: decision.inboxId, source: decision.source))
             if let classification = decision.classification {
@@ -18,15 +24,54 @@ extension SQLStore: PipelineStore {
     }
 
     static func insertEmail(_ email: EmailMessage, inboxId: Int64, source: InboxSource) -> SQLStatement {
+        var statement: SQLStatement = "INSERT INTO email_messages (\(raw: emailColumns), processing_status) VALUES ("
+        statement.append(emailValues(email, inboxId: inboxId, source: source))
+        statement.append(", \(ProcessingStatus.received)) ON CONFLICT (id) DO NOTHING RETURNING id")
+        return statement
+    }
+
+    /// The email's own columns (its status columns aside), for inserts.
+    static let emailColumns = """
+        id, inbox_id, source, mailbox, internet_message_id, sender_email, sender_name, recipient_email, subject, body, html_body,
+        received_datetime, conversation_id, importance, attachments_count
+        """
+
+    static func emailValues(_ email: EmailMessage, inboxId: Int64, source: InboxSource) -> SQLStatement {
         let recipients = email.to.map(\.address).joined(separator: ", ")
         return """
-            INSERT INTO email_messages (id, inbox_id, source, mailbox, internet_message_id, sender_email, sender_name, recipient_email,
-                subject, body, html_body, received_datetime, conversation_id, importance, attachments_count, processing_status)
-            VALUES (\(email.id), \(inboxId), \(source), \(email.mailbox), \(email.internetMessageId), \(email.from.address), \(email.from.name),
-                \(recipients), \(email.subject), \(email.bodyText), \(email.bodyHtml), \(email.receivedAt), \(email.conversationId),
-                \(email.importance), \(email.hasAttachments ? 1 : 0), \(ProcessingStatus.received))
-            ON CONFLICT (id) DO NOTHING RETURNING id
+            \(email.id), \(inboxId), \(source), \(email.mailbox), \(email.internetMessageId), \(email.from.address), \(email.from.name),
+            \(recipients), \(email.subject), \(email.bodyText), \(email.bodyHtml), \(email.receivedAt), \(email.conversationId),
+            \(email.importance), \(email.hasAttachments ? 1 : 0)
             """
+    }
+
+    /// The decision as one PostgreSQL statement (data-modifying CTEs): the email stored or its
+    /// status updated, the classification stored unless one is, the processing row upserted. The
+    /// same rows and values as the transaction SQLite runs; the foreign keys are checked at the
+    /// end of the statement, when the email row exists.
+    static func decisionStatement(_ decision: ProcessingDecision, now: Date) -> SQLStatement {
+        let r = decision.processing
+        var statement: SQLStatement = """
+            WITH email AS (
+                INSERT INTO email_messages (\(raw: emailColumns), processing_status, retry_count, last_error, processed_datetime, updated_at)
+                VALUES (
+            """
+        statement.append(emailValues(decision.email, inboxId: decision.inboxId, source: decision.source))
+        statement.append("""
+            , \(decision.emailStatus), \(r.retryCount), \(r.errorMessage), \(r.processedAt(now: now)), \(now))
+                ON CONFLICT (id) DO UPDATE SET processing_status = excluded.processing_status, retry_count = excluded.retry_count,
+                    last_error = excluded.last_error, processed_datetime = COALESCE(excluded.processed_datetime, email_messages.processed_datetime),
+                    updated_at = excluded.updated_at
+            )
+            """)
+        if let classification = decision.classification {
+            statement.append(", classification AS (")
+            statement.append(insertClassification(classification, emailId: decision.email.id))
+            statement.append(")")
+        }
+        statement.append("\n")
+        statement.append(upsertProcessing(r, now: now))
+        return statement
     }
 
     public func saveProcessing(_ record: ProcessingRecord, emailStatus: ProcessingStatus) async throws {
@@ -38,7 +83,17 @@ extension SQLStore: PipelineStore {
 
     /// Upserts the processing row and mirrors it on the email.
     static func writeProcessing(_ r: ProcessingRecord, emailStatus: ProcessingStatus, now: Date, on db: any SQLExecutor) async throws {
+        try await db.run(upsertProcessing(r, now: now))
+        // processed_datetime only moves when processing ends; a stage change keeps the last one.
         try await db.run("""
+            UPDATE email_messages SET processing_status = \(emailStatus), retry_count = \(r.retryCount), last_error = \(r.errorMessage),
+                processed_datetime = COALESCE(\(r.processedAt(now: now)), processed_datetime), updated_at = \(now)
+            WHERE id = \(r.emailId)
+            """)
+    }
+
+    static func upsertProcessing(_ r: ProcessingRecord, now: Date) -> SQLStatement {
+        """
             INSERT INTO processing_results (id, email_id, status, started_at, completed_at, action_taken, response_sent, escalation_created,
                 escalation_id, processing_time_ms, classification_time_ms, response_generation_time_ms, error_message, error_stage,
                 retry_count, processing_context, confidence_routing, updated_at)
@@ -52,13 +107,7 @@ extension SQLStore: PipelineStore {
                 response_generation_time_ms = excluded.response_generation_time_ms, error_message = excluded.error_message,
                 error_stage = excluded.error_stage, retry_count = excluded.retry_count, processing_context = excluded.processing_context,
                 confidence_routing = excluded.confidence_routing, updated_at = excluded.updated_at
-            """)
-        // processed_datetime only moves when processing ends; a stage change keeps the last one.
-        try await db.run("""
-            UPDATE email_messages SET processing_status = \(emailStatus), retry_count = \(r.retryCount), last_error = \(r.errorMessage),
-                processed_datetime = COALESCE(\(r.processedAt(now: now)), processed_datetime), updated_at = \(now)
-            WHERE id = \(r.emailId)
-            """)
+            """
     }
 
     public func completeProcessing(_ completion: ProcessingCompletion) async throws {

@@ -1,20 +1,24 @@
 import MailHookStore
 import Synchronization
 
-/// Wraps a real database and counts the statements run against it.
+/// Wraps a real database and counts the calls made to it (a transaction counts as one write)
+/// and the statements run (each one a round trip on PostgreSQL, BEGIN and COMMIT not counted).
 public final class CountingDatabase: SQLDatabase {
     private let base: any SQLDatabase
     private let counts = Mutex<(reads: Int, writes: Int)>((0, 0))
+    private let statementCount = StatementCounter()
     private let readTexts = Mutex<[String]>([])
 
     public init(_ base: any SQLDatabase) { self.base = base }
 
     public var reads: Int { counts.withLock { $0.reads } }
     public var writes: Int { counts.withLock { $0.writes } }
+    public var statements: Int { statementCount.value.load(ordering: .relaxed) }
     /// Reads whose SQL mentions `text` (e.g. a table), since the last reset.
     public func reads(mentioning text: String) -> Int { readTexts.withLock { $0.filter { $0.contains(text) }.count } }
     public func reset() {
         counts.withLock { $0 = (0, 0) }
+        statementCount.value.store(0, ordering: .relaxed)
         readTexts.withLock { $0 = [] }
     }
 
@@ -22,18 +26,22 @@ public final class CountingDatabase: SQLDatabase {
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         counts.withLock { $0.reads += 1 }
+        statementCount.value.add(1, ordering: .relaxed)
         readTexts.withLock { $0.append(statement.sql(base.dialect)) }
         return try await base.read(statement)
     }
 
     public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
         counts.withLock { $0.writes += 1 }
+        statementCount.value.add(1, ordering: .relaxed)
         return try await base.write(statement, urgent: urgent)
     }
 
     public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         counts.withLock { $0.writes += 1 }
-        return try await base.transaction(urgent: urgent, body)
+        return try await base.transaction(urgent: urgent) { [statementCount] executor in
+            try await body(Counted(base: executor, count: statementCount))
+        }
     }
 
     public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
@@ -41,6 +49,20 @@ public final class CountingDatabase: SQLDatabase {
     }
 
     public func close() async throws { try await base.close() }
+}
+
+private final class StatementCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+private struct Counted: SQLExecutor {
+    let base: any SQLExecutor
+    let count: StatementCounter
+
+    func run(_ statement: SQLStatement) async throws -> [SQLRow] {
+        count.value.add(1, ordering: .relaxed)
+        return try await base.run(statement)
+    }
 }
 
 /// Hands a test the counting database a server was built with.

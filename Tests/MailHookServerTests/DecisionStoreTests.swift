@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import MailHookCore
+import MailHookStore
+import MailHookTestSupport
+import Testing
+
+/// The routing decision's write (``PipelineStore/recordDecision(_:)``): the same rows on both
+/// databases; one statement (one round trip) on PostgreSQL.
+@Suite("Decision store")
+struct DecisionStoreTests {
+    @Test("a decision stores the email, its classification and processing row; a retry updates the status and keeps the first classification (SQLite)")
+    func decisionSQLite() async throws { try await decision(.sqlite, statements: 4) }
+
+    @Test("a decision stores the email, its classification and processing row in one statement; a retry updates the status and keeps the first classification (PostgreSQL)", .postgres)
+    func decisionPostgres() async throws { try await decision(.postgres, statements: 1) }
+
+    func decision(_ database: TestDatabase, statements: Int) async throws {
+        let config = try await database.makeDatabase()
+        try await StoreFactory.withStore(config, logger: Logger(label: "test")) { real in
+            try await real.migrate()
+            let counting = CountingDatabase(real.database)
+            let store = SQLStore(database: counting, now: { PipelineStoreTests.seen })
+            let email = EmailMessage(
+                id: "m1", mailbox: "it@example.com", from: .init(address: "alice@contoso.com", name: "Alice"), to: [.init(address: "it@example.com")],
+                subject: "Password reset for user 42", bodyText: "Please reset my password.", receivedAt: PipelineStoreTests.seen)
+            let first = ProcessingRecord(id: "proc-m1", emailId: "m1", status: .responding, startedAt: PipelineStoreTests.seen, confidenceRouting: #"{"decision":"AUTO_RESPOND"}"#)
+            try await store.recordDecision(ProcessingDecision(
+                email: email, inboxId: 7, source: .graph, classification: PipelineStoreTests.classification, processing: first, emailStatus: .responding))
+            #expect(counting.statements == statements, "statements: \(counting.statements)")
+
+            var stored = try #require(try await store.tableRows(.emailMessages, limit: 10).first)
+            #expect(stored["processing_status"] == .string("responding"))
+            #expect(PipelineStoreTests.number(stored["inbox_id"]) == 7)
+            #expect(stored["processed_datetime"] == .null)
+            #expect(try await store.classification(emailId: "m1")?.category == .support)
+            var processing = try await store.tableRows(.processingResults, limit: 10)
+            #expect(processing.count == 1 && processing.first?["status"] == .string("responding"))
+
+            // A retry of the same email: a new classification and different content are not stored;
+            // the status, error and retry count are.
+            var again = email
+            again.subject = "changed"
+            var second = PipelineStoreTests.classification
+            second.category = .escalation
+            let failed = ProcessingRecord(
+                id: "proc-m1", emailId: "m1", status: .failed, startedAt: PipelineStoreTests.seen, completedAt: PipelineStoreTests.seen.addingTimeInterval(3),
+                errorMessage: "Graph 503", errorStage: .act, retryCount: 1)
+            try await store.recordDecision(ProcessingDecision(email: again, inboxId: 8, source: .graph, classification: second, processing: failed, emailStatus: .failed))
+            stored = try #require(try await store.tableRows(.emailMessages, limit: 10).first)
+            #expect(stored["subject"] == .string("Password reset for user 42"))
+            #expect(PipelineStoreTests.number(stored["inbox_id"]) == 7)
+            #expect(stored["processing_status"] == .string("failed"))
+            #expect(stored["last_error"] == .string("Graph 503"))
+            #expect(PipelineStoreTests.number(stored["retry_count"]) == 1)
+            #expect(stored["processed_datetime"] != .null && stored["processed_datetime"] != nil)
+            #expect(try await store.classification(emailId: "m1")?.category == .support, "the first classification is kept")
+            processing = try await store.tableRows(.processingResults, limit: 10)
+            #expect(processing.count == 1 && processing.first?["status"] == .string("failed") && processing.first?["error_stage"] == .string("act"))
+
+            // A decision without a classification (a reused one) stores none.
+            let other = EmailMessage(id: "m2", mailbox: "it@example.com", from: .init(address: "bob@contoso.com"), subject: "Hi", bodyText: "Hello", receivedAt: PipelineStoreTests.seen)
+            try await store.recordDecision(ProcessingDecision(
+                email: other, inboxId: 9, source: .graph, classification: nil,
+                processing: ProcessingRecord(id: "proc-m2", emailId: "m2", status: .escalating, startedAt: PipelineStoreTests.seen), emailStatus: .escalating))
+            #expect(try await store.classification(emailId: "m2") == nil)
+            #expect(try await store.emails(limit: 10).map(\.processingStatus) == [.failed, .escalating])
+        }
+    }
+}
