@@ -84,12 +84,17 @@ extension SQLStore: PipelineStore {
     /// Upserts the processing row and mirrors it on the email.
     static func writeProcessing(_ r: ProcessingRecord, emailStatus: ProcessingStatus, now: Date, on db: any SQLExecutor) async throws {
         try await db.run(upsertProcessing(r, now: now))
-        // processed_datetime only moves when processing ends; a stage change keeps the last one.
-        try await db.run("""
-            UPDATE email_messages SET processing_status = \(emailStatus), retry_count = \(r.retryCount), last_error = \(r.errorMessage),
-                processed_datetime = COALESCE(\(r.processedAt(now: now)), processed_datetime), updated_at = \(now)
-            WHERE id = \(r.emailId)
-            """)
+        try await db.run(mirrorProcessing(r, emailStatus: emailStatus, now: now))
+    }
+
+    /// The processing row's status on the email. processed_datetime only moves when processing
+    /// ends; a stage change keeps the last one.
+    static func mirrorProcessing(_ r: ProcessingRecord, emailStatus: ProcessingStatus, now: Date) -> SQLStatement {
+        """
+        UPDATE email_messages SET processing_status = \(emailStatus), retry_count = \(r.retryCount), last_error = \(r.errorMessage),
+            processed_datetime = COALESCE(\(r.processedAt(now: now)), processed_datetime), updated_at = \(now)
+        WHERE id = \(r.emailId)
+        """
     }
 
     static func upsertProcessing(_ r: ProcessingRecord, now: Date) -> SQLStatement {
@@ -114,28 +119,22 @@ extension SQLStore: PipelineStore {
         let now = now()
         let dialect = dialect
         try await database.transaction { db in
-            for outcome in completion.actions {
-                try await db.run(Self.finishAction(outcome, now: now))
-            }
             // FOR UPDATE (PostgreSQL): a concurrent completion of the same row waits, then sees `completed`.
             let earlier = try await db.run("SELECT status FROM processing_results WHERE id = \(completion.processing.id)\(raw: dialect.forUpdate)")
                 .first?.value("status", as: ProcessingStatus.self)
-            try await Self.writeProcessing(completion.processing, emailStatus: completion.emailStatus, now: now, on: db)
-            if !completion.metrics.isEmpty {
-                var insert: SQLStatement = """
-                    INSERT INTO performance_metrics (id, metric_type, metric_name, metric_category, value, value_unit, email_id, metadata,
-                        time_period_start, time_period_end, sample_size, aggregation_method) VALUES
-                    """
-                for (index, m) in completion.metrics.enumerated() {
-                    insert.append("""
-                        \(raw: index == 0 ? "" : ",") (\(UUID().uuidString), \(m.type), \(m.name), \(m.category), \(m.value), \(m.unit), \(m.emailId),
-                            \(json: m.metadata), \(now), \(now), 1, 'single')
-                        """)
+            let writes = Self.completionWrites(completion, now: now)
+            if dialect == .postgres {
+                // One round trip for all of them (data-modifying CTEs; each touches its own rows).
+                var statement: SQLStatement = "WITH "
+                for (index, write) in writes.enumerated() {
+                    statement.append("\(raw: index == 0 ? "" : ", ")w\(raw: String(index)) AS (")
+                    statement.append(write)
+                    statement.append(")\n")
                 }
-                try await db.run(insert)
-            }
-            if let lease = completion.inbox {
-                try await db.run(Self.finishInbox(lease, status: .completed, error: nil, now: now))
+                statement.append("SELECT 1")
+                try await db.run(statement)
+            } else {
+                for write in writes { try await db.run(write) }
             }
             // Last, so the pattern row, which every email of a pattern updates, stays locked only
             // for its own statements and the commit: completions of one pattern queue on it.
@@ -144,6 +143,31 @@ extension SQLStore: PipelineStore {
                 try await Self.countPattern(pattern, now: now, dialect: dialect, on: db)
             }
         }
+    }
+
+    /// The completion's writes, in order: the actions' outcomes, the processing row, the email's
+    /// status, the metrics and the inbox row.
+    static func completionWrites(_ completion: ProcessingCompletion, now: Date) -> [SQLStatement] {
+        var writes = completion.actions.map { finishAction($0, now: now) }
+        writes.append(upsertProcessing(completion.processing, now: now))
+        writes.append(mirrorProcessing(completion.processing, emailStatus: completion.emailStatus, now: now))
+        if !completion.metrics.isEmpty {
+            var insert: SQLStatement = """
+                INSERT INTO performance_metrics (id, metric_type, metric_name, metric_category, value, value_unit, email_id, metadata,
+                    time_period_start, time_period_end, sample_size, aggregation_method) VALUES
+                """
+            for (index, m) in completion.metrics.enumerated() {
+                insert.append("""
+                    \(raw: index == 0 ? "" : ",") (\(UUID().uuidString), \(m.type), \(m.name), \(m.category), \(m.value), \(m.unit), \(m.emailId),
+                        \(json: m.metadata), \(now), \(now), 1, 'single')
+                    """)
+            }
+            writes.append(insert)
+        }
+        if let lease = completion.inbox {
+            writes.append(finishInbox(lease, status: .completed, error: nil, now: now))
+        }
+        return writes
     }
 
     // MARK: Classification

@@ -5,9 +5,10 @@ import MailHookStore
 import MailHookTestSupport
 import Testing
 
-/// The routing decision's write (``PipelineStore/recordDecision(_:)``): the same rows on both
-/// databases; one statement (one round trip) on PostgreSQL.
-@Suite("Decision store")
+/// The routing decision's write (``PipelineStore/recordDecision(_:)``) and the completion
+/// (``PipelineStore/completeProcessing(_:)``): the same rows on both databases, in far fewer
+/// statements (round trips) on PostgreSQL.
+@Suite("Decision and completion store")
 struct DecisionStoreTests {
     @Test("a decision stores the email, its classification and processing row; a retry updates the status and keeps the first classification (SQLite)")
     func decisionSQLite() async throws { try await decision(.sqlite, statements: 4) }
@@ -65,6 +66,43 @@ struct DecisionStoreTests {
                 processing: ProcessingRecord(id: "proc-m2", emailId: "m2", status: .escalating, startedAt: PipelineStoreTests.seen), emailStatus: .escalating))
             #expect(try await store.classification(emailId: "m2") == nil)
             #expect(try await store.emails(limit: 10).map(\.processingStatus) == [.failed, .escalating])
+        }
+    }
+
+    @Test("a completion records the action, processing row, email status, metrics and inbox row (SQLite)")
+    func completionSQLite() async throws { try await completion(.sqlite, statements: 7) }
+
+    @Test("a completion records the action, processing row, email status, metrics and inbox row in one statement after its lock (PostgreSQL)", .postgres)
+    func completionPostgres() async throws { try await completion(.postgres, statements: 3) }
+
+    /// `statements`: the lock read, the writes, and a new pattern's insert.
+    func completion(_ database: TestDatabase, statements: Int) async throws {
+        let config = try await database.makeDatabase()
+        try await StoreFactory.withStore(config, logger: Logger(label: "test")) { real in
+            try await real.migrate()
+            let counting = CountingDatabase(real.database)
+            let store = SQLStore(database: counting, now: { PipelineStoreTests.seen })
+            _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: "k1", payload: "{}")]])
+            let row = try #require(try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w1", leaseSeconds: 60, maxAttempts: 5).first)
+            try await PipelineStoreTests.email("m1", store: store, inboxId: row.id)
+            let action = try await store.beginAction(ActionRecord(
+                inboxId: row.id, emailId: "m1", action: .flag, idempotencyKey: "m1|flag", mode: .live, request: "{}", claimOwner: "w1", claimAttempt: row.attempts))
+            var completion = PipelineStoreTests.completion(
+                "m1", at: PipelineStoreTests.seen, automation: 0.3,
+                metrics: [PerformanceMetric(type: .processingTime, name: "total", category: "pipeline", value: 12, unit: "ms", emailId: "m1")])
+            completion.actions = [ActionOutcome(idempotencyKey: action.idempotencyKey, status: .completed, result: #"{"ok":true}"#)]
+            completion.inbox = InboxLease(id: row.id, owner: "w1")
+            counting.reset()
+            try await store.completeProcessing(completion)
+            #expect(counting.statements == statements, "statements: \(counting.statements)")
+
+            #expect(try await store.actionRecords(inboxId: row.id).map(\.status) == [.completed])
+            #expect(try await store.tableRows(.processingResults, limit: 10).first?["status"] == .string("completed"))
+            #expect(try await store.emails(limit: 10).first?.processingStatus == .completed)
+            #expect(try await store.tableRows(.performanceMetrics, limit: 10).count == 1)
+            #expect(try await store.tableRows(.emailPatterns, limit: 10).count == 1)
+            let inbox = try #require(try await store.inboxRows(limit: 10).first)
+            #expect(inbox.status == .completed && inbox.leaseOwner == nil)
         }
     }
 }
