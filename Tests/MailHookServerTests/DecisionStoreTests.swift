@@ -10,6 +10,16 @@ import Testing
 /// statements (round trips) on PostgreSQL.
 @Suite("Decision and completion store")
 struct DecisionStoreTests {
+    /// A migrated store whose statements are counted (the migrations' are not).
+    static func withCountingStore(_ database: TestDatabase, _ body: @Sendable (SQLStore, CountingDatabase) async throws -> Void) async throws {
+        let config = try await database.makeDatabase()
+        try await StoreFactory.withStore(config, logger: Logger(label: "test")) { real in
+            try await real.migrate()
+            let counting = CountingDatabase(real.database)
+            try await body(SQLStore(database: counting, now: { PipelineStoreTests.seen }), counting)
+        }
+    }
+
     @Test("a decision stores the email, its classification and processing row; a retry updates the status and keeps the first classification (SQLite)")
     func decisionSQLite() async throws { try await decision(.sqlite, statements: 4) }
 
@@ -17,11 +27,7 @@ struct DecisionStoreTests {
     func decisionPostgres() async throws { try await decision(.postgres, statements: 1) }
 
     func decision(_ database: TestDatabase, statements: Int) async throws {
-        let config = try await database.makeDatabase()
-        try await StoreFactory.withStore(config, logger: Logger(label: "test")) { real in
-            try await real.migrate()
-            let counting = CountingDatabase(real.database)
-            let store = SQLStore(database: counting, now: { PipelineStoreTests.seen })
+        try await Self.withCountingStore(database) { store, counting in
             let email = EmailMessage(
                 id: "m1", mailbox: "it@example.com", from: .init(address: "alice@contoso.com", name: "Alice"), to: [.init(address: "it@example.com")],
                 subject: "Password reset for user 42", bodyText: "Please reset my password.", receivedAt: PipelineStoreTests.seen)
@@ -77,11 +83,7 @@ struct DecisionStoreTests {
 
     /// `statements`: the lock read, the writes, and a new pattern's insert.
     func completion(_ database: TestDatabase, statements: Int) async throws {
-        let config = try await database.makeDatabase()
-        try await StoreFactory.withStore(config, logger: Logger(label: "test")) { real in
-            try await real.migrate()
-            let counting = CountingDatabase(real.database)
-            let store = SQLStore(database: counting, now: { PipelineStoreTests.seen })
+        try await Self.withCountingStore(database) { store, counting in
             _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: "k1", payload: "{}")]])
             let row = try #require(try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w1", leaseSeconds: 60, maxAttempts: 5).first)
             try await PipelineStoreTests.email("m1", store: store, inboxId: row.id)
