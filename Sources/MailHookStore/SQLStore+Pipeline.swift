@@ -48,7 +48,9 @@ extension SQLStore: PipelineStore {
     /// The decision as one PostgreSQL statement (data-modifying CTEs): the email stored or its
     /// status updated, the classification stored unless one is, the processing row upserted. The
     /// same rows and values as the transaction SQLite runs; the foreign keys are checked at the
-    /// end of the statement, when the email row exists.
+    /// end of the statement, when the email row exists. The status goes in with the insert (or its
+    /// conflict update), not in a separate ``mirrorProcessing(_:emailStatus:now:)``: every part of
+    /// one statement reads the same snapshot, so an UPDATE would not see a row inserted beside it.
     static func decisionStatement(_ decision: ProcessingDecision, now: Date) -> SQLStatement {
         let r = decision.processing
         var statement: SQLStatement = """
