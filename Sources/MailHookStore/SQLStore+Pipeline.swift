@@ -15,11 +15,11 @@ extension SQLStore: PipelineStore {
             return
         }
         try await database.transaction { db in
-            try await db.run(Self.insertEmail(decision.email, inboxId: decision.inboxId, source: decision.source))
+            try await db.run(Self.upsertEmail(decision, now: now))
             if let classification = decision.classification {
                 try await db.run(Self.insertClassification(classification, emailId: decision.email.id))
             }
-            try await Self.writeProcessing(decision.processing, emailStatus: decision.emailStatus, now: now, on: db)
+            try await db.run(Self.upsertProcessing(decision.processing, now: now))
         }
     }
 
@@ -45,34 +45,40 @@ extension SQLStore: PipelineStore {
             """
     }
 
-    /// The decision as one PostgreSQL statement (data-modifying CTEs): the email stored or its
-    /// status updated, the classification stored unless one is, the processing row upserted. The
-    /// same rows and values as the transaction SQLite runs; the foreign keys are checked at the
-    /// end of the statement, when the email row exists. The status goes in with the insert (or its
-    /// conflict update), not in a separate ``mirrorProcessing(_:emailStatus:now:)``: every part of
-    /// one statement reads the same snapshot, so an UPDATE would not see a row inserted beside it.
-    static func decisionStatement(_ decision: ProcessingDecision, now: Date) -> SQLStatement {
+    /// The decision's email row: stored with its status, or, when an earlier attempt stored it,
+    /// its status, error and retry count updated (the email itself is what that attempt read).
+    static func upsertEmail(_ decision: ProcessingDecision, now: Date) -> SQLStatement {
         let r = decision.processing
         var statement: SQLStatement = """
-            WITH email AS (
-                INSERT INTO email_messages (\(raw: emailColumns), processing_status, retry_count, last_error, processed_datetime, updated_at)
-                VALUES (
+            INSERT INTO email_messages (\(raw: emailColumns), processing_status, retry_count, last_error, processed_datetime, updated_at)
+            VALUES (
             """
         statement.append(emailValues(decision.email, inboxId: decision.inboxId, source: decision.source))
         statement.append("""
             , \(decision.emailStatus), \(r.retryCount), \(r.errorMessage), \(r.processedAt(now: now)), \(now))
-                ON CONFLICT (id) DO UPDATE SET processing_status = excluded.processing_status, retry_count = excluded.retry_count,
-                    last_error = excluded.last_error, processed_datetime = COALESCE(excluded.processed_datetime, email_messages.processed_datetime),
-                    updated_at = excluded.updated_at
-            )
+            ON CONFLICT (id) DO UPDATE SET processing_status = excluded.processing_status, retry_count = excluded.retry_count,
+                last_error = excluded.last_error, processed_datetime = COALESCE(excluded.processed_datetime, email_messages.processed_datetime),
+                updated_at = excluded.updated_at
             """)
+        return statement
+    }
+
+    /// The decision as one PostgreSQL statement (data-modifying CTEs): the same three writes as
+    /// SQLite's transaction. The foreign keys are checked at the end of the statement, when the
+    /// email row exists. The status goes in with the email's upsert rather than a separate
+    /// ``mirrorProcessing(_:emailStatus:now:)``: every part of one statement reads the same
+    /// snapshot, so an UPDATE would not see a row inserted beside it.
+    static func decisionStatement(_ decision: ProcessingDecision, now: Date) -> SQLStatement {
+        var statement: SQLStatement = "WITH email AS ("
+        statement.append(upsertEmail(decision, now: now))
+        statement.append(")")
         if let classification = decision.classification {
             statement.append(", classification AS (")
             statement.append(insertClassification(classification, emailId: decision.email.id))
             statement.append(")")
         }
         statement.append("\n")
-        statement.append(upsertProcessing(r, now: now))
+        statement.append(upsertProcessing(decision.processing, now: now))
         return statement
     }
 
@@ -232,24 +238,33 @@ extension SQLStore: PipelineStore {
                     throw StaleClaim(inboxId: record.inboxId)
                 }
             }
-            // A concurrent insert of the same key (PostgreSQL) waits, then does nothing; the SELECT then sees that row.
+            // A concurrent insert of the same key (PostgreSQL) waits, then does nothing; the
+            // statements after it see that row.
             let inserted = try await db.run("""
                 INSERT INTO action_records (inbox_id, email_id, action, idempotency_key, mode, request, status, claim_owner, claim_attempt, created_at)
                 VALUES (\(record.inboxId), \(record.emailId), \(record.action), \(record.idempotencyKey), \(record.mode), \(record.request),
                     \(ActionStatus.started), \(record.claimOwner), \(record.claimAttempt), \(now))
                 ON CONFLICT (idempotency_key) DO NOTHING
-                RETURNING id
+                RETURNING \(raw: Self.actionColumns)
                 """)
-            // An unfinished record of an earlier claim is this claim's now (it reconciles, then acts).
-            try await db.run("""
+            if let row = inserted.first {
+                guard let stored = Self.actionRecord(row) else { throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored") }
+                return stored
+            }
+            // An unfinished record of an earlier claim is this claim's now: it reconciles, then acts.
+            let resumed = try await db.run("""
                 UPDATE action_records SET claim_owner = \(record.claimOwner), claim_attempt = \(record.claimAttempt)
                 WHERE idempotency_key = \(record.idempotencyKey) AND status = \(ActionStatus.started)
+                RETURNING \(raw: Self.actionColumns)
                 """)
-            let rows = try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
+            // Otherwise an earlier claim finished it.
+            let rows = resumed.isEmpty
+                ? try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
+                : resumed
             guard var stored = rows.first.flatMap(Self.actionRecord) else {
                 throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
             }
-            stored.resumed = inserted.isEmpty && stored.status == .started
+            stored.resumed = stored.status == .started
             return stored
         }
     }

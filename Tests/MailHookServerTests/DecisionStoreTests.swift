@@ -5,9 +5,9 @@ import MailHookStore
 import MailHookTestSupport
 import Testing
 
-/// The routing decision's write (``PipelineStore/recordDecision(_:)``) and the completion
-/// (``PipelineStore/completeProcessing(_:)``): the same rows on both databases, in far fewer
-/// statements (round trips) on PostgreSQL.
+/// The routing decision's write (``PipelineStore/recordDecision(_:)``), the action record
+/// (``PipelineStore/beginAction(_:)``) and the completion (``PipelineStore/completeProcessing(_:)``):
+/// the same rows on both databases, in as few statements (round trips) as each allows.
 @Suite("Decision and completion store")
 struct DecisionStoreTests {
     /// A migrated store whose statements are counted (the migrations' are not).
@@ -21,7 +21,7 @@ struct DecisionStoreTests {
     }
 
     @Test("a decision stores the email, its classification and processing row; a retry updates the status and keeps the first classification (SQLite)")
-    func decisionSQLite() async throws { try await decision(.sqlite, statements: 4) }
+    func decisionSQLite() async throws { try await decision(.sqlite, statements: 3) }
 
     @Test("a decision stores the email, its classification and processing row in one statement; a retry updates the status and keeps the first classification (PostgreSQL)", .postgres)
     func decisionPostgres() async throws { try await decision(.postgres, statements: 1) }
@@ -105,6 +105,41 @@ struct DecisionStoreTests {
             #expect(try await store.tableRows(.emailPatterns, limit: 10).count == 1)
             let inbox = try #require(try await store.inboxRows(limit: 10).first)
             #expect(inbox.status == .completed && inbox.leaseOwner == nil)
+        }
+    }
+
+    @Test("an action record costs the lease check and its insert; a new claim resumes an unfinished one; a finished one is returned as it is (SQLite)")
+    func actionRecordSQLite() async throws { try await actionRecord(.sqlite) }
+
+    @Test("an action record costs the lease check and its insert; a new claim resumes an unfinished one; a finished one is returned as it is (PostgreSQL)", .postgres)
+    func actionRecordPostgres() async throws { try await actionRecord(.postgres) }
+
+    func actionRecord(_ database: TestDatabase) async throws {
+        try await Self.withCountingStore(database) { store, counting in
+            _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: "k1", payload: "{}")]])
+            // A lease that is over at once, so a second worker can claim the row below.
+            let first = try #require(try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w1", leaseSeconds: -1, maxAttempts: 5).first)
+            try await PipelineStoreTests.email("m1", store: store, inboxId: first.id)
+            func begin(owner: String, attempt: Int) async throws -> ActionRecord {
+                counting.reset()
+                return try await store.beginAction(ActionRecord(
+                    inboxId: first.id, emailId: "m1", action: .flag, idempotencyKey: "m1|flag", mode: .live, request: "{}", claimOwner: owner, claimAttempt: attempt))
+            }
+            let created = try await begin(owner: "w1", attempt: first.attempts)
+            #expect(counting.statements == 2, "statements: \(counting.statements)")
+            #expect(!created.resumed && created.status == .started && created.claimOwner == "w1" && created.request == "{}")
+
+            // The lease ran out before the action finished; another worker claims the row.
+            let second = try #require(try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w2", leaseSeconds: 60, maxAttempts: 5).first)
+            let resumed = try await begin(owner: "w2", attempt: second.attempts)
+            #expect(counting.statements == 3, "statements: \(counting.statements)")
+            #expect(resumed.resumed && resumed.id == created.id && resumed.claimOwner == "w2" && resumed.claimAttempt == second.attempts)
+
+            try await store.finishAction(idempotencyKey: "m1|flag", status: .completed, result: #"{"ok":true}"#)
+            let finished = try await begin(owner: "w2", attempt: second.attempts)
+            #expect(counting.statements == 4, "statements: \(counting.statements)")
+            #expect(!finished.resumed && finished.status == .completed && finished.claimOwner == "w2" && finished.result == #"{"ok":true}"#)
+            #expect(try await store.actionRecords(inboxId: first.id).count == 1)
         }
     }
 }
