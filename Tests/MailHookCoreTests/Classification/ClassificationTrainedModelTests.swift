@@ -14,9 +14,9 @@ extension ClassificationTests {
             try ClassifierModel.load(try Data(contentsOf: builtinURL))
         }
 
-        @Test func crossValidatedAccuracyOverAllFixtures() throws {
+        @Test func crossValidatedAccuracyOverAllFixtures() async throws {
             let all = try ClassificationFixtures.loadAll()
-            let evaluation = ClassifierEvaluation.crossValidate(all, folds: 10)
+            let evaluation = try await offThePool { ClassifierEvaluation.crossValidate(all, folds: 10) }
             print("<!-- classifier-cv:begin -->")
             print(evaluation.table())
             print("<!-- classifier-cv:end -->")
@@ -31,18 +31,21 @@ extension ClassificationTests {
 
         /// Trained on the first two sets only, tested on the set written later by other hands:
         /// the model must add to what the cues get right on mail in styles it never saw.
-        @Test func helpsOnMailWrittenByOtherHands() throws {
+        @Test func helpsOnMailWrittenByOtherHands() async throws {
             let training = try ClassificationFixtures.load(.tuning) + ClassificationFixtures.load(.heldout)
             let varied = try ClassificationFixtures.load(.varied)
-            let rules = ClassifierEvaluation.evaluate(LocalClassifier(), on: varied)
-            let trained = ClassifierEvaluation.evaluate(LocalClassifier(model: ClassifierTrainer().train(training, name: "first-sets")), on: varied)
+            let (rules, trained) = try await offThePool {
+                (ClassifierEvaluation.evaluate(LocalClassifier(), on: varied),
+                 ClassifierEvaluation.evaluate(LocalClassifier(model: ClassifierTrainer().train(training, name: "first-sets")), on: varied))
+            }
             print("varied set: rules \(rules.accuracy) → with the model \(trained.accuracy); urgency \(rules.urgencyAccuracy) → \(trained.urgencyAccuracy)")
             #expect(trained.accuracy >= rules.accuracy + 0.03)
         }
 
-        @Test func builtinModelIsWhatTheFixturesTrain() throws {
+        @Test func builtinModelIsWhatTheFixturesTrain() async throws {
             let shipped = try Self.builtin()
-            let fresh = ClassifierTrainer().train(try ClassificationFixtures.loadAll(), name: shipped.name)
+            let all = try ClassificationFixtures.loadAll()
+            let fresh = try await offThePool { ClassifierTrainer().train(all, name: shipped.name) }
             #expect(shipped.name == "builtin-1")
             #expect(shipped.trainedOn == fresh.trainedOn)
             // The differing inputs only, so a stale model file gives a readable failure.
@@ -57,9 +60,10 @@ extension ClassificationTests {
             #expect(largest < 1e-4, "weights differ by \(largest): retrain it with Scripts/train-builtin-model")
         }
 
-        @Test func trainingIsDeterministic() throws {
+        @Test func trainingIsDeterministic() async throws {
             let emails = try ClassificationFixtures.load(.heldout)
-            #expect(ClassifierTrainer().train(emails, name: "a").encoded() == ClassifierTrainer().train(emails, name: "a").encoded())
+            let (first, second) = try await offThePool { (ClassifierTrainer().train(emails, name: "a"), ClassifierTrainer().train(emails, name: "a")) }
+            #expect(first.encoded() == second.encoded())
         }
 
         @Test func theResultSaysWhatTheModelThoughtAndWhichCuesFired() throws {
