@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import MailHookCore
-import MailHookTestSupport
+@testable import MailHookTestSupport
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
@@ -13,6 +13,12 @@ import Testing
 
 /// Drives the fake Graph with plain AsyncHTTPClient requests, so client tests can trust what it imitates.
 struct FakeGraphTests {
+    @Test("message bodies are served as Outlook's HTML: escaped, each line break a <br>")
+    func htmlBodies() {
+        let html = FakeGraph.State.html("a & b <c> \"d\"\r\ne\nf\rg é")
+        #expect(html.hasSuffix("<body><div>a &amp; b &lt;c&gt; &quot;d&quot;<br>\r\ne<br>\r\nf\rg é</div></body></html>"), "\(html)")
+    }
+
     @Test("tokens are issued for the right credentials and every /v1.0 call needs a live one")
     func tokensAndAuthentication() async throws {
         try await FakeGraph.with { graph in
