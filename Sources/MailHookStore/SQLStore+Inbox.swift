@@ -51,16 +51,19 @@ extension SQLStore: InboxStore {
         return rows.first?.int("n") ?? 0
     }
 
-    public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int) async throws -> [InboxRow] {
+    public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int, expectRows: Bool) async throws -> [InboxRow] {
         guard !kinds.isEmpty, limit > 0 else { return [] }
         let now = now()
         let leaseUntil = now.addingTimeInterval(Double(leaseSeconds))
-        // Most wake-ups find nothing due (every acknowledgement wakes the dispatcher): a read says so
-        // without taking the write path, which on SQLite is the receive path's too.
-        var probe: SQLStatement = "SELECT id FROM ("
-        probe.append(claimCandidates(kinds: kinds, limit: 1, now: now, locking: false))
-        probe.append(") AS candidates LIMIT 1")
-        guard try await !database.read(probe).isEmpty else { return [] }
+        // Most wake-ups of an idle dispatcher find nothing due (every acknowledgement wakes it): a
+        // read says so without taking the write path, which on SQLite is the receive path's too.
+        // A busy one (its last claim was full) skips the read: rows are almost surely waiting.
+        if !expectRows {
+            var probe: SQLStatement = "SELECT id FROM ("
+            probe.append(claimCandidates(kinds: kinds, limit: 1, now: now, locking: false))
+            probe.append(") AS candidates LIMIT 1")
+            guard try await !database.read(probe).isEmpty else { return [] }
+        }
         let exhausted = "claimed after \(maxAttempts) attempts without an outcome (the worker stopped while processing it)"
         // One statement: rows out of attempts become dead, the others are leased.
         var statement: SQLStatement = """

@@ -41,4 +41,23 @@ struct ClaimPlanTests {
             #expect(rows.count == 10 && rows.allSatisfy { $0.kind == .canonicalEvent })
         }
     }
+
+    @Test("an idle dispatcher's claim is a read when nothing is due; a busy one's is the claim alone (SQLite)")
+    func probeSQLite() async throws { try await probe(.sqlite) }
+
+    @Test("an idle dispatcher's claim is a read when nothing is due; a busy one's is the claim alone (PostgreSQL)", .postgres)
+    func probePostgres() async throws { try await probe(.postgres) }
+
+    func probe(_ database: TestDatabase) async throws {
+        try await DecisionStoreTests.withCountingStore(database) { store, counting in
+            #expect(try await store.claimInbox(kinds: [.canonicalEvent], limit: 4, owner: "w", leaseSeconds: 60, maxAttempts: 5).isEmpty)
+            #expect(counting.reads == 1 && counting.writes == 0, "reads \(counting.reads), writes \(counting.writes)")
+
+            _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: "k1", payload: "{}")]])
+            counting.reset()
+            let rows = try await store.claimInbox(kinds: [.canonicalEvent], limit: 4, owner: "w", leaseSeconds: 60, maxAttempts: 5, expectRows: true)
+            #expect(rows.map(\.dedupeKey) == ["k1"])
+            #expect(counting.reads == 0 && counting.writes == 1, "reads \(counting.reads), writes \(counting.writes)")
+        }
+    }
 }

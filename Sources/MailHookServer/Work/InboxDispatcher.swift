@@ -54,12 +54,16 @@ public final class InboxDispatcher: Service, Sendable {
         let kinds = Array(processors.keys)
         await withDiscardingTaskGroup { group in
             let inFlight = InFlightCounter()
+            // The last claim took all it asked for: more rows are probably due.
+            var lastClaimFull = false
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let free = concurrency - inFlight.value
                 var claimed: [InboxRow] = []
                 if free > 0 {
                     do {
-                        claimed = try await store.claimInbox(kinds: kinds, limit: free, owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts)
+                        claimed = try await store.claimInbox(
+                            kinds: kinds, limit: free, owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts, expectRows: lastClaimFull)
+                        lastClaimFull = claimed.count == free
                         for dead in claimed where dead.status == .dead {
                             logger.error("inbox row dead-lettered at claim", metadata: [
                                 "mailhook.inbox": "\(dead.id)", "mailhook.attempts": "\(dead.attempts)", "error": "\(dead.lastError ?? "")",
@@ -67,6 +71,7 @@ public final class InboxDispatcher: Service, Sendable {
                         }
                         claimed.removeAll { $0.status == .dead }
                     } catch {
+                        lastClaimFull = false
                         logger.warning("could not claim inbox rows", metadata: ["error": "\(String(reflecting: error))"])
                     }
                 }

@@ -14,7 +14,9 @@ public protocol InboxStore: Sendable {
     /// `next_attempt_at`) or whose lease expired (a crashed worker), counting an attempt each.
     /// A row that already had `maxAttempts` attempts is dead-lettered by the claim instead (one
     /// that keeps killing its worker stops being claimed) and returned with status `dead`.
-    func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int) async throws -> [InboxRow]
+    /// `expectRows`: the caller has reason to think rows are due (its last claim was full), so
+    /// the read that spares an empty claim its write is skipped.
+    func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int, expectRows: Bool) async throws -> [InboxRow]
 
     /// Ends a row's processing with a final status (and a note or the error), if `owner` still holds it.
     func finishInbox(id: Int64, owner: String, status: InboxStatus, error: String?) async throws
@@ -76,4 +78,10 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
     public let reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { "store unavailable: \(reason)" }
+}
+
+extension InboxStore {
+    public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int) async throws -> [InboxRow] {
+        try await claimInbox(kinds: kinds, limit: limit, owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts, expectRows: false)
+    }
 }
