@@ -27,13 +27,15 @@ public final class InboxWriter: Service, Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     /// Called after a transaction that inserted at least one new row has committed.
-    private let committed: @Sendable () -> Void
+    private let committed: @Sendable (Set<InboxKind>) -> Void
 
     /// - Parameters:
     ///   - flushers: transactions in flight at once (1 for SQLite's single writer; a few for PostgreSQL).
     ///   - maxRowsPerBatch: rows one transaction takes at most.
-    ///   - committed: told when new rows are durable (the dispatcher's wake-up).
-    public init(store: any InboxStore, flushers: Int, maxRowsPerBatch: Int = 1000, logger: Logger, committed: @escaping @Sendable () -> Void = {}) {
+    ///   - committed: told the kinds of new rows once they are durable (the dispatcher's wake-up).
+    public init(
+        store: any InboxStore, flushers: Int, maxRowsPerBatch: Int = 1000, logger: Logger, committed: @escaping @Sendable (Set<InboxKind>) -> Void = { _ in }
+    ) {
         self.store = store
         self.committed = committed
         self.flushers = max(1, flushers)
@@ -84,11 +86,20 @@ public final class InboxWriter: Service, Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Tells `committed` the kinds of the rows that are new (not duplicates), if any.
+    private func announce(_ groups: [([NewInboxItem], [InsertOutcome])]) {
+        var kinds = Set<InboxKind>()
+        for (items, outcomes) in groups {
+            for (item, outcome) in zip(items, outcomes) where outcome != .duplicate { kinds.insert(item.kind) }
+        }
+        if !kinds.isEmpty { committed(kinds) }
+    }
+
     private func flushLoop() async {
         while let batch = await nextBatch() {
             do {
                 let outcomes = try await store.insertInboxBatch(batch.map(\.items))
-                if outcomes.contains(where: { $0.contains { $0 != .duplicate } }) { committed() }
+                announce(zip(batch, outcomes).map { ($0.items, $1) })
                 for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
             } catch {
                 if batch.count == 1 || error.isStoreOutage {
@@ -102,7 +113,7 @@ public final class InboxWriter: Service, Sendable {
                 for pending in batch {
                     do {
                         let outcome = try await store.insertInboxBatch([pending.items])
-                        if outcome.contains(where: { $0.contains { $0 != .duplicate } }) { committed() }
+                        announce([(pending.items, outcome.first ?? [])])
                         pending.continuation.resume(returning: outcome.first ?? [])
                     } catch {
                         pending.continuation.resume(throwing: error)

@@ -53,6 +53,16 @@ struct InboxDispatcherTests {
         }
     }
 
+    @Test("only committed rows of a kind it processes wake the dispatcher")
+    func wakesOnlyForItsKinds() async throws {
+        try await Self.withDispatcher(.sqlite, processor: FlakyProcessor()) { _, dispatcher in
+            #expect(dispatcher.processes(anyOf: [.graphLifecycle]))
+            #expect(dispatcher.processes(anyOf: [.graphNotification, .graphLifecycle]))
+            #expect(!dispatcher.processes(anyOf: [.graphNotification, .deltaMessage]))
+            #expect(!dispatcher.processes(anyOf: []))
+        }
+    }
+
     @Test("failures are retried with backoff, dead-lettered after maxAttempts, and complete after replay (SQLite)")
     func deadLetterAndReplaySQLite() async throws { try await deadLetterAndReplay(.sqlite) }
 

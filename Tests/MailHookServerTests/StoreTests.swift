@@ -4,6 +4,7 @@ import MailHookCore
 import MailHookStore
 import MailHookTestSupport
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @Suite("Stores")
@@ -244,6 +245,33 @@ struct StoreTests {
             #expect(outcomes[1].dropLast().allSatisfy { $0 != .duplicate })
             #expect(outcomes[1].last == .duplicate)
             #expect(try await store.inboxRows(limit: 2000).count == 900)
+        }
+    }
+
+    @Test("the writer announces the kinds of new rows once they are committed, never of duplicates (SQLite)")
+    func announcesKindsSQLite() async throws { try await announcesKinds(.sqlite) }
+
+    @Test("the writer announces the kinds of new rows once they are committed, never of duplicates (PostgreSQL)", .postgres)
+    func announcesKindsPostgres() async throws { try await announcesKinds(.postgres) }
+
+    func announcesKinds(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            let announced = Mutex<[Set<InboxKind>]>([])
+            let writer = InboxWriter(store: store, flushers: 1, logger: Logger(label: "test")) { kinds in announced.withLock { $0.append(kinds) } }
+            let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                _ = try await writer.submit([
+                    NewInboxItem(source: .graph, kind: .graphNotification, dedupeKey: "n1", payload: "{}"),
+                    NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "e1", payload: "{}"),
+                ])
+                _ = try await writer.submit([NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "e1", payload: "{}")])
+                _ = try await writer.submit([NewInboxItem(source: .graph, kind: .graphLifecycle, dedupeKey: "l1", payload: "{}")])
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(announced.withLock { $0 } == [[.graphNotification, .canonicalEvent], [.graphLifecycle]])
         }
     }
 

@@ -84,7 +84,7 @@ public struct MailHookApplication: Sendable {
         self.dispatcher = dispatcher
         // SQLite has one writer; PostgreSQL takes a few overlapping group commits. The writer, which
         // knows when rows are durable, wakes the dispatcher.
-        self.writer = InboxWriter(store: store, flushers: store.kind == .postgres ? 4 : 1, logger: logger, committed: { dispatcher.wake() })
+        self.writer = InboxWriter(store: store, flushers: store.kind == .postgres ? 4 : 1, logger: logger, committed: { dispatcher.wake(for: $0) })
     }
 
     /// The classification-routing pipeline with the configured classifier, reply writer and

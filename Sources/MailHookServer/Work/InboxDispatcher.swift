@@ -43,6 +43,14 @@ public final class InboxDispatcher: Service, Sendable {
     /// Asks the dispatcher to look for work now (new rows were committed).
     public func wake() { signal.signal() }
 
+    /// As ``wake()``, when rows of a kind it processes were committed: rows nobody here takes
+    /// (Graph notifications while Graph is not configured) would cost an idle dispatcher a read per commit.
+    public func wake(for kinds: Set<InboxKind>) {
+        if processes(anyOf: kinds) { signal.signal() }
+    }
+
+    public func processes(anyOf kinds: Set<InboxKind>) -> Bool { kinds.contains { processors[$0] != nil } }
+
     /// Opens once the schema is in place: nothing is claimed before migrations ran.
     let startAfter: ReadySignal?
 
