@@ -46,17 +46,12 @@ extension JSONWriter {
     /// As ``JSONValue``'s `encode(to:)`: whole numbers below 10^15 as integers, others in Swift's
     /// shortest form without a trailing `.0`, non-finite ones as the strings the encoder uses.
     static func writeNumber(_ n: Double, into out: inout [UInt8]) {
-        guard n.isFinite else {
-            writeString(n.isNaN ? "NaN" : n > 0 ? "Infinity" : "-Infinity", into: &out)
-            return
-        }
+        // The bound makes the conversion exact and keeps NaN and the infinities out of it.
         if n.rounded() == n, abs(n) < 1e15 {
             out += String(Int64(n)).utf8
             return
         }
-        var text = n.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        out += text.utf8
+        TreeEncoder.write(TreeEncoder.number(n), into: &out)
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {

@@ -58,14 +58,8 @@ enum TreeEncoder {
         }
     }
 
-    static func number(_ value: Double) -> Node {
-        guard value.isFinite else { return .string(value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity") }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return .number(text)
-    }
-
-    static func number(_ value: Float) -> Node {
+    /// Swift's shortest form without a trailing `.0`; non-finite numbers as the strings the encoder uses.
+    static func number<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F) -> Node {
         guard value.isFinite else { return .string(value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity") }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
