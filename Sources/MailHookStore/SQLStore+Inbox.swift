@@ -55,7 +55,7 @@ extension SQLStore: InboxStore {
         guard !kinds.isEmpty, limit > 0 else { return [] }
         let now = now()
         let leaseUntil = now.addingTimeInterval(Double(leaseSeconds))
-        // Most wake-ups of an idle dispatcher find nothing due (every acknowledgement wakes it): a
+        // Many wake-ups of an idle dispatcher find nothing due (a commit of new rows wakes it): a
         // read says so without taking the write path, which on SQLite is the receive path's too.
         // A busy one (its last claim was full) skips the read: rows are almost surely waiting.
         if !expectRows {

@@ -247,24 +247,23 @@ extension SQLStore: PipelineStore {
                 ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING \(raw: Self.actionColumns)
                 """)
-            if let row = inserted.first {
-                guard let stored = Self.actionRecord(row) else { throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored") }
-                return stored
+            var rows = inserted
+            if rows.isEmpty {
+                // An unfinished record of an earlier claim is this claim's now: it reconciles, then acts.
+                rows = try await db.run("""
+                    UPDATE action_records SET claim_owner = \(record.claimOwner), claim_attempt = \(record.claimAttempt)
+                    WHERE idempotency_key = \(record.idempotencyKey) AND status = \(ActionStatus.started)
+                    RETURNING \(raw: Self.actionColumns)
+                    """)
             }
-            // An unfinished record of an earlier claim is this claim's now: it reconciles, then acts.
-            let resumed = try await db.run("""
-                UPDATE action_records SET claim_owner = \(record.claimOwner), claim_attempt = \(record.claimAttempt)
-                WHERE idempotency_key = \(record.idempotencyKey) AND status = \(ActionStatus.started)
-                RETURNING \(raw: Self.actionColumns)
-                """)
-            // Otherwise an earlier claim finished it.
-            let rows = resumed.isEmpty
-                ? try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
-                : resumed
+            if rows.isEmpty {
+                // An earlier claim finished it.
+                rows = try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
+            }
             guard var stored = rows.first.flatMap(Self.actionRecord) else {
                 throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
             }
-            stored.resumed = stored.status == .started
+            stored.resumed = inserted.isEmpty && stored.status == .started
             return stored
         }
     }

@@ -32,19 +32,17 @@ enum TreeEncoder {
         return out
     }
 
-    static func topLevel(_ value: some Encodable) throws -> Node? {
+    /// The value's node, or nil when it encodes nothing.
+    static func topLevel(_ value: some Encodable, codingPath: [any CodingKey] = []) throws -> Node? {
         if let special = special(value) { return special }
-        let encoder = TreeValueEncoder(codingPath: [])
+        let encoder = TreeValueEncoder(codingPath: codingPath)
         try value.encode(to: encoder)
         return encoder.node
     }
 
     /// A nested value; one that encodes nothing is an empty object, as with `JSONEncoder`.
     static func node(_ value: some Encodable, codingPath: [any CodingKey]) throws -> Node {
-        if let special = special(value) { return special }
-        let encoder = TreeValueEncoder(codingPath: codingPath)
-        try value.encode(to: encoder)
-        return encoder.node ?? .object(ObjectBox())
+        try topLevel(value, codingPath: codingPath) ?? .object(ObjectBox())
     }
 
     /// Types `JSONEncoder` writes its own way rather than through their `Codable` conformance.
