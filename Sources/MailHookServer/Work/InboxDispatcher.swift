@@ -107,7 +107,7 @@ public final class InboxDispatcher: Service, Sendable {
 
     private func waitForWake(upTo limit: Duration) async {
         await withTaskGroup(of: Void.self) { waiter in
-            waiter.addTask { try? await Task.sleep(for: limit) }
+            waiter.addTask { try? await CancellableSleep.sleep(for: limit) }
             waiter.addTask { [signal] in await signal.wait() }
             await waiter.next()
             waiter.cancelAll()
@@ -181,7 +181,7 @@ public final class InboxDispatcher: Service, Sendable {
             group.addTask { [store, owner, leaseSeconds, logger] in
                 let beat = Duration.milliseconds(max(500, leaseSeconds * 1000 / 3))
                 while true {
-                    try await Task.sleep(for: beat)
+                    try await CancellableSleep.sleep(for: beat)
                     let held: Bool
                     do {
                         held = try await store.extendLease(id: row.id, owner: owner, attempt: row.attempts, leaseSeconds: leaseSeconds)

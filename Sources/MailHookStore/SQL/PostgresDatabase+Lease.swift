@@ -1,4 +1,7 @@
 import Logging
+import MailHookCore
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -14,8 +17,9 @@ extension PostgresDatabase {
         let lease = Lease<T>()
         return try await withCheckedThrowingContinuation { continuation in
             lease.start(continuation)
-            let timer = Task {
-                try await Task.sleep(for: wait)
+            // A timer on an event loop, not a sleeping task: a cancelled `Task.sleep` stays
+            // allocated until its deadline, which under load kept megabytes of finished waits.
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(wait.clampedNanoseconds)) {
                 lease.giveUp(StoreUnavailable("no PostgreSQL connection within \(wait)"))
             }
             Task {
@@ -90,11 +94,10 @@ extension PostgresDatabase {
         let answer = FirstAnswer<[SQLRow]>()
         return try await withCheckedThrowingContinuation { continuation in
             answer.start(continuation)
-            let timer = Task {
-                try await Task.sleep(for: timeout)
+            let timer = connection.eventLoop.scheduleTask(in: .nanoseconds(timeout.clampedNanoseconds)) {
                 if answer.resolve(.failure(StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)"))) {
                     logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
-                    try? await connection.close()
+                    connection.close().whenComplete { _ in }
                 }
             }
             Task {
