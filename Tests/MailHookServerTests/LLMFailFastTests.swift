@@ -39,7 +39,10 @@ struct LLMFailFastTests {
 
     @Test("an endpoint that refuses connections: the fallback decides after one attempt, not after the connect timeout")
     func refusedConnectionFailsAtOnce() async throws {
-        let port = try freePort()
+        try await withRefusingPort { port in try await refusedConnection(port: port) }
+    }
+
+    func refusedConnection(port: Int) async throws {
         try await Self.withLLMHTTPClient { http in
             let classifier = Self.classifier(baseURL: "http://127.0.0.1:\(port)/v1", http: http)
             let outcome = await classifier.classify(LLMClassifierTests.input)
@@ -48,9 +51,12 @@ struct LLMFailFastTests {
             #expect(outcome.failure?.contains("attempts") == false, "not retried: \(outcome.failure ?? "")")
             #expect(outcome.classification == LLMClassifierTests.localAnswer)
             // The LLM call alone (the fallback's own time excluded). AsyncHTTPClient's default would keep
-            // reconnecting until the 10 s connect timeout, three times over.
+            // reconnecting until the connect timeout, three times over. Scripts/test runs this test alone
+            // after the rest (MAILHOOK_TEST_ALONE=1), where the target holds: under 1 s. Beside the
+            // whole suite starting on two cores, a call can wait seconds for a thread, not for the network.
             let call = outcome.timings.classificationMs ?? .max
-            #expect(call < 5_000, "the LLM call took \(call) ms")
+            let bound = ProcessInfo.processInfo.environment["MAILHOOK_TEST_ALONE"] == "1" ? 1_000 : 5_000
+            #expect(call < bound, "the LLM call took \(call) ms")
         }
     }
 

@@ -160,19 +160,33 @@ public struct TestServer: Sendable {
 
 /// A TCP port nothing listens on right now (bound to port 0, read, released).
 public func freePort() throws -> Int {
+    let (fd, port) = try boundLoopbackSocket()
+    close(fd)
+    return port
+}
+
+/// A loopback port that refuses every connection while `body` runs: a socket is bound to it and
+/// never listens, so nothing else (another test's server) can take the port meanwhile.
+public func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    let (fd, port) = try boundLoopbackSocket()
+    defer { close(fd) }
+    return try await body(port)
+}
+
+/// A TCP socket bound to 127.0.0.1 on a port the system chose, and that port.
+func boundLoopbackSocket() throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed") }
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    guard bound == 0 else { throw TestSupportError("bind() failed") }
+    guard bound == 0 else { close(fd); throw TestSupportError("bind() failed") }
     let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    guard named == 0 else { throw TestSupportError("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard named == 0 else { close(fd); throw TestSupportError("getsockname() failed") }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// Waits until `condition` holds, checking every 20 ms, for at most `timeout` (generous: the whole
