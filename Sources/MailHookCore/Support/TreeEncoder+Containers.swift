@@ -51,78 +51,72 @@ struct TreeKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-struct TreeUnkeyedContainer: UnkeyedEncodingContainer {
+struct TreeUnkeyedContainer: UnkeyedEncodingContainer, TreeScalarSink {
     let box: TreeEncoder.ArrayBox
     let codingPath: [any CodingKey]
     var count: Int { box.items.count }
 
-    private func append(_ node: TreeEncoder.Node) { box.items.append(node) }
+    func put(_ node: TreeEncoder.Node) { box.items.append(node) }
 
-    mutating func encodeNil() throws { append(.null) }
-    mutating func encode(_ value: Bool) throws { append(.bool(value)) }
-    mutating func encode(_ value: String) throws { append(.string(value)) }
-    mutating func encode(_ value: Double) throws { append(TreeEncoder.number(value)) }
-    mutating func encode(_ value: Float) throws { append(TreeEncoder.number(value)) }
-    mutating func encode(_ value: Int) throws { append(.number(String(value))) }
-    mutating func encode(_ value: Int8) throws { append(.number(String(value))) }
-    mutating func encode(_ value: Int16) throws { append(.number(String(value))) }
-    mutating func encode(_ value: Int32) throws { append(.number(String(value))) }
-    mutating func encode(_ value: Int64) throws { append(.number(String(value))) }
-    mutating func encode(_ value: UInt) throws { append(.number(String(value))) }
-    mutating func encode(_ value: UInt8) throws { append(.number(String(value))) }
-    mutating func encode(_ value: UInt16) throws { append(.number(String(value))) }
-    mutating func encode(_ value: UInt32) throws { append(.number(String(value))) }
-    mutating func encode(_ value: UInt64) throws { append(.number(String(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        append(try TreeEncoder.node(value, codingPath: codingPath + [TreeIndexKey(count)]))
+        put(try TreeEncoder.node(value, codingPath: codingPath + [TreeIndexKey(count)]))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = TreeEncoder.ObjectBox()
         let path = codingPath + [TreeIndexKey(count)]
-        append(.object(nested))
+        put(.object(nested))
         return KeyedEncodingContainer(TreeKeyedContainer<NestedKey>(box: nested, codingPath: path))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = TreeEncoder.ArrayBox()
         let path = codingPath + [TreeIndexKey(count)]
-        append(.array(nested))
+        put(.array(nested))
         return TreeUnkeyedContainer(box: nested, codingPath: path)
     }
 
     mutating func superEncoder() -> any Encoder {
         let slot = TreeEncoder.Slot()
         let path = codingPath + [TreeIndexKey(count)]
-        append(.deferred(slot))
+        put(.deferred(slot))
         return TreeValueEncoder(codingPath: path, slot: slot)
     }
 }
 
-struct TreeSingleValueContainer: SingleValueEncodingContainer {
+struct TreeSingleValueContainer: SingleValueEncodingContainer, TreeScalarSink {
     let encoder: TreeValueEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
 
-    private func set(_ node: TreeEncoder.Node) { encoder.node = node }
+    func put(_ node: TreeEncoder.Node) { encoder.node = node }
 
-    mutating func encodeNil() throws { set(.null) }
-    mutating func encode(_ value: Bool) throws { set(.bool(value)) }
-    mutating func encode(_ value: String) throws { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(TreeEncoder.number(value)) }
-    mutating func encode(_ value: Float) throws { set(TreeEncoder.number(value)) }
-    mutating func encode(_ value: Int) throws { set(.number(String(value))) }
-    mutating func encode(_ value: Int8) throws { set(.number(String(value))) }
-    mutating func encode(_ value: Int16) throws { set(.number(String(value))) }
-    mutating func encode(_ value: Int32) throws { set(.number(String(value))) }
-    mutating func encode(_ value: Int64) throws { set(.number(String(value))) }
-    mutating func encode(_ value: UInt) throws { set(.number(String(value))) }
-    mutating func encode(_ value: UInt8) throws { set(.number(String(value))) }
-    mutating func encode(_ value: UInt16) throws { set(.number(String(value))) }
-    mutating func encode(_ value: UInt32) throws { set(.number(String(value))) }
-    mutating func encode(_ value: UInt64) throws { set(.number(String(value))) }
 
-    mutating func encode<T: Encodable>(_ value: T) throws { set(try TreeEncoder.node(value, codingPath: codingPath)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { put(try TreeEncoder.node(value, codingPath: codingPath)) }
+}
+
+/// A container that takes one node per value (an array's next item, a single value): its scalar
+/// `encode` methods are written once here.
+protocol TreeScalarSink {
+    func put(_ node: TreeEncoder.Node)
+}
+
+extension TreeScalarSink {
+    mutating func encodeNil() throws { put(.null) }
+    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
+    mutating func encode(_ value: String) throws { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(TreeEncoder.number(value)) }
+    mutating func encode(_ value: Float) throws { put(TreeEncoder.number(value)) }
+    mutating func encode(_ value: Int) throws { put(.number(String(value))) }
+    mutating func encode(_ value: Int8) throws { put(.number(String(value))) }
+    mutating func encode(_ value: Int16) throws { put(.number(String(value))) }
+    mutating func encode(_ value: Int32) throws { put(.number(String(value))) }
+    mutating func encode(_ value: Int64) throws { put(.number(String(value))) }
+    mutating func encode(_ value: UInt) throws { put(.number(String(value))) }
+    mutating func encode(_ value: UInt8) throws { put(.number(String(value))) }
+    mutating func encode(_ value: UInt16) throws { put(.number(String(value))) }
+    mutating func encode(_ value: UInt32) throws { put(.number(String(value))) }
+    mutating func encode(_ value: UInt64) throws { put(.number(String(value))) }
 }
 
 /// An array position in a coding path.
