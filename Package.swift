@@ -65,7 +65,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            swiftSettings: swiftSettings
+            // Async code runs on its caller's executor, so a transaction body the SQLite writer
+            // runs stays on the writer's thread between statements.
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // The Microsoft Graph client: tokens, retries, throttling, subscriptions, messages, delta.
         .target(

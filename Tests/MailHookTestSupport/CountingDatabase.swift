@@ -24,31 +24,34 @@ public final class CountingDatabase: SQLDatabase {
 
     public var dialect: SQLDialect { base.dialect }
 
-    public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+    nonisolated(nonsending) public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         counts.withLock { $0.reads += 1 }
         statementCount.value.add(1, ordering: .relaxed)
         readTexts.withLock { $0.append(statement.sql(base.dialect)) }
         return try await base.read(statement)
     }
 
-    public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
+    nonisolated(nonsending) public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
         counts.withLock { $0.writes += 1 }
         statementCount.value.add(1, ordering: .relaxed)
         return try await base.write(statement, urgent: urgent)
     }
 
-    public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    nonisolated(nonsending) public func transaction<T: Sendable>(urgent: Bool, _ body: nonisolated(nonsending) @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         counts.withLock { $0.writes += 1 }
-        return try await base.transaction(urgent: urgent) { [statementCount] executor in
-            try await body(Counted(base: executor, count: statementCount))
+        let counter = statementCount
+        // No capture list: a closure with one is not inferred `nonisolated(nonsending)` (Swift 6.3)
+        // and would run the body off the SQLite writer's thread.
+        return try await base.transaction(urgent: urgent) { executor in
+            try await body(Counted(base: executor, count: counter))
         }
     }
 
-    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    nonisolated(nonsending) public func withExclusiveLock<T: Sendable>(_ name: String, _ body: nonisolated(nonsending) @escaping @Sendable () async throws -> T) async throws -> T? {
         try await base.withExclusiveLock(name, body)
     }
 
-    public func close() async throws { try await base.close() }
+    nonisolated(nonsending) public func close() async throws { try await base.close() }
 }
 
 private final class StatementCounter: Sendable {
@@ -59,7 +62,7 @@ private struct Counted: SQLExecutor {
     let base: any SQLExecutor
     let count: StatementCounter
 
-    func run(_ statement: SQLStatement) async throws -> [SQLRow] {
+    nonisolated(nonsending) func run(_ statement: SQLStatement) async throws -> [SQLRow] {
         count.value.add(1, ordering: .relaxed)
         return try await base.run(statement)
     }

@@ -18,27 +18,27 @@ public final class FaultyDatabase: SQLDatabase {
 
     public var dialect: SQLDialect { base.dialect }
 
-    public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+    nonisolated(nonsending) public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         try check()
         return try await base.read(statement)
     }
 
-    public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
+    nonisolated(nonsending) public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
         try check()
         return try await base.write(statement, urgent: urgent)
     }
 
-    public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    nonisolated(nonsending) public func transaction<T: Sendable>(urgent: Bool, _ body: nonisolated(nonsending) @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try check()
         return try await base.transaction(urgent: urgent, body)
     }
 
-    public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    nonisolated(nonsending) public func withExclusiveLock<T: Sendable>(_ name: String, _ body: nonisolated(nonsending) @escaping @Sendable () async throws -> T) async throws -> T? {
         try check()
         return try await base.withExclusiveLock(name, body)
     }
 
-    public func close() async throws { try await base.close() }
+    nonisolated(nonsending) public func close() async throws { try await base.close() }
 }
 
 /// Hands a test the faulty database a server was built with.

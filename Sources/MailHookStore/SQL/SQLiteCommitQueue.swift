@@ -1,5 +1,5 @@
 import Logging
-import SQLiteNIO
+import NIOCore
 import Synchronization
 
 /// Group commit for every write on SQLite's single writer connection.
@@ -28,13 +28,16 @@ final class SQLiteCommitQueue: Sendable {
         var draining = false
     }
 
-    private let connection: SQLiteConnection
+    private let connection: SQLiteWriterConnection
+    /// The drain runs here, on the connection's loop: its statements run without a hop.
+    private let writerActor: SQLiteWriterActor
     private let maxJobsPerCommit: Int
     private let state = Mutex(State())
     private let commits = Atomic<Int>(0)
 
-    init(connection: SQLiteConnection, maxJobsPerCommit: Int = 512) {
+    init(connection: SQLiteWriterConnection, maxJobsPerCommit: Int = 512) {
         self.connection = connection
+        self.writerActor = SQLiteWriterActor(loop: connection.loop)
         self.maxJobsPerCommit = max(1, maxJobsPerCommit)
     }
 
@@ -69,13 +72,14 @@ final class SQLiteCommitQueue: Sendable {
                 return true
             }
             // The drain ends when the queue is empty; the next writer starts another.
-            if startDrain { Task { await self.drain() } }
+            if startDrain { Task { await self.writerActor.drain(self) } }
         }
         guard let typed = value as? T else { throw StoreUnavailable("a queued write returned an unexpected value") }
         return typed
     }
 
-    private func drain() async {
+    /// Commits until the queue is empty; runs on ``SQLiteWriterActor``.
+    func drain() async {
         while let batch = next() {
             await commit(batch)
         }
@@ -107,7 +111,7 @@ final class SQLiteCommitQueue: Sendable {
         var results: [any Sendable] = []
         results.reserveCapacity(batch.count)
         do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try execute("BEGIN IMMEDIATE")
         } catch {
             for job in batch { job.finish(.failure(error)) }
             return
@@ -115,10 +119,10 @@ final class SQLiteCommitQueue: Sendable {
         do {
             let executor = Executor(connection: connection)
             for job in batch { results.append(try await job.body(executor)) }
-            _ = try await connection.query("COMMIT")
+            try execute("COMMIT")
             commits.add(1, ordering: .relaxed)
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            try? execute("ROLLBACK")
             // Nothing of this batch is stored: each job runs again in its own transaction.
             for job in batch { await runAlone(job) }
             return
@@ -140,24 +144,35 @@ final class SQLiteCommitQueue: Sendable {
             return
         }
         do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try execute("BEGIN IMMEDIATE")
         } catch {
             job.finish(.failure(error))
             return
         }
         do {
             let value = try await job.body(executor)
-            _ = try await connection.query("COMMIT")
+            try execute("COMMIT")
             commits.add(1, ordering: .relaxed)
             job.finish(.success(value))
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            try? execute("ROLLBACK")
             job.finish(.failure(error))
         }
     }
 
+    private func execute(_ statement: SQLStatement) throws {
+        _ = try connection.execute(statement)
+    }
+
     struct Executor: SQLExecutor {
-        let connection: SQLiteConnection
-        func run(_ statement: SQLStatement) async throws -> [SQLRow] { try await SQLiteDatabase.run(statement, on: connection) }
+        let connection: SQLiteWriterConnection
+        /// Transaction bodies run on the writer's loop (``SQLiteWriterActor``), where the
+        /// connection answers at once. A body that was moved elsewhere (a closure not inferred
+        /// `nonisolated(nonsending)`) still works, a hop per statement slower; debug builds trap.
+        func run(_ statement: SQLStatement) async throws -> [SQLRow] {
+            if connection.loop.inEventLoop { return try connection.execute(statement) }
+            assertionFailure("a transaction body ran off the SQLite writer's loop")
+            return try await connection.run(statement)
+        }
     }
 }

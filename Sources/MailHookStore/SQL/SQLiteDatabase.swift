@@ -14,8 +14,9 @@ import Synchronization
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
     public let path: String
-    let writer: SQLiteConnection
-    let reader: SQLiteConnection
+    let writer: SQLiteWriterConnection
+    /// Nil for an in-memory database, which only its own connection sees.
+    let reader: SQLiteConnection?
     let commits: SQLiteCommitQueue
     /// Checkpoints run by ``runCheckpoints(every:restartAbove:logger:)``.
     let checkpoints = Atomic<Int>(0)
@@ -28,25 +29,30 @@ public final class SQLiteDatabase: SQLDatabase {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
         }
-        let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
-        let writer = try await SQLiteConnection.open(storage: storage, logger: logger)
-        // An in-memory database is private to its connection, so both roles share it there.
-        let reader = path == ":memory:" ? writer : try await SQLiteConnection.open(storage: storage, logger: logger)
-        for connection in reader === writer ? [writer] : [writer, reader] {
-            _ = try await connection.query("PRAGMA busy_timeout = 10000")
-            _ = try await connection.query("PRAGMA foreign_keys = ON")
+        let writer = try await SQLiteWriterConnection.open(path: path, on: SQLiteWriterThreads.loop)
+        // An in-memory database is private to its connection, so reads go to the writer there.
+        let reader = path == ":memory:" ? nil : try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            for pragma: SQLStatement in ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON"] {
+                _ = try await writer.run(pragma)
+                if let reader { _ = try await run(pragma, on: reader) }
+            }
+            if path != ":memory:" {
+                let mode = try await writer.run("PRAGMA journal_mode = WAL").first?.string("journal_mode")
+                guard mode == "wal" else { throw StoreUnavailable("SQLite refused WAL mode (got \(mode ?? "nothing"))") }
+            }
+            _ = try await writer.run("PRAGMA synchronous = FULL")
+            // After a burst the log is cut back to this size when it starts over.
+            _ = try await writer.run("PRAGMA journal_size_limit = 67108864")
+        } catch {
+            await writer.close()
+            try? await reader?.close()
+            throw error
         }
-        if path != ":memory:" {
-            let mode = try await writer.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
-            guard mode == "wal" else { throw StoreUnavailable("SQLite refused WAL mode (got \(mode ?? "nothing"))") }
-        }
-        _ = try await writer.query("PRAGMA synchronous = FULL")
-        // After a burst the log is cut back to this size when it starts over.
-        _ = try await writer.query("PRAGMA journal_size_limit = 67108864")
         return SQLiteDatabase(path: path, writer: writer, reader: reader)
     }
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+    private init(path: String, writer: SQLiteWriterConnection, reader: SQLiteConnection?) {
         self.path = path
         self.writer = writer
         self.reader = reader
@@ -54,7 +60,8 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try await Self.run(statement, on: reader)
+        guard let reader else { return try await commits.run(statement, urgent: false) }
+        return try await Self.run(statement, on: reader)
     }
 
     public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
@@ -73,15 +80,28 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func close() async throws {
-        try await writer.close()
-        if reader !== writer { try await reader.close() }
+        await writer.close()
+        try await reader?.close()
     }
 
+    /// Runs `statement` on the connection's thread pool and resumes on the caller's executor: the
+    /// future's callbacks run on the connection's event loop, which for the writer is the executor
+    /// its transactions run on (SQLiteNIO's async `query` would resume on the shared pool instead).
     static func run(_ statement: SQLStatement, on connection: SQLiteConnection) async throws -> [SQLRow] {
-        let rows = try await connection.query(statement.sql(.sqlite), statement.binds.map(Self.data))
-        return rows.map { row in
-            SQLRow(columns: row.columns.map(\.name), values: row.columns.map { Self.value($0.data) })
+        let rows = RowCollector()
+        let done = connection.query(statement.sql(.sqlite), statement.binds.map(Self.data), logger: connection.logger) { row in
+            let converted = SQLRow(columns: row.columns.map(\.name), values: row.columns.map { Self.value($0.data) })
+            rows.rows.withLock { $0.append(converted) }
         }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            done.whenComplete { continuation.resume(with: $0) }
+        }
+        return rows.rows.withLock { $0 }
+    }
+
+    /// The rows of one query, appended by the connection's event loop as they come.
+    private final class RowCollector: Sendable {
+        let rows = Mutex<[SQLRow]>([])
     }
 
     static func data(_ value: SQLValue) -> SQLiteData {

@@ -23,6 +23,8 @@ extension Error {
             default:
                 return false
             }
+        case let error as SQLiteWriterError:
+            return error.isOutage
         case let error as SQLiteError:
             switch error.reason {
             case .full, .ioError, .cantOpen, .busy, .locked, .readOnly, .noMemory:
