@@ -227,6 +227,16 @@ extension SQLStore: PipelineStore {
     public func beginAction(_ record: ActionRecord) async throws -> ActionRecord {
         let dialect = dialect
         let now = now()
+        if dialect == .postgres, let owner = record.claimOwner, let attempt = record.claimAttempt {
+            // One statement instead of four round trips (BEGIN, lease check, insert, COMMIT).
+            let row = try await database.write(Self.beginActionStatement(record, owner: owner, attempt: attempt, now: now)).first
+            guard let row, (row.int("leased") ?? 0) > 0 else { throw StaleClaim(inboxId: record.inboxId) }
+            guard var stored = Self.actionRecord(row) else {
+                throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
+            }
+            stored.resumed = row.string("outcome") == "resumed"
+            return stored
+        }
         return try await database.transaction { db in
             if let owner = record.claimOwner, let attempt = record.claimAttempt {
                 // FOR UPDATE (PostgreSQL): a reclaim of the row waits until this action is recorded.
@@ -266,6 +276,39 @@ extension SQLStore: PipelineStore {
             stored.resumed = inserted.isEmpty && stored.status == .started
             return stored
         }
+    }
+
+    /// ``beginAction(_:)`` under a lease as one PostgreSQL statement: the lease row locked (as the
+    /// transaction's `FOR UPDATE`), then the record inserted, or an unfinished one taken over, or a
+    /// finished one returned; `leased` is 0 when the claim is stale, and nothing is written then.
+    /// All parts read the statement's snapshot, so the update never sees the row the insert adds.
+    /// A record inserted by another transaction after that snapshot (which would need a second
+    /// holder of the same lease) comes back as no row: the attempt fails and is retried.
+    static func beginActionStatement(_ record: ActionRecord, owner: String, attempt: Int, now: Date) -> SQLStatement {
+        """
+        WITH lease AS (
+            SELECT id FROM inbox
+            WHERE id = \(record.inboxId) AND lease_owner = \(owner) AND attempts = \(attempt) AND status = \(InboxStatus.processing)
+            FOR UPDATE
+        ), inserted AS (
+            INSERT INTO action_records (inbox_id, email_id, action, idempotency_key, mode, request, status, claim_owner, claim_attempt, created_at)
+            SELECT \(record.inboxId), \(record.emailId), \(record.action), \(record.idempotencyKey), \(record.mode), \(record.request),
+                \(ActionStatus.started), \(owner), \(attempt), \(now)
+            FROM lease
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING \(raw: actionColumns)
+        ), resumed AS (
+            UPDATE action_records SET claim_owner = \(owner), claim_attempt = \(attempt)
+            WHERE idempotency_key = \(record.idempotencyKey) AND status = \(ActionStatus.started) AND EXISTS (SELECT 1 FROM lease)
+            RETURNING \(raw: actionColumns)
+        ), found AS (
+            SELECT 'inserted' AS outcome, \(raw: actionColumns) FROM inserted
+            UNION ALL SELECT 'resumed', \(raw: actionColumns) FROM resumed
+            UNION ALL SELECT 'stored', \(raw: actionColumns) FROM action_records
+                WHERE idempotency_key = \(record.idempotencyKey) AND status <> \(ActionStatus.started) AND EXISTS (SELECT 1 FROM lease)
+        )
+        SELECT (SELECT count(*) FROM lease) AS leased, found.* FROM (SELECT 1) AS one LEFT JOIN found ON true
+        """
     }
 
     public func autoReplySent(to sender: String, since: Date, excluding emailId: String) async throws -> Bool {

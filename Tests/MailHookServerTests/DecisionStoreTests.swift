@@ -116,13 +116,13 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("an action record costs the lease check and its insert; a new claim resumes an unfinished one; a finished one is returned as it is (SQLite)")
-    func actionRecordSQLite() async throws { try await actionRecord(.sqlite) }
+    @Test("an action record costs the lease check and its insert; a new claim resumes an unfinished one; a finished one is returned as it is; a stale claim writes nothing (SQLite)")
+    func actionRecordSQLite() async throws { try await actionRecord(.sqlite, statements: [2, 3, 4]) }
 
-    @Test("an action record costs the lease check and its insert; a new claim resumes an unfinished one; a finished one is returned as it is (PostgreSQL)", .postgres)
-    func actionRecordPostgres() async throws { try await actionRecord(.postgres) }
+    @Test("an action record is one statement: the lease check and its insert; a new claim resumes an unfinished one; a finished one is returned as it is; a stale claim writes nothing (PostgreSQL)", .postgres)
+    func actionRecordPostgres() async throws { try await actionRecord(.postgres, statements: [1, 1, 1]) }
 
-    func actionRecord(_ database: TestDatabase) async throws {
+    func actionRecord(_ database: TestDatabase, statements: [Int]) async throws {
         try await Self.withCountingStore(database) { store, counting in
             _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: "k1", payload: "{}")]])
             // A lease that is over at once, so a second worker can claim the row below.
@@ -134,20 +134,23 @@ struct DecisionStoreTests {
                     inboxId: first.id, emailId: "m1", action: .flag, idempotencyKey: "m1|flag", mode: .live, request: "{}", claimOwner: owner, claimAttempt: attempt))
             }
             let created = try await begin(owner: "w1", attempt: first.attempts)
-            #expect(counting.statements == 2, "statements: \(counting.statements)")
+            #expect(counting.statements == statements[0], "statements: \(counting.statements)")
             #expect(!created.resumed && created.status == .started && created.claimOwner == "w1" && created.request == "{}")
 
             // The lease ran out before the action finished; another worker claims the row.
             let second = try #require(try await store.claimInbox(kinds: [.canonicalEvent], limit: 1, owner: "w2", leaseSeconds: 60, maxAttempts: 5).first)
+            // The first worker's claim is stale now: it may not record (or act) any more.
+            await #expect(throws: StaleClaim.self) { try await begin(owner: "w1", attempt: first.attempts) }
             let resumed = try await begin(owner: "w2", attempt: second.attempts)
-            #expect(counting.statements == 3, "statements: \(counting.statements)")
+            #expect(counting.statements == statements[1], "statements: \(counting.statements)")
             #expect(resumed.resumed && resumed.id == created.id && resumed.claimOwner == "w2" && resumed.claimAttempt == second.attempts)
 
             try await store.finishAction(idempotencyKey: "m1|flag", status: .completed, result: #"{"ok":true}"#)
             let finished = try await begin(owner: "w2", attempt: second.attempts)
-            #expect(counting.statements == 4, "statements: \(counting.statements)")
+            #expect(counting.statements == statements[2], "statements: \(counting.statements)")
             #expect(!finished.resumed && finished.status == .completed && finished.claimOwner == "w2" && finished.result == #"{"ok":true}"#)
             #expect(try await store.actionRecords(inboxId: first.id).count == 1)
+            #expect(try await store.actionRecords(inboxId: first.id).first?.claimOwner == "w2")
         }
     }
 }
