@@ -28,7 +28,7 @@ struct AdminController: Sendable {
 
     /// `POST /analytics/simulate` `{"routing": {…}, "days"?: N}`: what-if routing; nothing is changed or sent.
     func simulate(_ request: Request, context: MailHookRequestContext) async throws -> Response {
-        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
+        let body = try await bodyReader.read(request)
         guard BodyReader.isJSON(request.headers[.contentType]) else { throw IntakeError.unsupportedMediaType(request.headers[.contentType]) }
         let json = try BodyReader.parseJSON(body, source: "admin", metrics: metrics)
         guard let members = json.objectValue else { throw IntakeError.badRequest("the body must be a JSON object") }
@@ -116,7 +116,7 @@ struct AdminController: Sendable {
     /// `POST /analytics/feedback`: 201 with the feedback id; 404 for an unknown email; 400 naming
     /// the field for anything else wrong.
     func feedback(_ request: Request, context: MailHookRequestContext) async throws -> Response {
-        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
+        let body = try await bodyReader.read(request)
         guard BodyReader.isJSON(request.headers[.contentType]) else { throw IntakeError.unsupportedMediaType(request.headers[.contentType]) }
         let feedback: ClassificationFeedback
         do {

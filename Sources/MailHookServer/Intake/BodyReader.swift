@@ -10,15 +10,17 @@ import Synchronization
 struct BodyReader: Sendable {
     let maxBytes: Int
     let timeout: Duration
+    /// Cancels reads that pass their deadline (checked every 100 ms).
+    var sweeper = DeadlineSweeper(every: .milliseconds(100))
 
-    func read(_ request: Request, eventLoop: any EventLoop) async throws -> ByteBuffer {
+    func read(_ request: Request) async throws -> ByteBuffer {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
             throw IntakeError.tooLarge(limit: maxBytes)
         }
         let limit = maxBytes
         let body = request.body
-        // One task reads the body and a timer on the connection's own loop cancels it at the
-        // deadline: racing the read against a sleep in a task group cost two tasks per request.
+        // One task reads the body and the sweeper cancels it at the deadline: racing the read
+        // against a sleep in a task group cost two tasks per request.
         let reading = Task<ByteBuffer, any Error> {
             do {
                 return try await body.collect(upTo: limit)
@@ -27,11 +29,11 @@ struct BodyReader: Sendable {
             }
         }
         let deadline = DeadlineFlag()
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.clampedNanoseconds)) {
+        let entry = sweeper.add(deadline: .now() + .nanoseconds(timeout.clampedNanoseconds)) {
             deadline.passed.store(true, ordering: .sequentiallyConsistent)
             reading.cancel()
         }
-        defer { timer.cancel() }
+        defer { sweeper.remove(entry) }
         do {
             return try await withTaskCancellationHandler { try await reading.value } onCancel: { reading.cancel() }
         } catch {

@@ -42,7 +42,7 @@ struct GraphWebhookController: Sendable {
             metrics.rejection(source: source, reason: "content_type")
             throw IntakeError.unsupportedMediaType(request.headers[.contentType])
         }
-        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
+        let body = try await bodyReader.read(request)
         let batch: GraphNotificationBatch
         do {
             batch = try BodyReader.parseJSON(body, source: source, metrics: metrics) { try GraphNotificationBatch(bytes: $0) }

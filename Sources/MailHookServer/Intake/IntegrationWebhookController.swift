@@ -30,7 +30,7 @@ struct IntegrationWebhookController: Sendable {
         if case .bearerToken(let token) = endpoint.authentication {
             try check(WebhookSignature.verifyBearer(authorization: request.headers[.authorization], token: token), context: context)
         }
-        let body = try await bodyReader.read(request, eventLoop: context.channel.eventLoop)
+        let body = try await bodyReader.read(request)
         let bytes = body.readableBytesView
         switch endpoint.authentication {
         case .bearerToken:
