@@ -84,24 +84,12 @@ public final class SQLiteDatabase: SQLDatabase {
         try await reader?.close()
     }
 
-    /// Runs `statement` on the connection's thread pool and resumes on the caller's executor: the
-    /// future's callbacks run on the connection's event loop, which for the writer is the executor
-    /// its transactions run on (SQLiteNIO's async `query` would resume on the shared pool instead).
+    /// A statement on a SQLiteNIO connection (the reader).
     static func run(_ statement: SQLStatement, on connection: SQLiteConnection) async throws -> [SQLRow] {
-        let rows = RowCollector()
-        let done = connection.query(statement.sql(.sqlite), statement.binds.map(Self.data), logger: connection.logger) { row in
-            let converted = SQLRow(columns: row.columns.map(\.name), values: row.columns.map { Self.value($0.data) })
-            rows.rows.withLock { $0.append(converted) }
+        let rows = try await connection.query(statement.sql(.sqlite), statement.binds.map(Self.data))
+        return rows.map { row in
+            SQLRow(columns: row.columns.map(\.name), values: row.columns.map { Self.value($0.data) })
         }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            done.whenComplete { continuation.resume(with: $0) }
-        }
-        return rows.rows.withLock { $0 }
-    }
-
-    /// The rows of one query, appended by the connection's event loop as they come.
-    private final class RowCollector: Sendable {
-        let rows = Mutex<[SQLRow]>([])
     }
 
     static func data(_ value: SQLValue) -> SQLiteData {
