@@ -18,11 +18,6 @@ public enum CancellableSleep {
         return { timer.source.cancel() }
     }
 
-    /// Unchecked: libdispatch objects are thread-safe (`dispatch_source_cancel` may be called from
-    /// any thread, at any time, any number of times), and the reference is never reassigned.
-    private struct DispatchTimer: @unchecked Sendable {
-        let source: any DispatchSourceTimer
-    }
 
     public static func sleep(for duration: Duration, on scheduler: Scheduler = dispatch) async throws {
         let sleeper = Sleeper()
@@ -85,4 +80,10 @@ private final class Sleeper: Sendable {
         if error != nil { cancelTimer?() }
         if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
     }
+}
+
+/// Unchecked: libdispatch objects are thread-safe (`dispatch_source_cancel` may be called from
+/// any thread, at any time, any number of times), and the reference is never reassigned.
+struct DispatchTimer: @unchecked Sendable {
+    let source: any DispatchSourceTimer
 }

@@ -11,7 +11,7 @@ struct BodyReader: Sendable {
     let maxBytes: Int
     let timeout: Duration
     /// Cancels reads that pass their deadline (checked every 100 ms).
-    var sweeper = DeadlineSweeper(every: .milliseconds(100))
+    var sweeper = DeadlineSweeper.shared
 
     func read(_ request: Request) async throws -> ByteBuffer {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
@@ -29,7 +29,7 @@ struct BodyReader: Sendable {
             }
         }
         let deadline = DeadlineFlag()
-        let entry = sweeper.add(deadline: .now() + .nanoseconds(timeout.clampedNanoseconds)) {
+        let entry = sweeper.add(after: timeout) {
             deadline.passed.store(true, ordering: .sequentiallyConsistent)
             reading.cancel()
         }

@@ -1,7 +1,6 @@
 import Logging
 import MailHookCore
 import NIOCore
-import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -17,9 +16,9 @@ extension PostgresDatabase {
         let lease = Lease<T>()
         return try await withCheckedThrowingContinuation { continuation in
             lease.start(continuation)
-            // A timer on an event loop, not a sleeping task: a cancelled `Task.sleep` stays
-            // allocated until its deadline, which under load kept megabytes of finished waits.
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(wait.clampedNanoseconds)) {
+            // Not a sleeping task: a cancelled `Task.sleep` stays allocated until its deadline,
+            // which under load kept megabytes of finished waits.
+            let timer = DeadlineSweeper.shared.add(after: wait) {
                 lease.giveUp(StoreUnavailable("no PostgreSQL connection within \(wait)"))
             }
             Task {
@@ -28,10 +27,10 @@ extension PostgresDatabase {
                         guard lease.enter() else { throw CancellationError() }
                         return try await body(connection, logger)
                     }
-                    timer.cancel()
+                    DeadlineSweeper.shared.remove(timer)
                     lease.finish(.success(value))
                 } catch {
-                    timer.cancel()
+                    DeadlineSweeper.shared.remove(timer)
                     lease.finish(.failure(error))
                 }
             }
@@ -94,7 +93,7 @@ extension PostgresDatabase {
         let answer = FirstAnswer<[SQLRow]>()
         return try await withCheckedThrowingContinuation { continuation in
             answer.start(continuation)
-            let timer = connection.eventLoop.scheduleTask(in: .nanoseconds(timeout.clampedNanoseconds)) {
+            let timer = DeadlineSweeper.shared.add(after: timeout) {
                 if answer.resolve(.failure(StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)"))) {
                     logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
                     connection.close().whenComplete { _ in }
@@ -103,10 +102,10 @@ extension PostgresDatabase {
             Task {
                 do {
                     let result = try await rows(try await connection.query(query(statement), logger: logger))
-                    timer.cancel()
+                    DeadlineSweeper.shared.remove(timer)
                     answer.resolve(.success(result))
                 } catch {
-                    timer.cancel()
+                    DeadlineSweeper.shared.remove(timer)
                     answer.resolve(.failure(error))
                 }
             }
