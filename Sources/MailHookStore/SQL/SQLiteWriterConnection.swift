@@ -1,6 +1,7 @@
 import Foundation
 import MailHookCore
 import NIOCore
+import SQLiteNIO
 // SQLiteNIO's own copy of SQLite (its symbols prefixed `sqlite_nio_`), the library the reader uses too.
 import VaporCSQLite
 
@@ -112,21 +113,21 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         return prepared
     }
 
+    /// Binds as the reader's statements do (``SQLiteDatabase/data(_:)``: booleans as 0/1, dates as text).
     private static func bind(_ value: SQLValue, at index: Int32, to prepared: OpaquePointer) -> Int32 {
-        switch value {
+        switch SQLiteDatabase.data(value) {
         case .null: sqlite_nio_sqlite3_bind_null(prepared, index)
-        case .integer(let n): sqlite_nio_sqlite3_bind_int64(prepared, index, n)
-        case .real(let d): sqlite_nio_sqlite3_bind_double(prepared, index, d)
-        case .bool(let b): sqlite_nio_sqlite3_bind_int64(prepared, index, b ? 1 : 0)
-        case .text(let s): bindText(s, at: index, to: prepared)
-        case .date(let d): bindText(GraphDate.format(d), at: index, to: prepared)
+        case .integer(let n): sqlite_nio_sqlite3_bind_int64(prepared, index, Int64(n))
+        case .float(let d): sqlite_nio_sqlite3_bind_double(prepared, index, d)
+        case .text(let text):
+            // SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
+            sqlite_nio_sqlite3_bind_text64(
+                prepared, index, text, UInt64(text.utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self), UInt8(SQLITE_UTF8))
+        case .blob(let buffer):
+            buffer.withUnsafeReadableBytes {
+                sqlite_nio_sqlite3_bind_blob64(prepared, index, $0.baseAddress, UInt64($0.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            }
         }
-    }
-
-    private static func bindText(_ text: String, at index: Int32, to prepared: OpaquePointer) -> Int32 {
-        // SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
-        sqlite_nio_sqlite3_bind_text64(
-            prepared, index, text, UInt64(text.utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self), UInt8(SQLITE_UTF8))
     }
 
     /// A column as the store reads it (as ``SQLiteDatabase`` converts the reader's rows).
