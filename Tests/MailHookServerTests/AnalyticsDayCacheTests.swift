@@ -16,6 +16,44 @@ struct AnalyticsDayCacheTests {
     @Test("cached and live reports agree; a change to a cached day's rows is seen at once (PostgreSQL)", .postgres)
     func cachePostgres() async throws { try await cache(.postgres) }
 
+    @Test("a write moves the version of each day that is over and never today's (SQLite)")
+    func touchSQLite() async throws { try await touch(.sqlite) }
+
+    @Test("a write moves the version of each day that is over and never today's (PostgreSQL)", .postgres)
+    func touchPostgres() async throws { try await touch(.postgres) }
+
+    func touch(_ database: TestDatabase) async throws {
+        let config = try await database.makeDatabase()
+        try await StoreFactory.withStore(config, logger: Logger(label: "test")) { dataStore in
+            try await dataStore.migrate()
+            let store = try #require(dataStore as? SQLStore)
+            let today = String(GraphDate.format(Date()).prefix(10))
+            let past = ["2026-01-02", "2025-12-31"]
+            // The database's own rule, as the triggers apply it: PostgreSQL's function, SQLite's view.
+            func touch(_ days: [String?]) async throws {
+                if database == .postgres {
+                    let list = days.map { $0.map { "'\($0)'" } ?? "NULL" }.joined(separator: ", ")
+                    _ = try await store.database.write("SELECT analytics_touch_days(ARRAY[\(raw: list)]::text[])", urgent: false)
+                } else {
+                    for day in days { _ = try await store.database.write("INSERT INTO analytics_touched_days (day) VALUES (\(day))", urgent: false) }
+                }
+            }
+            func versions() async throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for row in try await store.database.read("SELECT day, version FROM analytics_day_versions") {
+                    if let day = row.string("day") { out[day] = row.int("version") }
+                }
+                return out
+            }
+            try await touch([today, nil, today])
+            #expect(try await versions() == [:], "today's rows need no version")
+            try await touch([today, past[0], nil, past[1]])
+            #expect(try await versions() == [past[0]: 1, past[1]: 1])
+            try await touch([past[1]])
+            #expect(try await versions() == [past[0]: 1, past[1]: 2])
+        }
+    }
+
     struct Reports: Equatable {
         var processing: [ProcessingAnalytics]
         var classification: [ClassificationAnalytics]
