@@ -5,8 +5,13 @@ import MailHookStore
 /// included) and mail the receiving mailbox sent are ignored; `graph.filters` exclude senders and
 /// subjects of fetched mail (third-party events were filtered at intake).
 struct FilterStage: Sendable {
-    let subscriptions: any SubscriptionStore
+    let owners: MailboxOwners
     let filters: EmailFilter
+
+    init(subscriptions: any SubscriptionStore, filters: EmailFilter) {
+        self.owners = MailboxOwners(store: subscriptions)
+        self.filters = filters
+    }
 
     /// nil when the email goes on; otherwise how the inbox row ends.
     func verdict(_ email: EmailMessage, graphMessage: Bool) async throws -> (status: InboxStatus, note: String)? {
@@ -14,7 +19,7 @@ struct FilterStage: Sendable {
         if email.isDraft {
             return (.ignored, "a draft")
         }
-        if try await isOwnMailbox(email.from.address, mailbox: mailbox) {
+        if try await owners.isOwn(sender: email.from.address, mailbox: mailbox) {
             // Replies MailHook itself sent must never be processed as inbound mail.
             return (.ignored, "sent by the receiving mailbox")
         }
@@ -22,16 +27,5 @@ struct FilterStage: Sendable {
             return (.filtered, "excluded by graph.filters")
         }
         return nil
-    }
-
-    /// Whether `address` is the mailbox the message was received in (by UPN, or by the UPN of the
-    /// subscription whose mailbox object id it is).
-    func isOwnMailbox(_ address: String, mailbox: String) async throws -> Bool {
-        let sender = address.lowercased()
-        let box = mailbox.lowercased()
-        if sender == box { return true }
-        return try await subscriptions.subscriptionRows().contains {
-            ($0.mailboxId?.lowercased() == box || $0.mailbox.lowercased() == box) && $0.mailbox.lowercased() == sender
-        }
     }
 }
