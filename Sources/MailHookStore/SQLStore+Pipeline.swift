@@ -125,39 +125,52 @@ extension SQLStore: PipelineStore {
 
     public func completeProcessing(_ completion: ProcessingCompletion) async throws {
         let now = now()
-        let dialect = dialect
-        try await database.transaction { db in
-            // FOR UPDATE (PostgreSQL): a concurrent completion of the same row waits, then sees `completed`.
-            let earlier = try await db.run("SELECT status FROM processing_results WHERE id = \(completion.processing.id)\(raw: dialect.forUpdate)")
-                .first?.value("status", as: ProcessingStatus.self)
-            let writes = Self.completionWrites(completion, now: now)
-            if dialect == .postgres {
-                // One round trip for all of them (data-modifying CTEs; each touches its own rows).
-                var statement: SQLStatement = "WITH "
-                for (index, write) in writes.enumerated() {
-                    statement.append("\(raw: index == 0 ? "" : ", ")w\(raw: String(index)) AS (")
-                    statement.append(write)
-                    statement.append(")\n")
-                }
-                statement.append("SELECT 1")
-                try await db.run(statement)
-            } else {
-                for write in writes { try await db.run(write) }
+        // The processing row as a completion writes it: a row completed already is left as it
+        // is and returns nothing, so a repeated completion (a retry after a lost answer, or a
+        // concurrent one, which waits for the first and then finds it completed) counts nothing.
+        let processing = Self.finishProcessing(completion.processing, now: now)
+        let writes = Self.completionWrites(completion, now: now)
+        if dialect == .postgres {
+            // One statement, one round trip, no transaction around it: data-modifying CTEs, each
+            // touching its own rows; the pattern is counted for the row `done` returns.
+            var statement: SQLStatement = "WITH done AS ("
+            statement.append(processing)
+            statement.append(")")
+            for (index, write) in writes.enumerated() {
+                statement.append(", w\(raw: String(index)) AS (")
+                statement.append(write)
+                statement.append(")\n")
             }
-            // Last, so the pattern row, which every email of a pattern updates, stays locked only
-            // for its own statements and the commit: completions of one pattern queue on it.
-            // A completed email was counted already (a replay or a repeated completion).
-            if let pattern = completion.pattern, earlier != .completed {
-                try await Self.countPattern(pattern, now: now, dialect: dialect, on: db)
+            if let pattern = completion.pattern {
+                statement.append(", pattern AS (")
+                statement.append(Self.patternUpsert(pattern, from: "done", now: now))
+                statement.append(")\n")
+            }
+            statement.append("SELECT 1")
+            try await database.write(statement, urgent: false)
+            return
+        }
+        try await database.transaction { db in
+            for write in writes.prefix(completion.actions.count) { try await db.run(write) }
+            let done = try await db.run(processing)
+            for write in writes.dropFirst(completion.actions.count) { try await db.run(write) }
+            // Last, as on PostgreSQL where the pattern's row is the one completions of a pattern share.
+            if let pattern = completion.pattern, !done.isEmpty {
+                try await Self.countPattern(pattern, now: now, on: db)
             }
         }
     }
 
-    /// The completion's writes, in order: the actions' outcomes, the processing row, the email's
-    /// status, the metrics and the inbox row.
+    static func finishProcessing(_ r: ProcessingRecord, now: Date) -> SQLStatement {
+        var statement = upsertProcessing(r, now: now)
+        statement.append("\nWHERE processing_results.status <> \(ProcessingStatus.completed) RETURNING id")
+        return statement
+    }
+
+    /// The completion's writes besides the processing row, in order: the actions' outcomes, the
+    /// email's status, the metrics and the inbox row.
     static func completionWrites(_ completion: ProcessingCompletion, now: Date) -> [SQLStatement] {
         var writes = completion.actions.map { finishAction($0, now: now) }
-        writes.append(upsertProcessing(completion.processing, now: now))
         writes.append(mirrorProcessing(completion.processing, emailStatus: completion.emailStatus, now: now))
         if !completion.metrics.isEmpty {
             var insert: SQLStatement = """

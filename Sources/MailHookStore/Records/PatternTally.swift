@@ -42,15 +42,21 @@ struct PatternTally: Equatable {
     func adding(_ observation: PatternObservation) -> PatternTally {
         var next = self
         let n = Double(max(frequency, 0))
-        next.frequency = frequency + 1
+        // Saturating: a stored count is outside input too.
+        next.frequency = frequency == .max ? .max : frequency + 1
         next.lastSeen = max(lastSeen, observation.seenAt)
         next.automationPotential = (automationPotential * n + observation.automationPotential) / (n + 1)
         next.confidence = (confidence * n + observation.confidence) / (n + 1)
         if !next.samples.contains(observation.emailId) { next.samples.append(observation.emailId) }
         next.samples = Array(next.samples.suffix(Self.maxSamples))
-        next.categories[observation.category.rawValue, default: 0] += 1
-        if let domain = observation.senderDomain { next.senders[domain, default: 0] += 1 }
+        Self.increment(&next.categories, observation.category.rawValue)
+        if let domain = observation.senderDomain { Self.increment(&next.senders, domain) }
         return next
+    }
+
+    private static func increment(_ counts: inout [String: Int], _ key: String) {
+        let count = counts[key, default: 0]
+        counts[key] = count == .max ? .max : count + 1
     }
 
     var samplesJSON: String { StoredJSON.text(samples) }
@@ -71,7 +77,7 @@ enum StoredJSON {
 
     static func counts(_ text: String?) -> [String: Int] {
         parse(text)?.objectValue?.compactMapValues { value in
-            if case .number(let n) = value, n.isFinite { return Int(n) }
+            if case .number(let n) = value, n.isFinite { return Int(exactly: n.rounded(.towardZero)) }
             return nil
         } ?? [:]
     }
