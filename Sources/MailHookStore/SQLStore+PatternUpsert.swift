@@ -7,6 +7,14 @@ extension SQLStore {
     /// in SQL. The merge reads the stored row as ON CONFLICT locked it, so concurrent completions
     /// of one pattern each count, and it reads the stored JSON as leniently as ``PatternTally``:
     /// a column of the wrong shape counts as empty, entries of the wrong type are dropped.
+    /// The first key of the transaction lock that serialises the completions of one pattern.
+    /// The row has two unique keys (id and pattern_id, the same value), and two first sightings
+    /// inserting it at once each hold one and wait for the other (a deadlock PostgreSQL breaks
+    /// after a second by failing one). Completions of a pattern queue on its row anyway; the lock,
+    /// taken after the processing row (it reads `source`'s row), makes the first sighting queue
+    /// the same way. Two int4 keys: a key space apart from the session locks' int8 keys.
+    static let patternLockClass: Int32 = 0x4D48
+
     static func patternUpsert(_ p: PatternObservation, from source: String, now: Date) -> SQLStatement {
         let first = PatternTally(first: p)
         let n = "GREATEST(email_patterns.frequency, 0)"
@@ -23,7 +31,7 @@ extension SQLStore {
             SELECT \(p.patternId), \(p.patternId), \(p.patternType), \(p.description), \(p.signature), \(first.frequency), \(p.seenAt),
                 \(first.lastSeen), \(first.automationPotential), \(first.confidence), \(json: first.samplesJSON), \(first.samples.count),
                 \(json: first.categoriesJSON), \(json: first.sendersJSON)
-            FROM \(raw: source)
+            FROM \(raw: source) CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(\(raw: String(patternLockClass)), hashtext(\(p.patternId) || left(\(raw: source).id, 0)))) AS serialised
             ON CONFLICT (pattern_id) DO UPDATE SET
                 frequency = LEAST(email_patterns.frequency, 2147483646) + 1,
                 last_seen = GREATEST(email_patterns.last_seen, \(p.seenAt)),

@@ -131,23 +131,7 @@ extension SQLStore: PipelineStore {
         let processing = Self.finishProcessing(completion.processing, now: now)
         let writes = Self.completionWrites(completion, now: now)
         if dialect == .postgres {
-            // One statement, one round trip, no transaction around it: data-modifying CTEs, each
-            // touching its own rows; the pattern is counted for the row `done` returns.
-            var statement: SQLStatement = "WITH done AS ("
-            statement.append(processing)
-            statement.append(")")
-            for (index, write) in writes.enumerated() {
-                statement.append(", w\(raw: String(index)) AS (")
-                statement.append(write)
-                statement.append(")\n")
-            }
-            if let pattern = completion.pattern {
-                statement.append(", pattern AS (")
-                statement.append(Self.patternUpsert(pattern, from: "done", now: now))
-                statement.append(")\n")
-            }
-            statement.append("SELECT 1")
-            try await database.write(statement, urgent: false)
+            try await completeInOneStatement(completion, processing: processing, writes: writes, now: now)
             return
         }
         try await database.transaction { db in
@@ -159,6 +143,27 @@ extension SQLStore: PipelineStore {
                 try await Self.countPattern(pattern, now: now, on: db)
             }
         }
+    }
+
+    /// PostgreSQL: the completion as one statement, one round trip, no transaction around it:
+    /// data-modifying CTEs, each touching its own rows; the pattern is counted for the row `done`
+    /// returns.
+    private func completeInOneStatement(_ completion: ProcessingCompletion, processing: SQLStatement, writes: [SQLStatement], now: Date) async throws {
+        var statement: SQLStatement = "WITH done AS ("
+        statement.append(processing)
+        statement.append(")")
+        for (index, write) in writes.enumerated() {
+            statement.append(", w\(raw: String(index)) AS (")
+            statement.append(write)
+            statement.append(")\n")
+        }
+        if let pattern = completion.pattern {
+            statement.append(", pattern AS (")
+            statement.append(Self.patternUpsert(pattern, from: "done", now: now))
+            statement.append(")\n")
+        }
+        statement.append("SELECT 1")
+        try await database.write(statement, urgent: false)
     }
 
     static func finishProcessing(_ r: ProcessingRecord, now: Date) -> SQLStatement {

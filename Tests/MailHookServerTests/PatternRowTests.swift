@@ -68,4 +68,32 @@ struct PatternRowTests {
             #expect(P.number(row["automation_potential"]) == 0.5)
         }
     }
+
+    @Test("first sightings of new patterns racing each other all count, none fails (SQLite)")
+    func firstSightingsSQLite() async throws { try await firstSightings(.sqlite) }
+
+    @Test("first sightings of new patterns racing each other all count, none fails (PostgreSQL)", .postgres)
+    func firstSightingsPostgres() async throws { try await firstSightings(.postgres) }
+
+    /// Each round, eight emails of a pattern not seen before complete at once.
+    func firstSightings(_ database: TestDatabase) async throws {
+        try await P.withStore(database) { store in
+            let rounds = 25
+            for round in 0..<rounds {
+                let ids = (0..<8).map { "r\(round)-\($0)" }
+                for id in ids { try await P.email(id, store: store) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for id in ids {
+                        var completion = P.completion(id, at: P.seen, automation: 0.5)
+                        completion.pattern?.patternId = "pat-round-\(round)"
+                        group.addTask { try await store.completeProcessing(completion) }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let rows = try await P.rows(store, .emailPatterns)
+            #expect(rows.count == rounds)
+            #expect(rows.allSatisfy { P.number($0["frequency"]) == 8 })
+        }
+    }
 }
