@@ -35,7 +35,7 @@ extension SQLStore: InboxStore {
             statement.append("(\(item.source), \(item.kind), \(item.endpoint), \(item.subscriptionId), \(item.dedupeKey), \(item.messageKey), \(item.payload))")
         }
         statement.append(" ON CONFLICT DO NOTHING RETURNING id, dedupe_key")
-        return statement
+        return statement.prepared()
     }
 
     static func insertedKeys(_ rows: [SQLRow]) -> [String: Int64] {
@@ -47,7 +47,8 @@ extension SQLStore: InboxStore {
     }
 
     public func inboxDepth() async throws -> Int {
-        let rows = try await database.read("SELECT count(*) AS n FROM inbox WHERE status IN (\(list: InboxStatus.open.map(\.rawValue)))")
+        let depth: SQLStatement = "SELECT count(*) AS n FROM inbox WHERE status IN (\(list: InboxStatus.open.map(\.rawValue)))"
+        let rows = try await database.read(depth.prepared())
         return rows.first?.int("n") ?? 0
     }
 

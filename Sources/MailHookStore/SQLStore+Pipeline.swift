@@ -11,7 +11,7 @@ extension SQLStore: PipelineStore {
         if dialect == .postgres {
             // One statement, so one round trip and atomic without BEGIN/COMMIT: while the pipeline
             // is busy, PostgreSQL's backends spend most of a transaction waiting for the next statement.
-            try await database.write(Self.decisionStatement(decision, now: now))
+            try await database.write(Self.decisionStatement(decision, now: now).prepared())
             return
         }
         try await database.transaction { db in
@@ -163,7 +163,7 @@ extension SQLStore: PipelineStore {
             statement.append(")\n")
         }
         statement.append("SELECT 1")
-        try await database.write(statement, urgent: false)
+        try await database.write(statement.prepared(), urgent: false)
     }
 
     static func finishProcessing(_ r: ProcessingRecord, now: Date) -> SQLStatement {
@@ -199,11 +199,12 @@ extension SQLStore: PipelineStore {
     // MARK: Classification
 
     public func classification(emailId: String) async throws -> Classification? {
-        guard let row = try await database.read("""
+        let lookup: SQLStatement = """
             SELECT category, confidence, reasoning, urgency, suggested_action, required_expertise, estimated_effort, model_used,
                    prompt_version, tokens_used
             FROM classification_results WHERE email_id = \(emailId)
-            """).first else { return nil }
+            """
+        guard let row = try await database.read(lookup.prepared()).first else { return nil }
         return Classification.stored(
             category: row.string("category") ?? "", confidence: row.double("confidence") ?? 0, reasoning: row.string("reasoning") ?? "",
             urgency: row.string("urgency") ?? "", suggestedAction: row.string("suggested_action") ?? "",
@@ -247,7 +248,7 @@ extension SQLStore: PipelineStore {
         let now = now()
         if dialect == .postgres, let owner = record.claimOwner, let attempt = record.claimAttempt {
             // One statement instead of four round trips (BEGIN, lease check, insert, COMMIT).
-            let row = try await database.write(Self.beginActionStatement(record, owner: owner, attempt: attempt, now: now)).first
+            let row = try await database.write(Self.beginActionStatement(record, owner: owner, attempt: attempt, now: now).prepared()).first
             guard let row, (row.int("leased") ?? 0) > 0 else { throw StaleClaim(inboxId: record.inboxId) }
             guard var stored = Self.actionRecord(row) else {
                 throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")

@@ -15,7 +15,8 @@ public enum StoreFactory {
             let checkpoints: [any Service] = path == ":memory:" ? [] : [SQLiteCheckpointService(database: database, interval: .milliseconds(250), logger: logger)]
             return (SQLStore(database: database, now: now), checkpoints)
         case .postgres(let url):
-            let database = PostgresDatabase(configuration: url, maxConnections: configuration.maxConnections, logger: logger)
+            let database = PostgresDatabase(
+                configuration: url, maxConnections: configuration.maxConnections, logger: logger, preparedStatements: configuration.preparedStatements)
             return (SQLStore(database: database, now: now), [PostgresPoolService(database: database)])
         }
     }

@@ -89,7 +89,11 @@ extension PostgresDatabase {
     /// ``StoreUnavailable`` and its connection is closed: a connection the server dropped
     /// mid-statement was seen to leave the statement waiting forever, even after `close()`, so
     /// the wait is abandoned rather than awaited.
-    static func run(_ statement: SQLStatement, on connection: PostgresConnection, timeout: Duration, logger: Logger) async throws -> [SQLRow] {
+    static func run(
+        _ statement: SQLStatement, on connection: PostgresConnection, timeout: Duration, prepared: PostgresPreparedStatements?, logger: Logger
+    ) async throws -> [SQLRow] {
+        let text = statement.sql(.postgres)
+        let name = prepared?.name(for: statement, text: text)
         let answer = FirstAnswer<[SQLRow]>()
         return try await withCheckedThrowingContinuation { continuation in
             answer.start(continuation)
@@ -101,11 +105,22 @@ extension PostgresDatabase {
             }
             Task {
                 do {
-                    let result = try await rows(try await connection.query(query(statement), logger: logger))
+                    let result: [SQLRow]
+                    if let name {
+                        result = try await NamedStatement.$current.withValue(.init(name: name, sql: text)) {
+                            try await rows(try await connection.execute(NamedStatement(bindings: bindings(statement)), logger: logger))
+                        }
+                    } else {
+                        result = try await rows(try await connection.query(PostgresQuery(unsafeSQL: text, binds: bindings(statement)), logger: logger))
+                    }
                     DeadlineSweeper.shared.remove(timer)
                     answer.resolve(.success(result))
                 } catch {
                     DeadlineSweeper.shared.remove(timer)
+                    if name != nil, PostgresPreparedStatements.mayBePreparationError(error) {
+                        logger.warning("a prepared PostgreSQL statement failed; replacing its connection", metadata: ["mailhook.statement": "\(name ?? "")"])
+                        connection.close().whenComplete { _ in }
+                    }
                     answer.resolve(.failure(error))
                 }
             }

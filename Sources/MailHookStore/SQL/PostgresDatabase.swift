@@ -20,13 +20,16 @@ public final class PostgresDatabase: SQLDatabase {
     /// A statement with no answer after this long has its connection closed, which fails it: a
     /// connection the server dropped mid-statement can otherwise wait forever.
     let statementTimeout: Duration
+    /// Names for the statements kept prepared; nil when `database.preparedStatements` is off.
+    let prepared: PostgresPreparedStatements?
 
     public init(
         configuration url: DatabaseURL.Postgres, maxConnections: Int, logger: Logger, connectionWait: Duration = .seconds(5),
-        statementTimeout: Duration = .seconds(30)
+        statementTimeout: Duration = .seconds(30), preparedStatements: Bool = true
     ) {
         self.connectionWait = connectionWait
         self.statementTimeout = statementTimeout
+        self.prepared = preparedStatements ? PostgresPreparedStatements() : nil
         let tls: PostgresClient.Configuration.TLS = switch url.tlsMode {
         case .require: .require(.makeClientConfiguration())
         case .prefer: .prefer(.makeClientConfiguration())
@@ -54,9 +57,9 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
-        let timeout = statementTimeout
+        let (timeout, prepared) = (statementTimeout, prepared)
         return try await leased { connection, logger in
-            try await Self.run(statement, on: connection, timeout: timeout, logger: logger)
+            try await Self.run(statement, on: connection, timeout: timeout, prepared: prepared, logger: logger)
         }
     }
 
@@ -65,9 +68,9 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        let timeout = statementTimeout
+        let (timeout, prepared) = (statementTimeout, prepared)
         return try await leased { connection, logger in
-            let executor = Executor(connection: connection, timeout: timeout, logger: logger)
+            let executor = Executor(connection: connection, timeout: timeout, prepared: prepared, logger: logger)
             _ = try await executor.run("BEGIN")
             let value: T
             do {
@@ -116,13 +119,14 @@ public final class PostgresDatabase: SQLDatabase {
     private struct Executor: SQLExecutor {
         let connection: PostgresConnection
         let timeout: Duration
+        let prepared: PostgresPreparedStatements?
         let logger: Logger
         func run(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await PostgresDatabase.run(statement, on: connection, timeout: timeout, logger: logger)
+            try await PostgresDatabase.run(statement, on: connection, timeout: timeout, prepared: prepared, logger: logger)
         }
     }
 
-    static func query(_ statement: SQLStatement) -> PostgresQuery {
+    static func bindings(_ statement: SQLStatement) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: statement.binds.count)
         for value in statement.binds {
             switch value {
@@ -134,10 +138,10 @@ public final class PostgresDatabase: SQLDatabase {
             case .date(let d): bindings.append(d)
             }
         }
-        return PostgresQuery(unsafeSQL: statement.sql(.postgres), binds: bindings)
+        return bindings
     }
 
-    static func rows(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
+    static func rows<Rows: AsyncSequence>(_ sequence: Rows) async throws -> [SQLRow] where Rows.Element == PostgresRow {
         var out: [SQLRow] = []
         for try await row in sequence {
             var columns: [String] = []

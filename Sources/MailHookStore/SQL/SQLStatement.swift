@@ -13,6 +13,10 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
 
     private(set) var parts: [Part] = []
     public private(set) var binds: [SQLValue] = []
+    /// Set on statements whose text is the same on every call and that run on every email or
+    /// acknowledgement: PostgreSQL keeps them prepared per connection (``PostgresPreparedStatements``).
+    /// Not for statements whose best plan depends on the values (a claim over a backlog).
+    public var prepare = false
 
     public init(stringLiteral value: String) {
         parts = [.sql(value)]
@@ -21,6 +25,13 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
     public init(stringInterpolation: Interpolation) {
         parts = stringInterpolation.parts
         binds = stringInterpolation.binds
+    }
+
+    /// This statement, kept prepared on PostgreSQL (see ``prepare``).
+    public func prepared() -> SQLStatement {
+        var statement = self
+        statement.prepare = true
+        return statement
     }
 
     /// Appends another statement's text and binds (for statements assembled in parts).
