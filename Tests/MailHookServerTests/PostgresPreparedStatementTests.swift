@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MailHookCore
-import MailHookStore
+@testable import MailHookStore
 import MailHookTestSupport
 import Testing
 
@@ -44,6 +44,21 @@ struct PostgresPreparedStatementTests {
             #expect(len == 4)
             #expect(try await Self.names(db).count == 2)
         }
+    }
+
+    @Test("names: one per text and value types, only for marked statements with values, at most the limit")
+    func names() {
+        let names = PostgresPreparedStatements()
+        func name(_ statement: SQLStatement) -> String? { names.name(for: statement, text: statement.sql(.postgres)) }
+        let text = SQLStatement("SELECT \("a")::text").prepared()
+        let first = name(text)
+        #expect(first != nil && name(text) == first)
+        #expect(name(SQLStatement("SELECT \(Int64(1))::text").prepared()) != first, "other value types, another name")
+        #expect(name(SQLStatement("SELECT \("a")::text")) == nil, "not marked")
+        #expect(name(SQLStatement("SELECT 1").prepared()) == nil, "no values")
+        for i in 0..<PostgresPreparedStatements.limit { _ = name(SQLStatement("SELECT \(Int64(i)) + \(raw: String(i))").prepared()) }
+        #expect(name(SQLStatement("SELECT \("past the limit")::text || 'x'").prepared()) == nil)
+        #expect(name(text) == first, "names given stay")
     }
 
     @Test("with database.preparedStatements off nothing is prepared", .postgres)

@@ -9,9 +9,10 @@ import Synchronization
 /// (`mh_1`, `mh_2`, …; at most ``limit``, later texts run unnamed as before); every
 /// connection prepares a name the first time it runs it.
 final class PostgresPreparedStatements: Sendable {
-    /// How many distinct statements get a name. Each costs a cached plan per connection on the
-    /// server; the hot set is a few dozen.
-    static let limit = 128
+    /// How many distinct statements get a name. Each costs the server a cached plan per
+    /// connection (tens of kilobytes for the larger statements); the pipeline benchmark uses six,
+    /// and mail with other optional fields set or missing adds variants.
+    static let limit = 64
 
     private let names = Mutex<[String: String]>([:])
 
