@@ -2,11 +2,6 @@ import Foundation
 import MailHookCore
 
 extension SQLStore {
-    /// PostgreSQL: counts one email under its pattern inside the completion's statement, for each
-    /// row `source` (a CTE) returns: the first sighting inserts the row, later ones merge into it
-    /// in SQL. The merge reads the stored row as ON CONFLICT locked it, so concurrent completions
-    /// of one pattern each count, and it reads the stored JSON as leniently as ``PatternTally``:
-    /// a column of the wrong shape counts as empty, entries of the wrong type are dropped.
     /// The first key of the transaction lock that serialises the completions of one pattern.
     /// The row has two unique keys (id and pattern_id, the same value), and two first sightings
     /// inserting it at once each hold one and wait for the other (a deadlock PostgreSQL breaks
@@ -15,6 +10,11 @@ extension SQLStore {
     /// the same way. Two int4 keys: a key space apart from the session locks' int8 keys.
     static let patternLockClass: Int32 = 0x4D48
 
+    /// PostgreSQL: counts one email under its pattern inside the completion's statement, for each
+    /// row `source` (a CTE) returns: the first sighting inserts the row, later ones merge into it
+    /// in SQL. The merge reads the stored row as ON CONFLICT locked it, so concurrent completions
+    /// of one pattern each count, and it reads the stored JSON as leniently as ``PatternTally``:
+    /// a column of the wrong shape counts as empty, entries of the wrong type are dropped.
     static func patternUpsert(_ p: PatternObservation, from source: String, now: Date) -> SQLStatement {
         let first = PatternTally(first: p)
         let n = "GREATEST(email_patterns.frequency, 0)"
