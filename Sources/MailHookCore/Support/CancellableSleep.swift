@@ -18,7 +18,6 @@ public enum CancellableSleep {
         return { timer.source.cancel() }
     }
 
-
     public static func sleep(for duration: Duration, on scheduler: Scheduler = dispatch) async throws {
         let sleeper = Sleeper()
         try await withTaskCancellationHandler {

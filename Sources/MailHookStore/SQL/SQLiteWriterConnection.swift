@@ -1,4 +1,3 @@
-import Foundation
 import MailHookCore
 import NIOCore
 import SQLiteNIO
@@ -130,21 +129,26 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         }
     }
 
-    /// A column as the store reads it (as ``SQLiteDatabase`` converts the reader's rows).
+    /// A column as the store reads it: through the reader's mapping (``SQLiteDatabase/value(_:)``).
     private static func value(_ prepared: OpaquePointer, column: Int32) -> SQLValue {
+        SQLiteDatabase.value(data(prepared, column: column))
+    }
+
+    /// A column as SQLiteNIO would hand it to the reader.
+    private static func data(_ prepared: OpaquePointer, column: Int32) -> SQLiteData {
         switch sqlite_nio_sqlite3_column_type(prepared, column) {
         case SQLITE_INTEGER:
-            return .integer(sqlite_nio_sqlite3_column_int64(prepared, column))
+            return .integer(Int(sqlite_nio_sqlite3_column_int64(prepared, column)))
         case SQLITE_FLOAT:
-            return .real(sqlite_nio_sqlite3_column_double(prepared, column))
+            return .float(sqlite_nio_sqlite3_column_double(prepared, column))
         case SQLITE_TEXT:
             let count = Int(sqlite_nio_sqlite3_column_bytes(prepared, column))
             guard let bytes = sqlite_nio_sqlite3_column_text(prepared, column), count > 0 else { return .text("") }
             return .text(String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
         case SQLITE_BLOB:
             let count = Int(sqlite_nio_sqlite3_column_bytes(prepared, column))
-            guard let bytes = sqlite_nio_sqlite3_column_blob(prepared, column), count > 0 else { return .text("") }
-            return .text(Data(bytes: bytes, count: count).base64EncodedString())
+            guard let bytes = sqlite_nio_sqlite3_column_blob(prepared, column), count > 0 else { return .blob(ByteBuffer()) }
+            return .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: count)))
         default:
             return .null
         }
