@@ -3,7 +3,7 @@
 /// injection uses to steer, so counting them would let the sender choose the category.
 ///
 /// A paragraph (text between blank lines) is such a directive when it uses two or more different
-/// words of classifier vocabulary. None of the 630 labelled fixture emails has one (all three sets); every
+/// words of classifier vocabulary. None of the 830 labelled fixture emails has one (all four sets); every
 /// prompt-injection corpus email that names a category does.
 extension LocalClassifier {
     /// The vocabulary, as (stem, whole word only) pairs; a bit per entry.
