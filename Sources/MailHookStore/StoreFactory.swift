@@ -16,7 +16,8 @@ public enum StoreFactory {
             return (SQLStore(database: database, now: now), checkpoints)
         case .postgres(let url):
             let database = PostgresDatabase(
-                configuration: url, maxConnections: configuration.maxConnections, logger: logger, preparedStatements: configuration.preparedStatements)
+                configuration: url, maxConnections: configuration.maxConnections, intakeConnections: configuration.intakeConnections, logger: logger,
+                preparedStatements: configuration.preparedStatements)
             return (SQLStore(database: database, now: now), [PostgresPoolService(database: database)])
         }
     }

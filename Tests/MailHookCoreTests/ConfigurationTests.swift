@@ -23,6 +23,7 @@ struct ConfigurationTests {
         let c = MailHookConfiguration.defaults()
         #expect(c.server.host == "127.0.0.1" && c.server.port == 8080 && c.server.maxBodyBytes == 1_048_576)
         #expect(c.database.url == .sqlite(path: "data/mailhook.sqlite"))
+        #expect(c.database.maxConnections == 16 && c.database.intakeConnections == 2 && c.database.preparedStatements)
         #expect(!c.graph.enabled)
         #expect(c.graph.authorityHost == "https://login.microsoftonline.com" && c.graph.baseUrl == "https://graph.microsoft.com/v1.0")
         #expect(c.graph.folder == "Inbox" && c.graph.subscriptionMinutes == 4230 && c.graph.renewBeforeMinutes == 60)
@@ -66,6 +67,8 @@ struct ConfigurationTests {
             (#"{"sever": {}}"#, "sever: unknown key"),
             (#"{"server": []}"#, "server: expected an object"),
             (#"{"database": {"url": "mysql://x"}}"#, "database.url"),
+            (#"{"database": {"intakeConnections": 0}}"#, "database.intakeConnections"),
+            (#"{"database": {"intakeConnections": 17}}"#, "database.intakeConnections"),
             (#"{"database": {"url": "postgres://host/db"}}"#, "database.url: the postgres URL names no user"),
             (#"{"graph": {"tenantId": "t"}}"#, "graph.clientId"),
             (#"{"graph": {"subscriptionMinutes": 20000}}"#, "graph.subscriptionMinutes"),

@@ -82,9 +82,9 @@ public struct MailHookApplication: Sendable {
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
             maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, startAfter: storeReady, logger: logger)
         self.dispatcher = dispatcher
-        // SQLite has one writer; PostgreSQL takes a few overlapping group commits. The writer, which
-        // knows when rows are durable, wakes the dispatcher.
-        self.writer = InboxWriter(store: store, flushers: store.kind == .postgres ? 4 : 1, logger: logger, committed: { dispatcher.wake(for: $0) })
+        // SQLite has one writer; PostgreSQL one group commit per intake connection. The writer,
+        // which knows when rows are durable, wakes the dispatcher.
+        self.writer = InboxWriter(store: store, flushers: store.intakeWriters, logger: logger, committed: { dispatcher.wake(for: $0) })
     }
 
     /// The classification-routing pipeline with the configured classifier, reply writer and

@@ -4,6 +4,9 @@ import MailHookCore
 public protocol StoreLifecycle: Sendable {
     var kind: DatabaseKind { get }
 
+    /// Receive-path group commits that may be in flight at once.
+    var intakeWriters: Int { get }
+
     /// Applies pending migrations; returns the names of those applied now.
     @discardableResult
     func migrate() async throws -> [String]

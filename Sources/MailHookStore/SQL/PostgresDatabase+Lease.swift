@@ -10,9 +10,11 @@ extension PostgresDatabase {
     /// running is never cut off. A request that gave up is not cancelled in the pool (a
     /// cancellation racing the hand-over could cut a transaction short); it stays queued and,
     /// when it gets a connection, hands it straight back without running `body`.
-    func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    func leased<T: Sendable>(
+        _ pool: PostgresClient? = nil, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
         await running.wait()
-        let (client, logger, wait) = (client, logger, connectionWait)
+        let (client, logger, wait) = (pool ?? client, logger, connectionWait)
         let lease = Lease<T>()
         return try await withCheckedThrowingContinuation { continuation in
             lease.start(continuation)

@@ -6,11 +6,17 @@ import NIOSSL
 import PostgresNIO
 import Synchronization
 
-/// The production database: a pooled `PostgresClient` shared by every replica. The pool's
-/// background work runs as a service (``run()``) while the database is used.
+/// The production database: a pooled `PostgresClient` shared by every replica, and a small pool
+/// of its own for urgent writes. The pools' background work runs as a service (``run()``) while
+/// the database is used.
 public final class PostgresDatabase: SQLDatabase {
     public let dialect = SQLDialect.postgres
     public let client: PostgresClient
+    /// Connections of their own for urgent writes (the receive path's group commits), so an
+    /// acknowledgement never queues for a connection behind the pipeline's statements.
+    let intakeClient: PostgresClient
+    /// How many urgent writes run at once: the intake pool's size.
+    public let intakeConnections: Int
     let logger: Logger
     /// Opens once the pool runs: queries wait for it instead of racing the pool's start.
     let running = OnceGate()
@@ -24,8 +30,8 @@ public final class PostgresDatabase: SQLDatabase {
     let prepared: PostgresPreparedStatements?
 
     public init(
-        configuration url: DatabaseURL.Postgres, maxConnections: Int, logger: Logger, connectionWait: Duration = .seconds(5),
-        statementTimeout: Duration = .seconds(30), preparedStatements: Bool = true
+        configuration url: DatabaseURL.Postgres, maxConnections: Int, intakeConnections: Int = 2, logger: Logger,
+        connectionWait: Duration = .seconds(5), statementTimeout: Duration = .seconds(30), preparedStatements: Bool = true
     ) {
         self.connectionWait = connectionWait
         self.statementTimeout = statementTimeout
@@ -41,6 +47,9 @@ public final class PostgresDatabase: SQLDatabase {
         configuration.options.minimumConnections = 1
         configuration.options.connectTimeout = .seconds(5)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.intakeConnections = max(1, intakeConnections)
+        configuration.options.maximumConnections = self.intakeConnections
+        self.intakeClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
     }
 
@@ -48,6 +57,7 @@ public final class PostgresDatabase: SQLDatabase {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.client.run() }
+            group.addTask { await self.intakeClient.run() }
             // The pool marks itself running as run() starts; give it that moment before queries go.
             await Task.yield()
             try? await Task.sleep(for: .milliseconds(10))
@@ -57,19 +67,19 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await write(statement, urgent: false)
+    }
+
+    public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
         let (timeout, prepared) = (statementTimeout, prepared)
-        return try await leased { connection, logger in
+        return try await leased(urgent ? intakeClient : client) { connection, logger in
             try await Self.run(statement, on: connection, timeout: timeout, prepared: prepared, logger: logger)
         }
     }
 
-    public func write(_ statement: SQLStatement, urgent: Bool) async throws -> [SQLRow] {
-        try await read(statement)
-    }
-
     public func transaction<T: Sendable>(urgent: Bool, _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let (timeout, prepared) = (statementTimeout, prepared)
-        return try await leased { connection, logger in
+        return try await leased(urgent ? intakeClient : client) { connection, logger in
             let executor = Executor(connection: connection, timeout: timeout, prepared: prepared, logger: logger)
             _ = try await executor.run("BEGIN")
             let value: T

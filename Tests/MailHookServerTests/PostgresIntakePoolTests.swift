@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import MailHookCore
+@testable import MailHookStore
+import MailHookTestSupport
+import Testing
+
+/// On PostgreSQL the receive path's group commits have connections of their own
+/// (`database.intakeConnections`): an acknowledgement never waits for a pooled connection
+/// behind pipeline work, however busy the pool is.
+@Suite("PostgreSQL intake connections")
+struct PostgresIntakePoolTests {
+    @Test("with every pooled connection busy, urgent writes still commit and ordinary ones wait", .postgres)
+    func intakeBesideAFullPool() async throws {
+        let config = try await TestDatabase.postgres.makeDatabase()
+        guard case .postgres(let url) = config.url else { throw TestSupportError("not PostgreSQL") }
+        let database = PostgresDatabase(
+            configuration: url, maxConnections: 1, intakeConnections: 1, logger: Logger(label: "test"), connectionWait: .seconds(1))
+        let store = SQLStore(database: database)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await database.run() }
+            defer { tasks.cancelAll() }
+            try await store.migrate()
+            #expect(store.intakeWriters == 1)
+
+            // The pool's only connection is busy for a few seconds with a statement of its own.
+            tasks.addTask { _ = try await database.read("SELECT pg_sleep(3)") }
+            var busy = false
+            for _ in 0..<200 where !busy {
+                let active = try await database.write(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg\\_sleep%'", urgent: true)
+                busy = active.first?.int("n") == 1
+                if !busy { await Task.yield() }
+            }
+            #expect(busy, "the pooled connection is running the long statement")
+
+            // The pool is really exhausted: an ordinary statement gives up waiting for it.
+            await #expect(throws: StoreUnavailable.self) { try await database.read("SELECT 1") }
+            // The receive path's insert goes through on its own connection, well before the pool frees up.
+            let inserted = try await store.insertInboxBatch([[
+                NewInboxItem(source: .integration, kind: .canonicalEvent, dedupeKey: "beside-the-pool", payload: "{}"),
+            ]])
+            #expect(inserted.first?.count == 1 && inserted.first?.first != .duplicate)
+            let stored = try await database.write("SELECT dedupe_key FROM inbox", urgent: true)
+            #expect(stored.map { $0.string("dedupe_key") } == ["beside-the-pool"])
+        }
+    }
+
+    @Test("SQLite has one writer for acknowledgements and pipeline alike")
+    func sqliteHasOneIntakeWriter() async throws {
+        let sqlite = try await SQLiteDatabase.open(path: ":memory:", logger: Logger(label: "test"))
+        #expect(SQLStore(database: sqlite).intakeWriters == 1)
+        try await sqlite.close()
+    }
+}
