@@ -209,6 +209,42 @@ struct StoreTests {
         }
     }
 
+    @Test("cancelling a lock holder reaches its body and frees the lock (SQLite)")
+    func exclusiveLockCancelSQLite() async throws { try await exclusiveLockCancel(.sqlite) }
+
+    @Test("cancelling a lock holder reaches its body and frees the lock (PostgreSQL)", .postgres)
+    func exclusiveLockCancelPostgres() async throws { try await exclusiveLockCancel(.postgres) }
+
+    /// A shutdown cancels a delta round or renewal pass running under the lock; the body must see
+    /// it rather than run on until it ends by itself.
+    func exclusiveLockCancel(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store in
+            try await store.migrate()
+            let (held, heldSignal) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await store.withExclusiveLock("renewal") {
+                    heldSignal.yield()
+                    for await _ in release { break }
+                    return Task.isCancelled
+                }
+            }
+            for await _ in held { break }
+            holder.cancel()
+            let sawCancellation: Bool? = await withTaskGroup(of: Bool?.self) { race in
+                race.addTask { (try? await holder.value) ?? nil }
+                race.addTask { try? await Task.sleep(for: .seconds(10)); return nil }
+                let first = await race.next() ?? nil
+                // A body the cancellation did not reach ends now, so the test fails instead of hanging.
+                releaseSignal.finish()
+                race.cancelAll()
+                return first
+            }
+            #expect(sawCancellation == true, "the body ended because it was cancelled")
+            #expect(try await store.withExclusiveLock("renewal") { 1 } == 1, "released afterwards")
+        }
+    }
+
     @Test("a batch reports inserted and duplicate items, including repeats within the batch (SQLite)")
     func batchOutcomesSQLite() async throws { try await batchOutcomes(.sqlite) }
 

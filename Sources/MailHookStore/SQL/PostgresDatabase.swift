@@ -96,21 +96,55 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// A session advisory lock held on one pooled connection for the length of `body`.
+    ///
+    /// The pooled work runs in a task of its own (see ``leased(_:_:)``), which the caller's
+    /// cancellation does not reach; `body` (a delta round, a renewal pass) is therefore run as a
+    /// task that the caller's cancellation cancels, so a shutdown does not wait for it to finish
+    /// by itself. The unlock still runs uncancelled.
     public func withExclusiveLock<T: Sendable>(_ name: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
         let key = Self.lockKey(name)
-        return try await leased { conn, logger in
-            // Held for the whole of `body`, which may be long (a delta round): not timed out.
-            var acquired = false
-            for try await got in try await conn.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) { acquired = got }
-            guard acquired else { return nil }
-            do {
-                let value = try await body()
-                try await conn.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
-                return value
-            } catch {
-                _ = try? await conn.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
-                throw error
+        let work = CancellableWork<T>()
+        return try await withTaskCancellationHandler {
+            try await leased { conn, logger in
+                // Held for the whole of `body`, which may be long (a delta round): not timed out.
+                var acquired = false
+                for try await got in try await conn.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) { acquired = got }
+                guard acquired else { return nil }
+                do {
+                    let value = try await work.run(body)
+                    try await conn.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                    return value
+                } catch {
+                    _ = try? await conn.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                    throw error
+                }
             }
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
+    /// A body run as a task of its own that a cancellation reaches whenever it comes: before the
+    /// task exists (it starts cancelled) or while it runs.
+    final class CancellableWork<T: Sendable>: Sendable {
+        private let state = Mutex<(task: Task<T, any Error>?, cancelled: Bool)>((nil, false))
+
+        func run(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+            let task = Task { try await body() }
+            let cancelled = state.withLock { s -> Bool in
+                s.task = task
+                return s.cancelled
+            }
+            if cancelled { task.cancel() }
+            return try await task.value
+        }
+
+        func cancel() {
+            let task = state.withLock { s -> Task<T, any Error>? in
+                s.cancelled = true
+                return s.task
+            }
+            task?.cancel()
         }
     }
 
