@@ -26,8 +26,7 @@ public final class SQLStore: StoreLifecycle {
 
     var dialect: SQLDialect { database.dialect }
 
-    /// SQLite has one writer; PostgreSQL one group commit per connection of its intake pool.
-    public var intakeWriters: Int { (database as? PostgresDatabase)?.intakeConnections ?? 1 }
+    public var intakeWriters: Int { database.intakeWriters }
 
     @discardableResult
     public func migrate() async throws -> [String] {

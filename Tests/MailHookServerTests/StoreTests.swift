@@ -322,7 +322,7 @@ struct StoreTests {
     func groupCommit(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store in
             try await store.migrate()
-            let writer = InboxWriter(store: store, flushers: store.kind == .postgres ? 4 : 1, logger: Logger(label: "test"))
+            let writer = InboxWriter(store: store, flushers: store.intakeWriters, logger: Logger(label: "test"))
             let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }

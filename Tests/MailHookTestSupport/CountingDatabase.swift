@@ -23,6 +23,7 @@ public final class CountingDatabase: SQLDatabase {
     }
 
     public var dialect: SQLDialect { base.dialect }
+    public var intakeWriters: Int { base.intakeWriters }
 
     nonisolated(nonsending) public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         counts.withLock { $0.reads += 1 }

@@ -17,6 +17,7 @@ public final class FaultyDatabase: SQLDatabase {
     }
 
     public var dialect: SQLDialect { base.dialect }
+    public var intakeWriters: Int { base.intakeWriters }
 
     nonisolated(nonsending) public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         try check()

@@ -16,7 +16,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// acknowledgement never queues for a connection behind the pipeline's statements.
     let intakeClient: PostgresClient
     /// How many urgent writes run at once: the intake pool's size.
-    public let intakeConnections: Int
+    public let intakeWriters: Int
     let logger: Logger
     /// Opens once the pool runs: queries wait for it instead of racing the pool's start.
     let running = OnceGate()
@@ -47,8 +47,8 @@ public final class PostgresDatabase: SQLDatabase {
         configuration.options.minimumConnections = 1
         configuration.options.connectTimeout = .seconds(5)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.intakeConnections = max(1, intakeConnections)
-        configuration.options.maximumConnections = self.intakeConnections
+        self.intakeWriters = max(1, intakeConnections)
+        configuration.options.maximumConnections = self.intakeWriters
         self.intakeClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
     }

@@ -10,6 +10,10 @@ public protocol SQLExecutor: Sendable {
 public protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
 
+    /// Urgent writes (the receive path's group commits) that may be in flight at once: one where
+    /// the database has one writer, one per connection of PostgreSQL's intake pool.
+    var intakeWriters: Int { get }
+
     /// A read outside any write transaction (SQLite reads from its own connection, which WAL
     /// lets run next to the writer).
     func read(_ statement: SQLStatement) async throws -> [SQLRow]

@@ -13,6 +13,7 @@ import Synchronization
 /// instead of inside whichever commit crossed the threshold.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
+    public let intakeWriters = 1
     public let path: String
     let writer: SQLiteWriterConnection
     /// Nil for an in-memory database, which only its own connection sees.
