@@ -29,6 +29,9 @@ struct Train: AsyncParsableCommand {
     @Option(name: .long, help: "Report k-fold cross-validated accuracy over the examples (0: do not).")
     var crossValidate = 10
 
+    @Option(name: .long, help: "With cross-validation: write each email whose label it disagreed with to this JSON Lines file.")
+    var disagreements: String?
+
     @Option(name: .long, help: "Leave out words seen in fewer training emails.")
     var minDocuments = 2
 
@@ -55,6 +58,7 @@ struct Train: AsyncParsableCommand {
             guard !examples.isEmpty else { throw CommandFailure("no examples: give --fixtures FILE and/or --feedback") }
             guard Set(examples.map(\.category)).count > 1 else { throw CommandFailure("the examples need at least two categories") }
             guard (1...100).contains(minDocuments) else { throw CommandFailure("--min-documents must be in 1...100") }
+            guard disagreements == nil || crossValidate >= 2 else { throw CommandFailure("--disagreements needs --cross-validate 2 or more") }
             let trainer = ClassifierTrainer(minimumDocuments: minDocuments)
             print("examples: \(examples.count) (\(fixtureCount) from fixtures, \(examples.count - fixtureCount) from feedback)")
             if crossValidate >= 2 {
@@ -62,6 +66,10 @@ struct Train: AsyncParsableCommand {
                 print("\(crossValidate)-fold cross-validated (each email classified by a model that never saw it):\n")
                 print(evaluation.table())
                 print("")
+                if let disagreements {
+                    try write(evaluation.disagreements, to: disagreements)
+                    print("\(evaluation.disagreements.count) disagreements written to \(disagreements)\n")
+                }
             }
             let model = trainer.train(examples, feedback: examples.count - fixtureCount, name: name)
             do {
@@ -77,6 +85,22 @@ struct Train: AsyncParsableCommand {
                 }
                 print("model \(name): \(model.category.weights.count) category inputs, \(model.urgency.weights.count) urgency inputs, written to \(output)")
             }
+        }
+    }
+
+    /// One JSON object per line, keys sorted, so two runs diff cleanly.
+    private func write(_ rows: [ClassifierDisagreement], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = Data()
+        for row in rows {
+            text += try encoder.encode(row)
+            text.append(0x0A)
+        }
+        do {
+            try text.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure("cannot write \(path)")
         }
     }
 }

@@ -59,13 +59,29 @@ struct TrainCommandTests {
         #expect(await server.waitForExit() == 0)
 
         let model = directory.appendingPathComponent("site.json").path
+        let disagreements = directory.appendingPathComponent("disagreements.jsonl")
         let (status, out, err) = try await MailHookProcess.run(
             ["train", "--fixtures", Self.fixtures.appendingPathComponent("heldout.jsonl").path, "--feedback", "--output", model,
-             "--name", "site-2", "--cross-validate", "5"],
+             "--name", "site-2", "--cross-validate", "5", "--disagreements", disagreements.path],
             directory: directory)
         #expect(status == 0, "\(err)")
         #expect(out.contains("examples: 103 (100 from fixtures, 3 from feedback)"), "\(out)")
         #expect(out.contains("category accuracy"), "the cross-validation table is printed")
+        #expect(out.contains("| labelled urgency, chosen: | LOW | MEDIUM | HIGH | CRITICAL |"), "\(out)")
+        // Every line names one of the examples whose label the cross-validated model did not give.
+        let lines = try String(contentsOf: disagreements, encoding: .utf8).split(separator: "\n")
+        #expect(!lines.isEmpty && out.contains("\(lines.count) disagreements written to"), "\(out)")
+        let rows = try lines.map { try JSONValue.parse(Array($0.utf8)) }
+        let heldout = try LabelledEmail.parseLines(
+            String(contentsOf: Self.fixtures.appendingPathComponent("heldout.jsonl"), encoding: .utf8), source: "heldout.jsonl")
+        let known = Set(heldout.map(\.id) + classifications.compactMap { $0["email_id"]?.stringValue })
+        #expect(Set(rows.compactMap { $0["id"]?.stringValue }).count == rows.count)
+        #expect(rows.allSatisfy { known.contains($0["id"]?.stringValue ?? "") })
+        #expect(rows.allSatisfy { $0["labelled_category"] != $0["chosen_category"] || $0["labelled_urgency"] != $0["chosen_urgency"] })
+        let (noCV, _, noCVErr) = try await MailHookProcess.run(
+            ["train", "--fixtures", Self.fixtures.appendingPathComponent("heldout.jsonl").path, "--cross-validate", "0", "--disagreements", disagreements.path],
+            directory: directory)
+        #expect(noCV == 1 && noCVErr.contains("--disagreements needs --cross-validate"), "\(noCVErr)")
         let trained = try ClassifierModel.load(try Data(contentsOf: URL(fileURLWithPath: model)))
         #expect(trained.trainedOn.feedback == 3)
         #expect(trained.name == "site-2")

@@ -1,13 +1,16 @@
 import Foundation
 
-/// How a classifier does on labelled emails: a confusion matrix of categories and urgency
-/// agreement. ``crossValidate(_:folds:trainer:)`` measures the trained classifier on emails it
-/// was not trained on, which is the figure that predicts unseen mail.
+/// How a classifier does on labelled emails: confusion matrices of categories and urgencies, and
+/// the emails it disagreed on. ``crossValidate(_:folds:trainer:)`` measures the trained classifier
+/// on emails it was not trained on, which is the figure that predicts unseen mail.
 public struct ClassifierEvaluation: Sendable, Equatable {
     /// `confusion[actual][predicted]`, indexed like `Category.allCases`.
     public private(set) var confusion: [[Int]]
-    public private(set) var urgencyTotal = 0
-    public private(set) var urgencyCorrect = 0
+    /// `urgencyConfusion[labelled][predicted]`, indexed like `Urgency.allCases`; emails labelled
+    /// without an urgency are not counted.
+    public private(set) var urgencyConfusion: [[Int]]
+    /// Every email whose category or urgency differed from its label, in the order classified.
+    public private(set) var disagreements: [ClassifierDisagreement] = []
     /// Per confidence band (``bandEdges``): emails and how many were right, so routing thresholds can be judged.
     public private(set) var bands = Array(repeating: Band(), count: bandEdges.count)
 
@@ -20,7 +23,11 @@ public struct ClassifierEvaluation: Sendable, Equatable {
 
     public init() {
         confusion = Array(repeating: Array(repeating: 0, count: Category.allCases.count), count: Category.allCases.count)
+        urgencyConfusion = Array(repeating: Array(repeating: 0, count: Urgency.allCases.count), count: Urgency.allCases.count)
     }
+
+    public var urgencyTotal: Int { urgencyConfusion.joined().reduce(0, +) }
+    public var urgencyCorrect: Int { urgencyConfusion.indices.map { urgencyConfusion[$0][$0] }.reduce(0, +) }
 
     public var total: Int { confusion.joined().reduce(0, +) }
     public var correct: Int { confusion.indices.map { confusion[$0][$0] }.reduce(0, +) }
@@ -43,8 +50,10 @@ public struct ClassifierEvaluation: Sendable, Equatable {
         bands[band].emails += 1
         if email.category == result.category { bands[band].correct += 1 }
         if let urgency = email.urgency {
-            urgencyTotal += 1
-            if urgency == result.urgency { urgencyCorrect += 1 }
+            urgencyConfusion[Self.index(urgency)][Self.index(result.urgency)] += 1
+        }
+        if email.category != result.category || (email.urgency.map { $0 != result.urgency } ?? false) {
+            disagreements.append(ClassifierDisagreement(email, result))
         }
     }
 
@@ -90,6 +99,11 @@ public struct ClassifierEvaluation: Sendable, Equatable {
         }
         lines.append("| **category accuracy** | \(total) | | \(Self.percent(accuracy)) (\(correct)/\(total)) |")
         lines.append("| **urgency accuracy** | \(urgencyTotal) | | \(Self.percent(urgencyAccuracy)) (\(urgencyCorrect)/\(urgencyTotal)) |")
+        lines += ["", "| labelled urgency, chosen: | " + Urgency.allCases.map(\.rawValue).joined(separator: " | ") + " |"]
+        lines.append("|---|" + String(repeating: "---:|", count: Urgency.allCases.count))
+        for (i, urgency) in Urgency.allCases.enumerated() {
+            lines.append("| \(urgency.rawValue) | " + urgencyConfusion[i].map(String.init).joined(separator: " | ") + " |")
+        }
         lines += ["", "| confidence | emails | category accuracy |", "|---|---:|---:|"]
         for (i, edge) in Self.bandEdges.enumerated() {
             let label = i + 1 < Self.bandEdges.count ? "\(Int(edge))–\(Int(Self.bandEdges[i + 1]))" : "≥ \(Int(edge))"
@@ -100,6 +114,7 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     }
 
     static func index(_ category: Category) -> Int { Category.allCases.firstIndex(of: category) ?? 0 }
+    static func index(_ urgency: Urgency) -> Int { Urgency.allCases.firstIndex(of: urgency) ?? 0 }
     static func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
     static func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
 
