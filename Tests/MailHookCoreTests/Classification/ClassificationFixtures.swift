@@ -28,4 +28,19 @@ enum ClassificationFixtures {
     static func loadAll() throws -> [LabelledEmail] {
         try FixtureSplit.allCases.flatMap(load)
     }
+
+    /// `second-reading/urgency.jsonl`: the urgency of every fixture as a second reader gave it,
+    /// reading each email blind (without its label) by the same guide (`Fixtures/emails/README.md`).
+    static func secondReading() throws -> [String: Urgency] {
+        let text = try String(contentsOf: directory.appendingPathComponent("second-reading/urgency.jsonl"), encoding: .utf8)
+        var urgencies: [String: Urgency] = [:]
+        for line in text.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            guard let id = object?["id"], let urgency = object?["urgency"].flatMap(Urgency.init(rawValue:)) else {
+                throw CocoaError(.fileReadCorruptFile)
+            }
+            urgencies[id] = urgency
+        }
+        return urgencies
+    }
 }
