@@ -21,10 +21,13 @@ struct PipelineBenchmarks {
         let env = ProcessInfo.processInfo.environment
         let emails = Int(env["EMAILS"] ?? "") ?? 2000
         print("MailHook pipeline benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        try localClassifier(fixtures: env["FIXTURES"] ?? "Tests/MailHookCoreTests/Fixtures/emails/heldout.jsonl")
+        // END_TO_END=postgres (or sqlite) runs that part alone, e.g. under a profiler.
+        let only = env["END_TO_END"]
+        if only == nil { try localClassifier(fixtures: env["FIXTURES"] ?? "Tests/MailHookCoreTests/Fixtures/emails/heldout.jsonl") }
         var databases: [TestDatabase] = [.sqlite]
         if TestDatabase.postgresURL != nil { databases.append(.postgres) }
-        for database in databases { try await endToEnd(database: database, emails: emails) }
+        for database in databases where only == nil || only == "\(database)" { try await endToEnd(database: database, emails: emails) }
+        guard only == nil else { return }
         for concurrency in [8, 32] { try await slowLLM(concurrency: concurrency, latency: .milliseconds(500)) }
     }
 
