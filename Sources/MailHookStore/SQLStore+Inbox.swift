@@ -48,8 +48,10 @@ extension SQLStore: InboxStore {
         return ids
     }
 
-    public func inboxDepth() async throws -> Int {
-        let depth: SQLStatement = "SELECT count(*) AS n FROM inbox WHERE status IN (\(list: InboxStatus.open.map(\.rawValue)))"
+    public func inboxDepth(limit: Int) async throws -> Int {
+        let depth: SQLStatement = """
+            SELECT count(*) AS n FROM (SELECT 1 FROM inbox WHERE status IN (\(list: InboxStatus.open.map(\.rawValue))) LIMIT \(max(0, limit))) AS open
+            """
         let rows = try await database.read(depth.prepared())
         return rows.first?.int("n") ?? 0
     }

@@ -114,6 +114,30 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a flood of GET /metrics counts the inbox once (SQLite)")
+    func metricsFloodSQLite() async throws { try await metricsFlood(.sqlite) }
+
+    @Test("a flood of GET /metrics counts the inbox once (PostgreSQL)", .postgres)
+    func metricsFloodPostgres() async throws { try await metricsFlood(.postgres) }
+
+    /// `/metrics` needs no credentials and its inbox depth is a count over open rows: requests
+    /// share one count, so their number does not multiply the database's work.
+    func metricsFlood(_ database: TestDatabase) async throws {
+        let counting = CountingDatabaseBox()
+        try await Self.run(database, wrapDatabase: { counting.wrap($0) }) { (server: TestServer) async throws in
+            // Rows of a kind no processor takes here, so they stay open.
+            let rows = (0..<3).map { NewInboxItem(source: .graph, kind: .graphNotification, dedupeKey: "depth-\($0)", payload: "{}") }
+            _ = try await server.store.insertInboxBatch([rows])
+            counting.database?.reset()
+            let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<50 { group.addTask { try await server.get("/metrics").body } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(bodies.count == 50 && bodies.allSatisfy { $0.contains("\nmailhook_inbox_depth 3") }, "\(bodies.first ?? "")")
+            #expect(counting.database?.reads(mentioning: "count(*) AS n FROM (SELECT 1 FROM inbox") == 1)
+        }
+    }
+
     @Test("a batch over server.maxBatchItems is refused with 400, and subscription ids must be GUIDs")
     func batchLimits() async throws {
         try await Self.run(.sqlite, configure: { $0.server.maxBatchItems = 3 }) { server in

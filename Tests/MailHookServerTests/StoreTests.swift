@@ -265,6 +265,8 @@ struct StoreTests {
             guard case .inserted = second[0][1] else { Issue.record("\(second)"); return }
             #expect(try await store.inboxRows(limit: 10).map(\.dedupeKey) == ["a", "b", "c"])
             #expect(try await store.inboxDepth() == 3)
+            #expect(try await store.inboxDepth(limit: 2) == 2, "the count stops at its limit")
+            #expect(try await store.inboxDepth(limit: 0) == 0)
         }
     }
 

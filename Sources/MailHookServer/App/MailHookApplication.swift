@@ -151,8 +151,9 @@ public struct MailHookApplication: Sendable {
             llm: llmBreaker.map { .init(endpoint: ReadinessProbe.origin(of: configuration.classifier.baseUrl ?? ""), breaker: $0) },
             adminToken: configuration.admin.token, metrics: metrics)
         router.get("/ready") { request, context in await readiness.respond(request, logger: context.logger) }
-        router.get("/metrics") { [store, metrics] _, _ in
-            if let depth = try? await store.inboxDepth() { metrics.setInboxDepth(depth) }
+        let depthSampler = InboxDepthSampler(store: store)
+        router.get("/metrics") { [metrics] _, _ in
+            if let depth = await depthSampler.depth() { metrics.setInboxDepth(depth) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.emit())))

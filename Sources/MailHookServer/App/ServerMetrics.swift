@@ -27,7 +27,7 @@ public final class ServerMetrics: Sendable {
             descriptor: .init(metricName: "mailhook_pipeline_duration_seconds", unitName: "", helpText: "Time one email spends in the pipeline (one attempt)."),
             buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
                       .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)])
-        inboxDepth = registry.makeGauge(descriptor: .init(metricName: "mailhook_inbox_depth", unitName: "", helpText: "Inbox rows pending or in progress."))
+        inboxDepth = registry.makeGauge(descriptor: .init(metricName: "mailhook_inbox_depth", unitName: "", helpText: "Inbox rows pending or in progress (counted at most every 5 s, up to 1,000,000)."))
     }
 
     private func counter(_ name: String, _ labels: [(String, String)], help: String) -> Counter {

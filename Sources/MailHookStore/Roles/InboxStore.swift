@@ -7,8 +7,10 @@ public protocol InboxStore: Sendable {
     /// and item, whether it was new or a duplicate of an existing dedupe key or message identity.
     func insertInboxBatch(_ groups: [[NewInboxItem]]) async throws -> [[InsertOutcome]]
 
-    /// Rows waiting or in progress (`pending` and `processing`).
-    func inboxDepth() async throws -> Int
+    /// Rows waiting or in progress (`pending` and `processing`), counted up to `limit`: the count
+    /// reads an index entry per row, so a caller that only needs to know "at least this many"
+    /// bounds its cost.
+    func inboxDepth(limit: Int) async throws -> Int
 
     /// Leases up to `limit` rows of the given kinds that are due (pending and past
     /// `next_attempt_at`) or whose lease expired (a crashed worker), counting an attempt each.
@@ -84,4 +86,9 @@ extension InboxStore {
     public func claimInbox(kinds: [InboxKind], limit: Int, owner: String, leaseSeconds: Int, maxAttempts: Int) async throws -> [InboxRow] {
         try await claimInbox(kinds: kinds, limit: limit, owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts, expectRows: false)
     }
+}
+
+extension InboxStore {
+    /// Every open row, however many.
+    public func inboxDepth() async throws -> Int { try await inboxDepth(limit: Int.max) }
 }
