@@ -26,7 +26,7 @@ struct AnalyticsDayCacheTests {
         let config = try await database.makeDatabase()
         try await StoreFactory.withStore(config, logger: Logger(label: "test")) { dataStore in
             try await dataStore.migrate()
-            let store = try #require(dataStore as? SQLStore)
+            let store = dataStore
             let today = String(GraphDate.format(Date()).prefix(10))
             let past = ["2026-01-02", "2025-12-31"]
             // The database's own rule, as the triggers apply it: PostgreSQL's function, SQLite's view.
@@ -81,7 +81,7 @@ struct AnalyticsDayCacheTests {
         let config = try await database.makeDatabase()
         try await StoreFactory.withStore(config, logger: Logger(label: "test")) { dataStore in
             try await dataStore.migrate()
-            let store = try #require(dataStore as? SQLStore)
+            let store = dataStore
             let live = SQLStore(database: store.database, dayCache: false)
             let now = Date()
             let categories = ["PURCHASING", "SUPPORT", "INFORMATION", "ESCALATION", "CONSULTATION"]

@@ -47,7 +47,7 @@ struct SQLiteCommitQueueTests {
     static func database() async throws -> SQLiteDatabase {
         let path = TemporaryDirectory.make().appendingPathComponent("queue.sqlite").path
         let database = try await SQLiteDatabase.open(path: path, logger: Logger(label: "test"))
-        try await database.write("CREATE TABLE t (seq INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE)", urgent: false)
+        _ = try await database.write("CREATE TABLE t (seq INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE)", urgent: false)
         return database
     }
 
@@ -142,7 +142,7 @@ struct SQLiteCommitQueueTests {
         #expect(try await Self.autocheckpoint(database) == 1000)
         let checkpointer = Task { try await database.runCheckpoints(every: .milliseconds(20), logger: Logger(label: "test")) }
         try await eventually { try await Self.autocheckpoint(database) == 0 }
-        for i in 0..<50 { try await database.write("INSERT INTO t (k) VALUES (\("w\(i)"))", urgent: false) }
+        for i in 0..<50 { _ = try await database.write("INSERT INTO t (k) VALUES (\("w\(i)"))", urgent: false) }
         try await eventually { database.checkpoints.load(ordering: .relaxed) >= 2 }
         checkpointer.cancel()
         try await checkpointer.value
@@ -160,7 +160,7 @@ struct SQLiteCommitQueueTests {
             for writer in 0..<8 {
                 group.addTask {
                     for i in 0..<250 {
-                        try await database.write("INSERT INTO t (k) VALUES (\("s\(writer)-\(i)" + String(repeating: "x", count: 2000)))", urgent: false)
+                        _ = try await database.write("INSERT INTO t (k) VALUES (\("s\(writer)-\(i)" + String(repeating: "x", count: 2000)))", urgent: false)
                     }
                 }
             }

@@ -47,7 +47,7 @@ public final class RawConnection: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
-            connection.withLock { owner in owner?.received.withLock { $0.writeBuffer(&buffer) } }
+            _ = connection.withLock { owner in owner?.received.withLock { $0.writeBuffer(&buffer) } }
         }
     }
 }

@@ -75,6 +75,12 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
             bind(value.sqlValue, json: false)
         }
 
+        /// NULL for nil. Spelled out (the generic one above takes optionals too) so the compiler
+        /// knows the optional is intended and does not warn about its debug description.
+        public mutating func appendInterpolation<T: SQLBindable>(_ value: T?) {
+            bind(value.sqlValue, json: false)
+        }
+
         public mutating func appendInterpolation<V: Vocabulary>(_ value: V) {
             bind(.text(value.rawValue), json: false)
         }
