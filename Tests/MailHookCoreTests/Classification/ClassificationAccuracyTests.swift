@@ -83,8 +83,9 @@ extension ClassificationTests {
             let heldOut = Self.score(try ClassificationFixtures.load(.heldout))
             let varied = Self.score(try ClassificationFixtures.load(.varied))
             let sectors = Self.score(try ClassificationFixtures.load(.sectors))
+            let industries = Self.score(try ClassificationFixtures.load(.industries))
             print("<!-- classifier-report:begin -->")
-            print(Self.table([("tuning", tuning), ("held-out", heldOut), ("varied", varied), ("sectors", sectors)]))
+            print(Self.table([("tuning", tuning), ("held-out", heldOut), ("varied", varied), ("sectors", sectors), ("industries", industries)]))
             print("<!-- classifier-report:end -->")
             // Tuning aid (MAILHOOK_CLASSIFIER_TUNING_MISSES=1): what the TUNING split gets wrong.
             // Held-out mistakes are never listed, so nobody tunes the rules against them.
@@ -107,7 +108,8 @@ extension ClassificationTests {
             let heldOut = try ClassificationFixtures.load(.heldout)
             let varied = try ClassificationFixtures.load(.varied)
             let sectors = try ClassificationFixtures.load(.sectors)
-            let all = tuning + heldOut + varied + sectors
+            let industries = try ClassificationFixtures.load(.industries)
+            let all = tuning + heldOut + varied + sectors + industries
             #expect(all.count >= 600)
             #expect(Set(all.map(\.id)).count == all.count, "ids are unique")
             #expect(Set(all.map { $0.subject + "\n" + $0.body }).count == all.count, "no email appears twice")
@@ -115,6 +117,7 @@ extension ClassificationTests {
                 #expect(all.filter { $0.category == category }.count >= 120, "\(category.rawValue) has at least 120 emails")
                 #expect(varied.filter { $0.category == category }.count >= 60, "the varied set has \(category.rawValue) emails")
                 #expect(sectors.filter { $0.category == category }.count >= 40, "the sectors set has \(category.rawValue) emails")
+                #expect(industries.filter { $0.category == category }.count >= 40, "the industries set has \(category.rawValue) emails")
             }
             for urgency in Urgency.allCases {
                 #expect(all.contains { $0.urgency == urgency }, "\(urgency.rawValue) is represented")

@@ -25,9 +25,9 @@ extension ClassificationTests {
             for category in MailHookCore.Category.allCases {
                 #expect(evaluation.recall(category) >= 0.85, "\(category.rawValue) recall \(evaluation.recall(category))")
             }
-            // The target is 80 %; this is the floor measured so far (77.0 % over the four sets,
-            // 79.2 % over the first three), so it cannot slip unnoticed.
-            #expect(evaluation.urgencyAccuracy >= 0.76, "urgency accuracy \(evaluation.urgencyAccuracy)")
+            // The target is 80 %; this is the floor measured so far (78.5 % over the five sets,
+            // 77.0 % over the first four), so it cannot slip unnoticed.
+            #expect(evaluation.urgencyAccuracy >= 0.775, "urgency accuracy \(evaluation.urgencyAccuracy)")
 
             // Where a blind second reading gave the label's urgency too, the label is not a judgement
             // call: the model's urgency there says what it misses by itself.
@@ -87,6 +87,21 @@ extension ClassificationTests {
                  ClassifierEvaluation.evaluate(LocalClassifier(model: ClassifierTrainer().train(training, name: "first-three-sets")), on: sectors))
             }
             print("sectors set: rules \(rules.accuracy) → with the model \(trained.accuracy); urgency \(rules.urgencyAccuracy) → \(trained.urgencyAccuracy)")
+            print(trained.table())
+            #expect(trained.accuracy >= rules.accuracy + 0.03)
+        }
+
+        /// The fifth set was written after the model was trained on the first four, by other hands
+        /// for four more kinds of organisation: a model trained on the first four must add to the
+        /// cues there too.
+        @Test func helpsOnTheIndustriesSet() async throws {
+            let training = try [FixtureSplit.tuning, .heldout, .varied, .sectors].flatMap(ClassificationFixtures.load)
+            let industries = try ClassificationFixtures.load(.industries)
+            let (rules, trained) = try await offThePool {
+                (ClassifierEvaluation.evaluate(LocalClassifier(), on: industries),
+                 ClassifierEvaluation.evaluate(LocalClassifier(model: ClassifierTrainer().train(training, name: "first-four-sets")), on: industries))
+            }
+            print("industries set: rules \(rules.accuracy) → with the model \(trained.accuracy); urgency \(rules.urgencyAccuracy) → \(trained.urgencyAccuracy)")
             print(trained.table())
             #expect(trained.accuracy >= rules.accuracy + 0.03)
         }
