@@ -52,59 +52,65 @@ public struct TestServer: Sendable {
         classifier: (any EmailClassifier)? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
-        var config = try configJSON.map { try MailHookConfiguration(root: try JSONValue.parse(Array($0.utf8)), environment: environment) }
-            ?? .defaults()
-        var port = 0
-        if let graph {
-            // Graph calls back the public URL, so the port is chosen before the server starts.
-            port = try fixedPort ?? freePort()
-            config.graph = graph.settings()
-            config.server.publicBaseUrl = "http://127.0.0.1:\(publicPort ?? port)"
-        }
-        configure(&config)
-        try config.validate()
-        config.server.port = port
-        if let databaseConfig { config.database = databaseConfig } else { config.database = try await database.makeDatabase() }
-        let integrations = try IntegrationsConfiguration(root: try JSONValue.parse(Array(integrationsJSON.utf8)), environment: environment)
-        let (realStore, storeServices) = try await StoreFactory.open(config.database, logger: logger, now: now)
-        let store = SQLStore(database: wrapDatabase(realStore.database), now: now)
-        let metrics = ServerMetrics()
-        let graphClient = GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
-        let mailhook = MailHookApplication(
-            configuration: config, integrations: integrations, store: store, metrics: metrics, graph: graphClient, httpClient: client,
-            classifier: classifier, logger: logger, now: now)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
-            portContinuation.yield(channel.localAddress?.port ?? 0)
-            portContinuation.finish()
-        }
-        let group = ServiceGroup(services: [app], logger: logger)
-        let scheme = config.server.tls == nil ? "http" : "https"
-        let finalConfig = config
-        // Unstructured, so a shutdown that never ends can be given up on (see `withDeadline`); the port
-        // stream ends with the group, so a server that fails to start fails the test instead of hanging it.
-        let running = Task {
-            defer { portContinuation.finish() }
-            try await group.run()
-        }
-        var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            let outcome = await running.result
+        // A port chosen before the server starts (for the fake Graph's callbacks) can be taken by
+        // another process before the server binds it: then the start is tried on another port.
+        for attempt in 1... {
+            var config = try configJSON.map { try MailHookConfiguration(root: try JSONValue.parse(Array($0.utf8)), environment: environment) }
+                ?? .defaults()
+            var port = 0
+            if let graph {
+                // Graph calls back the public URL, so the port is chosen before the server starts.
+                port = try fixedPort ?? freePort()
+                config.graph = graph.settings()
+                config.server.publicBaseUrl = "http://127.0.0.1:\(publicPort ?? port)"
+            }
+            configure(&config)
+            try config.validate()
+            config.server.port = port
+            if let databaseConfig { config.database = databaseConfig } else { config.database = try await database.makeDatabase() }
+            let integrations = try IntegrationsConfiguration(root: try JSONValue.parse(Array(integrationsJSON.utf8)), environment: environment)
+            let (realStore, storeServices) = try await StoreFactory.open(config.database, logger: logger, now: now)
+            let store = SQLStore(database: wrapDatabase(realStore.database), now: now)
+            let metrics = ServerMetrics()
+            let graphClient = GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
+            let mailhook = MailHookApplication(
+                configuration: config, integrations: integrations, store: store, metrics: metrics, graph: graphClient, httpClient: client,
+                classifier: classifier, logger: logger, now: now)
+            let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            let app = try mailhook.makeApplication(storeServices: storeServices) { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            }
+            let group = ServiceGroup(services: [app], logger: logger)
+            let scheme = config.server.tls == nil ? "http" : "https"
+            let finalConfig = config
+            // Unstructured, so a shutdown that never ends can be given up on (see `withDeadline`); the port
+            // stream ends with the group, so a server that fails to start fails the test instead of hanging it.
+            let running = Task {
+                defer { portContinuation.finish() }
+                try await group.run()
+            }
+            var iterator = portStream.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                let outcome = await running.result
+                try? await store.close()
+                if graph != nil, fixedPort == nil, attempt < 5, "\(outcome)".contains("Address already in use") { continue }
+                throw TestSupportError("the server did not start: \(outcome)")
+            }
+            let server = TestServer(
+                port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook,
+                configuration: finalConfig)
+            let result: Result<T, any Error>
+            do { result = .success(try await body(server)) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            var stopFailure: (any Error)?
+            do { try await withDeadline(.seconds(60), "the server's graceful shutdown") { try await running.value } } catch { stopFailure = error }
             try? await store.close()
-            throw TestSupportError("the server did not start: \(outcome)")
+            let value = try result.get()
+            if let stopFailure { throw stopFailure }
+            return value
         }
-        let server = TestServer(
-            port: port, store: store, metrics: metrics, database: database, client: client, scheme: scheme, application: mailhook,
-            configuration: finalConfig)
-        let result: Result<T, any Error>
-        do { result = .success(try await body(server)) } catch { result = .failure(error) }
-        await group.triggerGracefulShutdown()
-        var stopFailure: (any Error)?
-        do { try await withDeadline(.seconds(60), "the server's graceful shutdown") { try await running.value } } catch { stopFailure = error }
-        try? await store.close()
-        let value = try result.get()
-        if let stopFailure { throw stopFailure }
-        return value
+        throw TestSupportError("unreachable")
     }
 
     public struct Reply: Sendable {
@@ -160,6 +166,15 @@ public struct TestServer: Sendable {
 
 /// A TCP port nothing listens on right now (bound to port 0, read, released).
 public func freePort() throws -> Int {
+    // Below Linux's ephemeral range (32768 and up), which every outgoing connection of the suite
+    // (database pools, HTTP clients) draws from: a port picked there can be taken by one of them
+    // before the server binds it.
+    for _ in 0..<20 {
+        if let (fd, port) = try? boundLoopbackSocket(port: UInt16.random(in: 20_000...32_000)) {
+            close(fd)
+            return port
+        }
+    }
     let (fd, port) = try boundLoopbackSocket()
     close(fd)
     return port
@@ -173,13 +188,13 @@ public func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws ->
     return try await body(port)
 }
 
-/// A TCP socket bound to 127.0.0.1 on a port the system chose, and that port.
-func boundLoopbackSocket() throws -> (fd: Int32, port: Int) {
+/// A TCP socket bound to 127.0.0.1 on `port` (0: one the system chooses), and that port.
+func boundLoopbackSocket(port: UInt16 = 0) throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed") }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
