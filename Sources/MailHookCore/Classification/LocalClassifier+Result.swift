@@ -135,6 +135,12 @@ extension LocalClassifier.Scan {
             trainedNote = "trained model \(heads.name): \(category.rawValue) \(Self.percent(p[best])), next \(Category.allCases[second].rawValue) \(Self.percent(p[second]))"
                 + (noEvidence || Category.allCases[order[0]] == category ? "" : "; the cues alone chose \(Category.allCases[order[0]].rawValue)")
             urgencyNote = "trained model \(heads.name): urgency \(urgency.rawValue) \(Self.percent(decision.urgencyProbabilities[decision.urgency]))"
+            if decision.urgency != decision.likeliestUrgency, urgency == .critical, let note = urgencyNote {
+                let likeliest = decision.likeliestUrgency
+                let threshold = Self.percent(LocalClassifier.criticalLikelihood)
+                let top = "\(Urgency.allCases[likeliest].rawValue) \(Self.percent(decision.urgencyProbabilities[likeliest]))"
+                urgencyNote = "\(note) (CRITICAL from \(threshold) up; likeliest \(top))"
+            }
             cues.insert((trainedNote ?? "", 99), at: 0)
             cues.insert((urgencyNote ?? "", 98), at: 1)
         }

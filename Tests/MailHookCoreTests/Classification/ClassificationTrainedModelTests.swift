@@ -25,9 +25,13 @@ extension ClassificationTests {
             for category in MailHookCore.Category.allCases {
                 #expect(evaluation.recall(category) >= 0.85, "\(category.rawValue) recall \(evaluation.recall(category))")
             }
-            // The target is 80 %; this is the floor measured so far (78.5 % over the five sets,
-            // 77.0 % over the first four), so it cannot slip unnoticed.
+            // The target is 80 %; this is the floor measured so far (78.0 % over the five sets;
+            // 78.5 % before CRITICAL counted from 15 %), so it cannot slip unnoticed.
             #expect(evaluation.urgencyAccuracy >= 0.775, "urgency accuracy \(evaluation.urgencyAccuracy)")
+            // What ``LocalClassifier/criticalLikelihood`` is for: critical mail is found (122 of 133
+            // when written; 95 with the likeliest urgency alone).
+            let critical = evaluation.urgencyConfusion[Urgency.allCases.count - 1]
+            #expect(Double(critical[Urgency.allCases.count - 1]) >= 0.88 * Double(critical.reduce(0, +)), "CRITICAL row \(critical)")
 
             // Where a blind second reading gave the label's urgency too, the label is not a judgement
             // call: the model's urgency there says what it misses by itself.

@@ -1,0 +1,38 @@
+import Foundation
+@testable import MailHookCore
+import Testing
+
+extension ClassificationTests {
+    /// The trained urgency head calls an email CRITICAL from ``LocalClassifier/criticalLikelihood``
+    /// up, even when another urgency is likelier, and says so in the result.
+    struct CriticalTests {
+        /// A model whose heads read nothing: their biases alone give the probabilities.
+        static func model(urgency p: [Double]) -> ClassifierModel {
+            ClassifierModel(
+                name: "fixed", trainedOn: .init(fixtures: 0, feedback: 0, minimumDocuments: 1, regularization: 0, epochs: 0),
+                category: LinearHead(labels: MailHookCore.Category.allCases.map(\.rawValue), bias: [0, 3, 0, 0, 0], weights: [:]),
+                urgency: LinearHead(labels: Urgency.allCases.map(\.rawValue), bias: p.map { log($0) }, weights: [:]))
+        }
+
+        static func classify(urgency p: [Double]) -> Classification {
+            LocalClassifier(model: model(urgency: p)).classify(subject: "VPN", body: "The VPN drops every few minutes.")
+        }
+
+        @Test func criticalWinsOnceItIsFifteenPercentLikely() {
+            #expect(LocalClassifier.criticalLikelihood == 0.15)
+            let critical = Self.classify(urgency: [0.1, 0.2, 0.5, 0.2])
+            #expect(critical.category == .support)
+            #expect(critical.urgency == .critical)
+            #expect(critical.cues.contains { $0.contains("urgency CRITICAL 20 % (CRITICAL from 15 % up; likeliest HIGH 50 %)") }, "\(critical.cues)")
+            #expect(critical.reasoning.contains("CRITICAL from 15 % up"), "\(critical.reasoning)")
+
+            let high = Self.classify(urgency: [0.15, 0.36, 0.4, 0.09])
+            #expect(high.urgency == .high)
+            #expect(!high.cues.contains { $0.contains("CRITICAL from") })
+
+            let likeliest = Self.classify(urgency: [0.05, 0.05, 0.1, 0.8])
+            #expect(likeliest.urgency == .critical)
+            #expect(!likeliest.cues.contains { $0.contains("likeliest") }, "nothing to explain when CRITICAL is the likeliest")
+        }
+    }
+}
