@@ -95,4 +95,24 @@ struct PipelineCoreTests {
         let bare = try JSONValue.parse(Array(#"{"type":"email.received","message":{"from":{"address":"a@b.example"},"subject":"s"}}"#.utf8))
         #expect(try EventEmailMapper.map(bare, endpoint: nil, fallbackId: EventEmailMapper.fallbackId(dedupeKey: "k"), receivedAt: Date()).id.hasPrefix("evt-"))
     }
+
+    @Test("an LLM's automatic reply needs the offline classifier's category, and not its CRITICAL")
+    func offlineAgreement() {
+        func classification(_ category: MailHookCore.Category, _ urgency: Urgency) -> Classification {
+            Classification(
+                category: category, confidence: 90, reasoning: "", urgency: urgency, suggestedAction: "", requiredExpertise: [],
+                estimatedEffort: "", modelUsed: "llm", promptVersion: "p")
+        }
+        let guardRule = AutoReplyGuard(monitoredMailboxes: [], allowedDomains: ["example.com"])
+        let llm = classification(.support, .high)
+        #expect(guardRule.agreementRule(llm: llm, offline: classification(.support, .medium)) == nil)
+        #expect(guardRule.agreementRule(llm: llm, offline: nil) == nil)
+        #expect(guardRule.agreementRule(llm: llm, offline: classification(.information, .high))?.rule == .classifierDisagreement)
+        let critical = guardRule.agreementRule(llm: llm, offline: classification(.support, .critical))
+        #expect(critical?.rule == .classifierDisagreement)
+        #expect(critical?.reason == "the offline classifier reads it as CRITICAL, the LLM as HIGH")
+        #expect(guardRule.agreementRule(llm: classification(.support, .critical), offline: classification(.support, .critical)) == nil)
+        let off = AutoReplyGuard(monitoredMailboxes: [], allowedDomains: [], requireOfflineAgreement: false)
+        #expect(off.agreementRule(llm: llm, offline: classification(.information, .critical)) == nil)
+    }
 }

@@ -108,9 +108,16 @@ public struct AutoReplyGuard: Sendable {
         return allowed ? nil : Downgrade(.senderDomain, "the sender's domain (\(domain.prefix(80))) is not in routing.autoRespondDomains")
     }
 
-    /// When an LLM classified, the offline classifier must see the same category.
+    /// When an LLM classified, the offline classifier must see the same category, and must not
+    /// think the email critical when the LLM does not: critical mail is not answered by itself.
     public func agreementRule(llm: Classification, offline: Classification?) -> Downgrade? {
-        guard requireOfflineAgreement, let offline, offline.category != llm.category else { return nil }
-        return Downgrade(.classifierDisagreement, "the LLM said \(llm.category.rawValue), the offline classifier \(offline.category.rawValue)")
+        guard requireOfflineAgreement, let offline else { return nil }
+        if offline.category != llm.category {
+            return Downgrade(.classifierDisagreement, "the LLM said \(llm.category.rawValue), the offline classifier \(offline.category.rawValue)")
+        }
+        if offline.urgency == .critical, llm.urgency != .critical {
+            return Downgrade(.classifierDisagreement, "the offline classifier reads it as CRITICAL, the LLM as \(llm.urgency.rawValue)")
+        }
+        return nil
     }
 }
