@@ -46,6 +46,21 @@ struct PostgresIntakePoolTests {
         }
     }
 
+    @Test("each pool's sessions name themselves to PostgreSQL", .postgres)
+    func sessionsAreNamed() async throws {
+        let config = try await TestDatabase.postgres.makeDatabase()
+        guard case .postgres(let url) = config.url else { throw TestSupportError("not PostgreSQL") }
+        let database = PostgresDatabase(configuration: url, maxConnections: 1, intakeConnections: 1, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await database.run() }
+            defer { tasks.cancelAll() }
+            let main = try await database.read("SELECT current_setting('application_name') AS name")
+            let intake = try await database.write("SELECT current_setting('application_name') AS name", urgent: true)
+            #expect(main.first?.string("name") == "mailhook")
+            #expect(intake.first?.string("name") == "mailhook-intake")
+        }
+    }
+
     @Test("SQLite has one writer for acknowledgements and pipeline alike")
     func sqliteHasOneIntakeWriter() async throws {
         let sqlite = try await SQLiteDatabase.open(path: ":memory:", logger: Logger(label: "test"))

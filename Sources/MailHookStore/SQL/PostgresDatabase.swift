@@ -46,12 +46,18 @@ public final class PostgresDatabase: SQLDatabase {
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 1
         configuration.options.connectTimeout = .seconds(5)
+        // Named, so a DBA can tell MailHook's sessions (and which pool) in pg_stat_activity and the log.
+        configuration.options.additionalStartupParameters = [("application_name", Self.applicationName)]
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.intakeWriters = max(1, intakeConnections)
         configuration.options.maximumConnections = self.intakeWriters
+        configuration.options.additionalStartupParameters = [("application_name", Self.applicationName + "-intake")]
         self.intakeClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
     }
+
+    /// `application_name` of the main pool's sessions; the intake pool's add `-intake`.
+    public static let applicationName = "mailhook"
 
     /// The pool's background work; must run (as a service) while the database is used.
     public func run() async {
