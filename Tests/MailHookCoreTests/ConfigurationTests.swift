@@ -33,7 +33,7 @@ struct ConfigurationTests {
         #expect(c.routing.thresholds.autoHandle == 85 && c.routing.thresholds.suggestResponse == 60 && c.routing.thresholds.humanReview == 40)
         #expect(c.routing.categoryAdjustments == [.purchasing: 0.95, .support: 0.85, .information: 0.80, .escalation: 0.90, .consultation: 0.75])
         #expect(c.routing.autoRespondCategories == [.information, .support])
-        #expect(c.actions.mode == .dryRun && c.teams.mode == .off && c.admin.token == nil)
+        #expect(c.actions.mode == .dryRun && c.teams.mode == .off && c.admin.token == nil && !c.admin.protectMetrics)
     }
 
     @Test("${VAR} and ${VAR:-default} interpolation, numbers from strings")
@@ -84,6 +84,8 @@ struct ConfigurationTests {
             (#"{"teams": {"mode": "graph-chat", "fallbackMember": "x@y"}}"#, "teams.delegatedRefreshToken"),
             (#"{"teams": {"mode": "workflow-webhook"}}"#, "teams.workflowUrl"),
             (#"{"admin": {"token": "short"}}"#, "admin.token"),
+            (#"{"admin": {"protectMetrics": true}}"#, "admin.protectMetrics"),
+            (#"{"admin": {"token": "admin-token-0123456789", "protectMetrics": "sometimes"}}"#, "admin.protectMetrics"),
             (#"{"server": {"tls": {"certificateFile": "c.pem"}}}"#, "server.tls.privateKeyFile"),
             ("[]", "JSON object"),
         ]

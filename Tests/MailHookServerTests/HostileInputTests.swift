@@ -138,6 +138,26 @@ struct HostileInputTests {
         }
     }
 
+    @Test("with admin.protectMetrics, GET /metrics needs the admin token; /health does not")
+    func protectedMetrics() async throws {
+        let token = "metrics-admin-token-0123456789"
+        try await Self.run(.sqlite, configure: { $0.admin = .init(token: Secret(token), protectMetrics: true) }) { server in
+            #expect(try await server.get("/metrics").status == 401)
+            #expect(try await server.get("/metrics", headers: [("Authorization", "Bearer wrong-token-0123456789")]).status == 401)
+            #expect(try await server.get("/metrics", headers: [("Authorization", "Bearer \t")]).status == 401)
+            let allowed = try await server.get("/metrics", headers: [("Authorization", "Bearer \(token)")])
+            #expect(allowed.status == 200 && allowed.body.contains("mailhook_inbox_depth"))
+            #expect(try await server.get("/health").status == 200)
+        }
+        // Programmatically set without a token (a file cannot say so): nobody gets in.
+        try await Self.run(.sqlite, configure: { $0.admin = .init(token: nil, protectMetrics: true) }) { (server: TestServer) async throws in
+            #expect(try await server.get("/metrics", headers: [("Authorization", "Bearer \t")]).status == 401)
+        }
+        try await Self.run(.sqlite) { (server: TestServer) async throws in
+            #expect(try await server.get("/metrics").status == 200)
+        }
+    }
+
     @Test("a batch over server.maxBatchItems is refused with 400, and subscription ids must be GUIDs")
     func batchLimits() async throws {
         try await Self.run(.sqlite, configure: { $0.server.maxBatchItems = 3 }) { server in

@@ -152,7 +152,9 @@ public struct MailHookApplication: Sendable {
             adminToken: configuration.admin.token, metrics: metrics)
         router.get("/ready") { request, context in await readiness.respond(request, logger: context.logger) }
         let depthSampler = InboxDepthSampler(store: store)
-        router.get("/metrics") { [metrics] _, _ in
+        let metricsRoutes = configuration.admin.protectMetrics
+            ? router.group().add(middleware: AdminAuthMiddleware(token: configuration.admin.token)) : router.group()
+        metricsRoutes.get("/metrics") { [metrics] _, _ in
             if let depth = await depthSampler.depth() { metrics.setInboxDepth(depth) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
