@@ -1,9 +1,10 @@
 import MailHookStore
 
 /// The inbox depth that `GET /metrics` reports. Counting reads one index entry per open row, and
-/// `/metrics` needs no credentials, so the count is shared: requests arriving while one runs wait
-/// for it, a result is reused for `freshFor`, and the count stops at `cap` rows. However often
-/// `/metrics` is called, the database counts at most `cap` rows per `freshFor`.
+/// `/metrics` is open to anyone unless `admin.protectMetrics` is set, so the count is shared:
+/// requests arriving while one runs wait for it, a result is reused for `freshFor`, and the count
+/// stops at `cap` rows. However often `/metrics` is called, the database counts at most `cap`
+/// rows per `freshFor`.
 actor InboxDepthSampler {
     /// 1,000,000 open rows took 90–500 ms to count on PostgreSQL here (index-only once vacuumed).
     static let defaultCap = 1_000_000

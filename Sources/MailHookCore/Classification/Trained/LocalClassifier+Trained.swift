@@ -35,7 +35,7 @@ extension LocalClassifier {
             order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : Scan.tiePriority[$0] < Scan.tiePriority[$1] }
             let likeliest = u.indices.max { u[$0] < u[$1] } ?? 1
             let critical = Urgency.allCases.firstIndex(of: .critical) ?? likeliest
-            let urgencyIndex = u[critical] >= LocalClassifier.criticalLikelihood ? critical : likeliest
+            let urgencyIndex = u.indices.contains(critical) && u[critical] >= LocalClassifier.criticalLikelihood ? critical : likeliest
             let confidence = min((p[order[0]] * 1000).rounded() / 10, LocalClassifier.maximumConfidence)
             return Decision(
                 categoryProbabilities: p, category: order[0], secondCategory: order[1], urgencyProbabilities: u,
