@@ -54,7 +54,9 @@ public struct TestServer: Sendable {
     ) async throws -> T {
         // A port chosen before the server starts (for the fake Graph's callbacks) can be taken by
         // another process before the server binds it: then the start is tried on another port.
-        for attempt in 1... {
+        var attempt = 0
+        while true {
+            attempt += 1
             var config = try configJSON.map { try MailHookConfiguration(root: try JSONValue.parse(Array($0.utf8)), environment: environment) }
                 ?? .defaults()
             var port = 0
@@ -110,7 +112,6 @@ public struct TestServer: Sendable {
             if let stopFailure { throw stopFailure }
             return value
         }
-        throw TestSupportError("unreachable")
     }
 
     public struct Reply: Sendable {

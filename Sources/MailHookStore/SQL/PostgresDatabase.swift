@@ -57,7 +57,7 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// `application_name` of the main pool's sessions; the intake pool's add `-intake`.
-    public static let applicationName = "mailhook"
+    static let applicationName = "mailhook"
 
     /// The pool's background work; must run (as a service) while the database is used.
     public func run() async {
