@@ -38,6 +38,7 @@ extension SQLStore: StoreInspection {
     }
 
     public func tableRows(_ table: ReadableTable, limit: Int) async throws -> [JSONValue] {
+        if table == .emailPatterns { try await foldAllPatterns() }
         // The table name is a ReadableTable raw value, never outside input.
         let order = table.hasIntegerId ? "id" : dialect.insertionOrder
         return try await database.read("SELECT * FROM \(raw: table.rawValue) ORDER BY \(raw: order) LIMIT \(limit)").map(\.json)

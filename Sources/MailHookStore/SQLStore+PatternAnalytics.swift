@@ -2,8 +2,10 @@ import Foundation
 import MailHookCore
 
 extension SQLStore {
-    /// One page of `email_patterns`, most frequent first (keyset on frequency, pattern id).
+    /// One page of `email_patterns`, most frequent first (keyset on frequency, pattern id), with
+    /// the observations recorded so far folded in first.
     public func patterns(_ query: PatternQuery) async throws -> PatternsPage {
+        try await foldAllPatterns()
         var statement: SQLStatement = """
             SELECT pattern_id, pattern_signature, description, frequency, first_seen, last_seen, automation_potential,
                 sample_emails, affected_categories

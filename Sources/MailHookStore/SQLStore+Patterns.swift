@@ -2,38 +2,125 @@ import Foundation
 import MailHookCore
 
 extension SQLStore {
-    /// SQLite: counts one email under its subject pattern by reading the row, merging in Swift
-    /// (``PatternTally``) and writing it back, inside the completion's transaction (the single
-    /// writer makes the read and the write one step). PostgreSQL merges in SQL instead, in the
-    /// completion's one statement (``patternUpsert(_:from:now:)``); the pattern tests hold both to
-    /// the same counts.
-    static func countPattern(_ p: PatternObservation, now: Date, on db: any SQLExecutor) async throws {
-        let stored = try await db.run("""
-            SELECT frequency, last_seen, automation_potential, confidence_level, sample_emails, affected_categories, sender_patterns
-            FROM email_patterns WHERE pattern_id = \(p.patternId)
-            """).first
-        guard let row = stored else {
-            let first = PatternTally(first: p)
-            try await db.run("""
-                INSERT INTO email_patterns (id, pattern_id, pattern_type, description, pattern_signature, frequency, first_seen, last_seen,
-                    automation_potential, confidence_level, sample_emails, sample_count, affected_categories, sender_patterns)
-                VALUES (\(p.patternId), \(p.patternId), \(p.patternType), \(p.description), \(p.signature), \(first.frequency), \(p.seenAt),
-                    \(first.lastSeen), \(first.automationPotential), \(first.confidence), \(json: first.samplesJSON), \(first.samples.count),
-                    \(json: first.categoriesJSON), \(json: first.sendersJSON))
+    /// The first key of the transaction lock that lets one fold at a time (of any replica) merge
+    /// into `email_patterns`; two int4 keys, a key space apart from the session locks' int8 keys.
+    static let patternFoldLock: (Int32, Int32) = (0x4D48, 0x666F)
+
+    /// The completion's record of its email's pattern: an insert into `pattern_observations`,
+    /// which no other completion waits on. With `source` (PostgreSQL's CTE of the processing row
+    /// the completion moved to completed) it inserts one row per row `source` returns, so a
+    /// repeated completion records nothing.
+    static func recordObservation(_ p: PatternObservation, from source: String?) -> SQLStatement {
+        var statement: SQLStatement = """
+            INSERT INTO pattern_observations (pattern_id, pattern_type, description, pattern_signature, email_id, category, sender_domain,
+                seen_at, automation_potential, confidence)
+            SELECT \(p.patternId), \(p.patternType), \(p.description), \(p.signature), \(p.emailId), \(p.category), \(p.senderDomain),
+                \(p.seenAt), \(p.automationPotential), \(p.confidence)
+            """
+        if let source { statement.append(" FROM \(raw: source)") }
+        return statement
+    }
+
+    /// Merges up to `limit` (at most 500) recorded observations, oldest first, into `email_patterns` and deletes
+    /// them, in one transaction: each is counted once, whoever folds and whenever. Returns how many
+    /// it took. Stored rows are outside input: an observation this version cannot read is deleted
+    /// uncounted, and a damaged pattern row is merged into as leniently as ``PatternTally`` reads.
+    @discardableResult
+    public func foldPatterns(limit: Int = 500) async throws -> Int {
+        let now = now()
+        let dialect = dialect
+        return try await database.transaction { db in
+            if dialect == .postgres {
+                try await db.run("SELECT pg_advisory_xact_lock(\(raw: String(Self.patternFoldLock.0)), \(raw: String(Self.patternFoldLock.1)))")
+            }
+            let rows = try await db.run("""
+                SELECT id, pattern_id, pattern_type, description, pattern_signature, email_id, category, sender_domain, seen_at,
+                    automation_potential, confidence
+                FROM pattern_observations ORDER BY id LIMIT \(min(max(limit, 1), 500))
                 """)
-            return
+            guard !rows.isEmpty else { return 0 }
+            let observations = rows.compactMap(Self.observation)
+            var order: [String] = []
+            var byPattern: [String: [PatternObservation]] = [:]
+            for o in observations {
+                if byPattern[o.patternId] == nil { order.append(o.patternId) }
+                byPattern[o.patternId, default: []].append(o)
+            }
+            let stored = try await Self.storedTallies(order, dialect: dialect, on: db)
+            for patternId in order {
+                guard let seen = byPattern[patternId], let first = seen.first else { continue }
+                if let tally = stored[patternId] {
+                    try await Self.update(patternId, to: seen.reduce(tally) { $0.adding($1) }, now: now, on: db)
+                } else {
+                    let tally = seen.dropFirst().reduce(PatternTally(first: first)) { $0.adding($1) }
+                    try await Self.insert(first, as: tally, firstSeen: seen.map(\.seenAt).min() ?? first.seenAt, on: db)
+                }
+            }
+            // By id, not by range: on PostgreSQL a lower id may commit after a higher one was read.
+            try await db.run("DELETE FROM pattern_observations WHERE id IN (\(list: rows.compactMap { $0.int64("id") }))")
+            return rows.count
         }
-        let tally = PatternTally(
-            frequency: row.int("frequency") ?? 0, lastSeen: row.date("last_seen") ?? p.seenAt,
-            automationPotential: row.double("automation_potential") ?? 0, confidence: row.double("confidence_level") ?? 0,
-            sampleEmails: row.string("sample_emails"), affectedCategories: row.string("affected_categories"),
-            senderPatterns: row.string("sender_patterns")
-        ).adding(p)
+    }
+
+    /// Merges until nothing is left or `rounds` folds ran (readers call it to see every completion).
+    public func foldAllPatterns(rounds: Int = 20) async throws {
+        for _ in 0..<rounds where try await foldPatterns() > 0 {}
+    }
+
+    static func observation(_ row: SQLRow) -> PatternObservation? {
+        guard let patternId = row.string("pattern_id"), let type = row.value("pattern_type", as: PatternType.self),
+            let emailId = row.string("email_id"), let category = row.value("category", as: Category.self),
+            let seenAt = row.date("seen_at")
+        else { return nil }
+        return PatternObservation(
+            patternId: patternId, patternType: type, signature: row.string("pattern_signature") ?? "", description: row.string("description") ?? "",
+            emailId: emailId, category: category, senderDomain: row.string("sender_domain"), seenAt: seenAt,
+            automationPotential: finite(row.double("automation_potential")), confidence: finite(row.double("confidence")))
+    }
+
+    private static func finite(_ value: Double?) -> Double {
+        guard let value, value.isFinite else { return 0 }
+        return value
+    }
+
+    /// The stored rows of these patterns; PostgreSQL locks them against writers outside the fold.
+    private static func storedTallies(_ patternIds: [String], dialect: SQLDialect, on db: any SQLExecutor) async throws -> [String: PatternTally] {
+        var tallies: [String: PatternTally] = [:]
+        var statement: SQLStatement = """
+            SELECT pattern_id, frequency, last_seen, automation_potential, confidence_level, sample_emails, affected_categories, sender_patterns
+            FROM email_patterns WHERE pattern_id IN (\(list: patternIds))
+            """
+        if dialect == .postgres { statement.append(" FOR UPDATE") }
+        for row in try await db.run(statement) {
+            guard let id = row.string("pattern_id") else { continue }
+            tallies[id] = PatternTally(
+                frequency: row.int("frequency") ?? 0, lastSeen: row.date("last_seen") ?? .distantPast,
+                automationPotential: finite(row.double("automation_potential")), confidence: finite(row.double("confidence_level")),
+                sampleEmails: row.string("sample_emails"), affectedCategories: row.string("affected_categories"),
+                senderPatterns: row.string("sender_patterns"))
+        }
+        return tallies
+    }
+
+    /// `frequency` is a 32-bit column on PostgreSQL; a damaged row near its limit must not fail every fold.
+    private static func storable(_ frequency: Int) -> Int { min(max(frequency, 0), Int(Int32.max)) }
+
+    private static func insert(_ p: PatternObservation, as tally: PatternTally, firstSeen: Date, on db: any SQLExecutor) async throws {
         try await db.run("""
-            UPDATE email_patterns SET frequency = \(tally.frequency), last_seen = \(tally.lastSeen), automation_potential = \(tally.automationPotential),
+            INSERT INTO email_patterns (id, pattern_id, pattern_type, description, pattern_signature, frequency, first_seen, last_seen,
+                automation_potential, confidence_level, sample_emails, sample_count, affected_categories, sender_patterns)
+            VALUES (\(p.patternId), \(p.patternId), \(p.patternType), \(p.description), \(p.signature), \(storable(tally.frequency)), \(firstSeen),
+                \(tally.lastSeen), \(tally.automationPotential), \(tally.confidence), \(json: tally.samplesJSON), \(tally.samples.count),
+                \(json: tally.categoriesJSON), \(json: tally.sendersJSON))
+            """)
+    }
+
+    private static func update(_ patternId: String, to tally: PatternTally, now: Date, on db: any SQLExecutor) async throws {
+        try await db.run("""
+            UPDATE email_patterns SET frequency = \(storable(tally.frequency)), last_seen = \(tally.lastSeen), automation_potential = \(tally.automationPotential),
                 confidence_level = \(tally.confidence), sample_emails = \(json: tally.samplesJSON), sample_count = \(tally.samples.count),
                 affected_categories = \(json: tally.categoriesJSON), sender_patterns = \(json: tally.sendersJSON), updated_at = \(now)
-            WHERE pattern_id = \(p.patternId)
+            WHERE pattern_id = \(patternId)
             """)
     }
 }

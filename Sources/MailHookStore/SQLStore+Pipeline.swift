@@ -138,16 +138,15 @@ extension SQLStore: PipelineStore {
             for write in writes.prefix(completion.actions.count) { try await db.run(write) }
             let done = try await db.run(processing)
             for write in writes.dropFirst(completion.actions.count) { try await db.run(write) }
-            // Last, as on PostgreSQL where the pattern's row is the one completions of a pattern share.
             if let pattern = completion.pattern, !done.isEmpty {
-                try await Self.countPattern(pattern, now: now, on: db)
+                try await db.run(Self.recordObservation(pattern, from: nil))
             }
         }
     }
 
     /// PostgreSQL: the completion as one statement, one round trip, no transaction around it:
-    /// data-modifying CTEs, each touching its own rows; the pattern is counted for the row `done`
-    /// returns.
+    /// data-modifying CTEs, each touching its own rows; the pattern observation is recorded for the
+    /// row `done` returns.
     private func completeInOneStatement(_ completion: ProcessingCompletion, processing: SQLStatement, writes: [SQLStatement], now: Date) async throws {
         var statement: SQLStatement = "WITH done AS ("
         statement.append(processing)
@@ -159,7 +158,7 @@ extension SQLStore: PipelineStore {
         }
         if let pattern = completion.pattern {
             statement.append(", pattern AS (")
-            statement.append(Self.patternUpsert(pattern, from: "done", now: now))
+            statement.append(Self.recordObservation(pattern, from: "done"))
             statement.append(")\n")
         }
         statement.append("SELECT 1")

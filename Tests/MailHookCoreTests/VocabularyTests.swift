@@ -24,6 +24,8 @@ struct VocabularyTests {
         "classification_results.urgency": Urgency.names,
         "performance_metrics.metric_type": MetricType.names,
         "email_patterns.pattern_type": PatternType.names,
+        "pattern_observations.pattern_type": PatternType.names,
+        "pattern_observations.category": Category.names,
         "classification_feedback.rating": FeedbackRating.names,
         "classification_feedback.correct_category": Category.names,
     ]

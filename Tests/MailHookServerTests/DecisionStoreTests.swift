@@ -75,15 +75,16 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("a completion records the action, processing row, email status, metrics and inbox row (SQLite)")
-    func completionSQLite() async throws { try await completion(.sqlite, statements: 7, another: 4) }
+    @Test("a completion records the action, processing row, email status, metrics, pattern observation and inbox row (SQLite)")
+    func completionSQLite() async throws { try await completion(.sqlite, statements: 6, another: 3) }
 
-    @Test("a completion records the action, processing row, email status, metrics, pattern and inbox row in one statement (PostgreSQL)", .postgres)
+    @Test("a completion records the action, processing row, email status, metrics, pattern observation and inbox row in one statement (PostgreSQL)", .postgres)
     func completionPostgres() async throws { try await completion(.postgres, statements: 1, another: 1) }
 
-    /// `statements`: SQLite runs the writes one by one, then a new pattern's read and insert;
-    /// `another`: a second email of the pattern (no action, metrics or inbox row), whose pattern
-    /// costs its read and update. PostgreSQL runs each completion as one statement.
+    /// `statements`: SQLite runs the writes one by one, the pattern's observation last (an insert,
+    /// whether the pattern is new or not); `another`: a second email of the pattern (no action,
+    /// metrics or inbox row). PostgreSQL runs each completion as one statement. The pattern row
+    /// itself is written by the fold, which the reads below run first.
     func completion(_ database: TestDatabase, statements: Int, another: Int) async throws {
         try await Self.withCountingStore(database) { store, counting in
             _ = try await store.insertInboxBatch([[NewInboxItem(source: .integration, kind: .canonicalEvent, endpoint: "e", dedupeKey: "k1", payload: "{}")]])
@@ -108,7 +109,7 @@ struct DecisionStoreTests {
             let inbox = try #require(try await store.inboxRows(limit: 10).first)
             #expect(inbox.status == .completed && inbox.leaseOwner == nil)
 
-            // Another email of the pattern: its processing row, status, then the pattern's read and update.
+            // Another email of the pattern: its processing row, status, then the pattern's observation.
             try await PipelineStoreTests.email("m2", store: store, inboxId: row.id)
             counting.reset()
             try await store.completeProcessing(PipelineStoreTests.completion("m2", at: PipelineStoreTests.seen, automation: 0.3))

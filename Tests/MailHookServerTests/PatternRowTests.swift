@@ -4,8 +4,8 @@ import MailHookStore
 import MailHookTestSupport
 import Testing
 
-/// A stored pattern row is outside input too: both databases read a damaged one the same lenient
-/// way (PostgreSQL merges in SQL, SQLite in Swift) and neither fails nor traps on it.
+/// A stored pattern row is outside input too, and so is a stored observation: the fold reads a
+/// damaged one the same lenient way on both databases and neither fails nor traps on it.
 @Suite("Pattern rows")
 struct PatternRowTests {
     typealias P = PipelineStoreTests
@@ -21,6 +21,7 @@ struct PatternRowTests {
             let sql = try #require(store as? SQLStore)
             for id in ["m1", "m2", "m3"] { try await P.email(id, store: store) }
             try await store.completeProcessing(P.completion("m1", at: P.seen, automation: 1))
+            try await sql.foldPatterns()
             _ = try await sql.database.write("""
                 UPDATE email_patterns SET sample_emails = \(json: #"["m0", 7, null, "m1"]"#), affected_categories = \(json: #"{"SUPPORT": 2.9, "INFORMATION": "many", "ESCALATION": 1}"#),
                     sender_patterns = \(json: #"["contoso.com"]"#), confidence_level = NULL

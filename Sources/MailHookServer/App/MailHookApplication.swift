@@ -33,6 +33,8 @@ public struct MailHookApplication: Sendable {
     public let graphSync: GraphSyncService?
     /// Works through stored inbox rows: the classification-routing pipeline and lifecycle notifications.
     public let dispatcher: InboxDispatcher
+    /// Counts the completions' subject patterns into `email_patterns`, off the completion path.
+    public let patternFolder: PatternFolder
     /// Opens when the listener accepts connections.
     public let ready = ReadySignal()
     /// Opens when migrations have run: services that touch the store wait for it.
@@ -82,6 +84,7 @@ public struct MailHookApplication: Sendable {
             store: store, processors: processors, concurrency: configuration.pipeline.concurrency,
             maxAttempts: configuration.pipeline.maxAttempts, leaseSeconds: configuration.pipeline.leaseSeconds, startAfter: storeReady, logger: logger)
         self.dispatcher = dispatcher
+        self.patternFolder = PatternFolder(store: store, startAfter: storeReady, logger: logger)
         // SQLite has one writer; PostgreSQL one group commit per intake connection. The writer,
         // which knows when rows are durable, wakes the dispatcher.
         self.writer = InboxWriter(store: store, flushers: store.intakeWriters, logger: logger, committed: { dispatcher.wake(for: $0) })
@@ -194,6 +197,7 @@ public struct MailHookApplication: Sendable {
     public func services(storeServices: [any Service]) -> [any Service] {
         var services = storeServices + [writer as any Service]
         services.append(dispatcher)
+        services.append(patternFolder)
         if let graphSync { services.append(graphSync) }
         return services
     }

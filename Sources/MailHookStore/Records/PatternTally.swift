@@ -1,8 +1,8 @@
 import Foundation
 import MailHookCore
 
-/// The aggregate columns of an `email_patterns` row. Both stores read the row, merge in Swift
-/// and write it back, so they count alike.
+/// The aggregate columns of an `email_patterns` row. The pattern fold reads the row, merges its
+/// observations in Swift and writes it back, the same on both databases.
 struct PatternTally: Equatable {
     /// `sample_emails` keeps this many of the newest email ids.
     static let maxSamples = 10

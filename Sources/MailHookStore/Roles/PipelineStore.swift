@@ -32,8 +32,13 @@ public protocol PipelineStore: Sendable {
     func saveEscalation(_ record: EscalationRecord) async throws
 
     /// Ends an email's processing in one transaction: the outcomes of its finished actions, the
-    /// processing row, the email's status, its subject pattern (counted once per email: not again
-    /// when the processing row was already `completed`), the metrics and the inbox row (while the
-    /// lease holds it).
+    /// processing row, the email's status, its subject pattern's observation (recorded once per
+    /// email: not again when the processing row was already `completed`), the metrics and the
+    /// inbox row (while the lease holds it).
     func completeProcessing(_ completion: ProcessingCompletion) async throws
+
+    /// Counts up to `limit` recorded pattern observations into `email_patterns`, oldest first,
+    /// each exactly once; returns how many it took (0: none were waiting).
+    @discardableResult
+    func foldPatterns(limit: Int) async throws -> Int
 }

@@ -15,7 +15,8 @@ public protocol StoreInspection: Sendable {
     /// Action records in id order, of one inbox row or all.
     func actionRecords(inboxId: Int64?) async throws -> [ActionRecord]
 
-    /// A table's rows as JSON objects in insertion order.
+    /// A table's rows as JSON objects in insertion order (`email_patterns` with every recorded
+    /// observation folded in first).
     func tableRows(_ table: ReadableTable, limit: Int) async throws -> [JSONValue]
 
     /// The database's plan for the rows a claim of `kinds` reads (`EXPLAIN`), one line a step;
@@ -77,13 +78,14 @@ public enum ReadableTable: String, Sendable, CaseIterable {
     case processingResults = "processing_results"
     case escalationTeams = "escalation_teams"
     case emailPatterns = "email_patterns"
+    case patternObservations = "pattern_observations"
     case performanceMetrics = "performance_metrics"
     case classificationFeedback = "classification_feedback"
 
     /// Tables keyed by an increasing integer; the others have text ids and are read in insertion order.
     var hasIntegerId: Bool {
         switch self {
-        case .inbox, .subscriptions, .actionRecords, .auditLog: true
+        case .inbox, .subscriptions, .actionRecords, .auditLog, .patternObservations: true
         case .emailMessages, .classificationResults, .processingResults, .escalationTeams, .emailPatterns, .performanceMetrics, .classificationFeedback: false
         }
     }
