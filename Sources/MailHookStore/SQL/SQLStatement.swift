@@ -109,7 +109,11 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
 
         private mutating func bind(_ value: SQLValue, json: Bool) {
             parts.append(.bind(binds.count, json: json))
-            binds.append(value)
+            if case .text(let text) = value {
+                binds.append(.text(json ? StorableText.json(text) : StorableText.text(text)))
+            } else {
+                binds.append(value)
+            }
         }
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import MailHookCore
+import MailHookServer
+import MailHookStore
+import MailHookTestSupport
+import Testing
+
+/// Graph's answers are outside input too. A message may carry characters a database cannot store
+/// (PostgreSQL's text refuses NUL): the email must still be processed once, not fail every
+/// attempt until it is dead-lettered.
+@Suite("Hostile Graph content")
+struct HostileGraphContentTests {
+    typealias P = PipelineTests
+
+    @Test("NUL characters in a fetched message's subject, sender name and body: the email completes, the NULs stored as U+FFFD (SQLite)")
+    func nulSQLite() async throws { try await nul(.sqlite) }
+
+    @Test("NUL characters in a fetched message's subject, sender name and body: the email completes, the NULs stored as U+FFFD (PostgreSQL)", .postgres)
+    func nulPostgres() async throws { try await nul(.postgres) }
+
+    func nul(_ database: TestDatabase) async throws {
+        try await FakeLLM.with { llm in
+            try await FakeGraph.with { graph in
+                try await TestServer.run(
+                    database: database, configure: P.config(llm: llm, graph: graph, actions: .dryRun), integrationsJSON: P.integrations, graph: graph
+                ) { server in
+                    let id = graph.addMessage(mailbox: P.mailbox, .init(
+                        subject: "Printer\u{0} jammed\u{0}", fromAddress: "carol@fabrikam.example", fromName: "Carol\u{0}",
+                        body: "Hello\u{0} IT, the printer on floor 3 is jammed."))
+                    #expect(try await P.post(server, P.referenceEvent("evt-nul", messageId: id)).status == 202)
+                    try await eventually { try await P.settled(server) }
+                    let inbox = try #require(try await server.store.inboxRows(limit: 10).first)
+                    #expect(inbox.status == .completed, "\(inbox.lastError ?? "")")
+                    #expect(inbox.attempts == 1)
+                    let email = try #require(try await server.store.emails(limit: 10).first)
+                    #expect(email.subject == "Printer\u{FFFD} jammed\u{FFFD}")
+                    #expect(!email.body.contains("\u{0}"))
+                    #expect(email.processingStatus == .completed)
+                }
+            }
+        }
+    }
+
+    @Test("a NUL in bound text and a \\u0000 escape in bound JSON are stored as U+FFFD; an escaped backslash before u0000 is left alone (SQLite)")
+    func boundSQLite() async throws { try await bound(.sqlite) }
+
+    @Test("a NUL in bound text and a \\u0000 escape in bound JSON are stored as U+FFFD; an escaped backslash before u0000 is left alone (PostgreSQL)", .postgres)
+    func boundPostgres() async throws { try await bound(.postgres) }
+
+    func bound(_ database: TestDatabase) async throws {
+        try await StoreTests.withStore(database) { store in
+            try await store.migrate()
+            try await store.appendAudit(actor: "a\u{0}b", action: "probe", subject: "x\u{0}", detail: #"{"nul":"x\u0000y","text":"\\u0000","raw":"p\#u{0}q"}"#)
+            let row = try #require(try await store.tableRows(.auditLog, limit: 10).last)
+            #expect(row["actor"] == .string("a\u{FFFD}b"))
+            #expect(row["subject"] == .string("x\u{FFFD}"))
+            let detail = try #require(PipelineStoreTests.json(row["detail"]))
+            #expect(detail["nul"] == .string("x\u{FFFD}y"))
+            #expect(detail["text"] == .string("\\u0000"), "an escaped backslash, then the letters u0000")
+            #expect(detail["raw"] == .string("p\u{FFFD}q"))
+        }
+    }
+}
