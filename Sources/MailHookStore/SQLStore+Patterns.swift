@@ -27,6 +27,9 @@ extension SQLStore {
     /// uncounted, and a damaged pattern row is merged into as leniently as ``PatternTally`` reads.
     @discardableResult
     public func foldPatterns(limit: Int = 500) async throws -> Int {
+        // Most calls find nothing: a read says so without a write transaction (SQLite's writer is
+        // the receive path's too).
+        guard try await !database.read("SELECT id FROM pattern_observations LIMIT 1").isEmpty else { return 0 }
         let now = now()
         let dialect = dialect
         return try await database.transaction { db in
@@ -64,7 +67,9 @@ extension SQLStore {
 
     /// Merges until nothing is left or `rounds` folds ran (readers call it to see every completion).
     public func foldAllPatterns(rounds: Int = 20) async throws {
-        for _ in 0..<rounds where try await foldPatterns() > 0 {}
+        for _ in 0..<rounds {
+            if try await foldPatterns(limit: 500) < 500 { return }
+        }
     }
 
     static func observation(_ row: SQLRow) -> PatternObservation? {

@@ -159,6 +159,28 @@ struct PatternFoldTests {
         }
     }
 
+    @Test("reading the patterns folds what waits first; with nothing waiting it costs two reads and no write (SQLite)")
+    func readingSQLite() async throws { try await reading(.sqlite) }
+
+    @Test("reading the patterns folds what waits first; with nothing waiting it costs two reads and no write (PostgreSQL)", .postgres)
+    func readingPostgres() async throws { try await reading(.postgres) }
+
+    func reading(_ database: TestDatabase) async throws {
+        try await DecisionStoreTests.withCountingStore(database) { store, counting in
+            for id in ["m1", "m2"] {
+                try await P.email(id, store: store)
+                try await store.completeProcessing(P.completion(id, at: P.seen, automation: 1))
+            }
+            var query = PatternQuery()
+            query.minFrequency = 1
+            #expect(try await store.patterns(query).patterns.map(\.frequency) == [2])
+            counting.reset()
+            #expect(try await store.patterns(query).patterns.map(\.frequency) == [2])
+            #expect(counting.writes == 0)
+            #expect(counting.reads == 2, "the probe for observations, then the page")
+        }
+    }
+
     static func count(_ store: SQLStore, _ table: String) async throws -> Int? {
         try await store.database.read("SELECT count(*) AS n FROM \(raw: table)").first?.int("n")
     }

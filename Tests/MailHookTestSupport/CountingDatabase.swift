@@ -14,11 +14,14 @@ public final class CountingDatabase: SQLDatabase {
     public var reads: Int { counts.withLock { $0.reads } }
     public var writes: Int { counts.withLock { $0.writes } }
     public var statements: Int { statementCount.value.load(ordering: .relaxed) }
+    /// Transactions that folded pattern observations (the pattern folder's, in the background).
+    public var folds: Int { statementCount.folds.load(ordering: .relaxed) }
     /// Reads whose SQL mentions `text` (e.g. a table), since the last reset.
     public func reads(mentioning text: String) -> Int { readTexts.withLock { $0.filter { $0.contains(text) }.count } }
     public func reset() {
         counts.withLock { $0 = (0, 0) }
         statementCount.value.store(0, ordering: .relaxed)
+        statementCount.folds.store(0, ordering: .relaxed)
         readTexts.withLock { $0 = [] }
     }
 
@@ -57,6 +60,7 @@ public final class CountingDatabase: SQLDatabase {
 
 private final class StatementCounter: Sendable {
     let value = Atomic<Int>(0)
+    let folds = Atomic<Int>(0)
 }
 
 private struct Counted: SQLExecutor {
@@ -65,6 +69,7 @@ private struct Counted: SQLExecutor {
 
     nonisolated(nonsending) func run(_ statement: SQLStatement) async throws -> [SQLRow] {
         count.value.add(1, ordering: .relaxed)
+        if statement.sql(.sqlite).hasPrefix("DELETE FROM pattern_observations") { count.folds.add(1, ordering: .relaxed) }
         return try await base.run(statement)
     }
 }
