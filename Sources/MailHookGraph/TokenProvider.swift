@@ -139,13 +139,20 @@ public actor TokenProvider: GraphTokenSource {
             throw GraphError(kind: .authentication, status: Int(response.status.code), code: code, message: description,
                              requestId: response.headers.first(name: "x-ms-request-id") ?? response.headers.first(name: "request-id"))
         }
-        let lifetime: Double
-        switch json?["expires_in"] {
-        case .number(let n): lifetime = n
-        case .string(let s): lifetime = Double(s) ?? 3599
-        default: lifetime = 3599
+        return (access, tokenLifetime(json?["expires_in"]), json?["refresh_token"]?.stringValue)
+    }
+
+    /// `expires_in` in seconds, kept within 0 and a day: the answer is outside input, and
+    /// a lifetime of 1e16, NaN or a negative one must neither trap the conversion to a deadline nor
+    /// keep a token past its real expiry for ever. Missing or unreadable: Entra's usual 3599.
+    static func tokenLifetime(_ value: JSONValue?) -> Double {
+        let seconds: Double? = switch value {
+        case .number(let n): n
+        case .string(let s): Double(s)
+        default: nil
         }
-        return (access, lifetime, json?["refresh_token"]?.stringValue)
+        guard let seconds, seconds.isFinite else { return 3599 }
+        return min(max(seconds, 0), 86_400)
     }
 
     /// Percent-encodes all but RFC 3986's unreserved characters: form fields, and OData query values.

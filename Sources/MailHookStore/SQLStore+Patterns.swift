@@ -80,12 +80,14 @@ extension SQLStore {
         return PatternObservation(
             patternId: patternId, patternType: type, signature: row.string("pattern_signature") ?? "", description: row.string("description") ?? "",
             emailId: emailId, category: category, senderDomain: row.string("sender_domain"), seenAt: seenAt,
-            automationPotential: finite(row.double("automation_potential")), confidence: finite(row.double("confidence")))
+            automationPotential: bounded(row.double("automation_potential"), 1), confidence: bounded(row.double("confidence"), 100))
     }
 
-    private static func finite(_ value: Double?) -> Double {
+    /// A stored mean or share, within 0…`upper` (0 when it is no number): averaging a damaged
+    /// 1e308 would overflow to infinity, and infinity times a zero count is NaN.
+    private static func bounded(_ value: Double?, _ upper: Double) -> Double {
         guard let value, value.isFinite else { return 0 }
-        return value
+        return min(max(value, 0), upper)
     }
 
     /// The stored rows of these patterns; PostgreSQL locks them against writers outside the fold.
@@ -100,7 +102,7 @@ extension SQLStore {
             guard let id = row.string("pattern_id") else { continue }
             tallies[id] = PatternTally(
                 frequency: row.int("frequency") ?? 0, lastSeen: row.date("last_seen") ?? .distantPast,
-                automationPotential: finite(row.double("automation_potential")), confidence: finite(row.double("confidence_level")),
+                automationPotential: bounded(row.double("automation_potential"), 1), confidence: bounded(row.double("confidence_level"), 100),
                 sampleEmails: row.string("sample_emails"), affectedCategories: row.string("affected_categories"),
                 senderPatterns: row.string("sender_patterns"))
         }

@@ -218,11 +218,14 @@ extension SQLStore: PipelineStore {
     /// The first writer wins: a retry keeps the classification its earlier attempt acted on.
     static func insertClassification(_ c: Classification, emailId: String) -> SQLStatement {
         let id = "cls-\(emailId)"
+        // The LLM's answer says how many tokens it used; the column is 32-bit on PostgreSQL, and an
+        // endpoint claiming billions must not fail every email's decision.
+        let tokens = c.tokensUsed.map { min(max($0, 0), Int(Int32.max)) }
         return """
             INSERT INTO classification_results (id, email_id, category, confidence, reasoning, urgency, suggested_action, required_expertise,
                 estimated_effort, model_used, prompt_version, tokens_used)
             VALUES (\(id), \(emailId), \(c.category), \(c.confidence), \(c.reasoning), \(c.urgency), \(c.suggestedAction),
-                \(json: StoredJSON.text(c.requiredExpertise)), \(c.estimatedEffort), \(c.modelUsed), \(c.promptVersion), \(c.tokensUsed))
+                \(json: StoredJSON.text(c.requiredExpertise)), \(c.estimatedEffort), \(c.modelUsed), \(c.promptVersion), \(tokens))
             ON CONFLICT DO NOTHING
             """
     }

@@ -38,6 +38,20 @@ struct GraphClientTests {
         }
     }
 
+    @Test("a token answer claiming a lifetime of 9.2e18 seconds neither traps nor stops the client")
+    func hugeTokenLifetime() async throws {
+        try await FakeGraph.with { graph in
+            graph.tokenLifetimeSeconds = .max
+            let client = Self.client(for: graph)
+            do {
+                #expect(try await client.userId(mailbox: "a@example.com") == graph.mailboxId("a@example.com"))
+            } catch {
+                Issue.record("the call failed: \(error)")
+            }
+            #expect(graph.tokenRequestCount == 1)
+        }
+    }
+
     @Test("a wrong client secret is an authentication error that names Entra's code, not the secret")
     func badCredentials() async throws {
         try await FakeGraph.with { graph in

@@ -89,9 +89,11 @@ public struct PatternSummary: Sendable, Equatable, Encodable {
         self.lastSeen = lastSeen
         self.categories = categories
         self.sampleIds = sampleIds
-        let potential = min(max(automationPotential, 0), 100)
+        // Both come from a stored row: a NaN or a count near Int.max must not trap the listing.
+        let potential = automationPotential.isFinite ? min(max(automationPotential, 0), 100) : 0
         self.automationPotential = (potential * 10).rounded() / 10
-        estimatedMinutesSaved = Int((Double(frequency) * potential / 100 * Self.minutesPerEmail).rounded())
+        let minutes = (Double(max(frequency, 0)) * potential / 100 * Self.minutesPerEmail).rounded()
+        estimatedMinutesSaved = minutes < 9e18 ? Int(minutes) : Int.max
     }
 
     enum CodingKeys: String, CodingKey {

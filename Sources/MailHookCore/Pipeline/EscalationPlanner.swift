@@ -92,7 +92,7 @@ public struct EscalationSummary: Sendable, Equatable {
     public var html: String {
         var lines = [
             "<p><b>Escalated email</b>: \(Self.escape(subject))</p>",
-            "<p>From \(Self.escape(sender)) · \(category.rawValue) · urgency \(urgency.rawValue) · confidence \(Int(confidence.rounded()))</p>",
+            "<p>From \(Self.escape(sender)) · \(category.rawValue) · urgency \(urgency.rawValue) · confidence \(Self.percent(confidence))</p>",
             "<p>Why: \(Self.escape(reason))</p>",
             "<p>Suggested: \(Self.escape(suggestedAction))</p>",
         ]
@@ -108,7 +108,7 @@ public struct EscalationSummary: Sendable, Equatable {
                      "text": .string("Escalated: \(subject)")]),
             .object(["type": .string("FactSet"), "facts": .array([
                 fact("From", sender), fact("Category", category.rawValue), fact("Urgency", urgency.rawValue),
-                fact("Confidence", String(Int(confidence.rounded()))), fact("Topic", topic),
+                fact("Confidence", Self.percent(confidence)), fact("Topic", topic),
                 fact("People", members.joined(separator: ", ")),
             ])]),
             .object(["type": .string("TextBlock"), "wrap": .bool(true), "text": .string("Why: \(reason)")]),
@@ -134,6 +134,12 @@ public struct EscalationSummary: Sendable, Equatable {
 
     private func fact(_ title: String, _ value: String) -> JSONValue {
         .object(["title": .string(title), "value": .string(value)])
+    }
+
+    /// A confidence as a whole number; one that is not a number 0…100 reads "?" rather than trapping.
+    static func percent(_ confidence: Double) -> String {
+        guard confidence.isFinite, (0...100).contains(confidence) else { return "?" }
+        return String(Int(confidence.rounded()))
     }
 
     static func escape(_ text: String) -> String {

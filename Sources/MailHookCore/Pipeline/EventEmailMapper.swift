@@ -84,7 +84,8 @@ public enum EventEmailMapper {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         for format in ["EEE, d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm:ss Z"] {
             formatter.dateFormat = format
-            if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return date }
+            // A sender writes this header: a year outside GraphDate.storable counts as no date.
+            if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return GraphDate.storable(date) }
         }
         return nil
     }

@@ -9,16 +9,34 @@ import Foundation
 /// the fast path (other separators, leap seconds, years outside 1601…9999, where Foundation
 /// switches to the Julian calendar or the arithmetic would leave four digits) go to Foundation.
 public enum GraphDate {
+    /// Seconds since 1970 of 1601-01-01 and of the last millisecond of 9999: the dates MailHook
+    /// accepts from outside and stores. Foundation reads `300000-01-01` or a mail header's year
+    /// 300000 literally; PostgreSQL refuses years past 294276 and its driver traps converting them.
+    public static let storableRange: ClosedRange<TimeInterval> = -11_644_473_600...253_402_300_799.999
+
+    /// nil for a text that is not a timestamp, and for one outside ``storableRange``.
     public static func parse(_ text: String) -> Date? {
         if let seconds = fastParse(Array(text.utf8)) { return Date(timeIntervalSince1970: seconds) }
-        return foundationParse(text)
+        return foundationParse(text).flatMap { storable($0) }
+    }
+
+    /// The date when it lies within ``storableRange``.
+    public static func storable(_ date: Date) -> Date? {
+        storableRange.contains(date.timeIntervalSince1970) ? date : nil
+    }
+
+    /// The nearest date within ``storableRange`` (a last resort where a date must be stored).
+    public static func clamped(_ date: Date) -> Date {
+        let t = date.timeIntervalSince1970
+        guard t.isFinite else { return Date(timeIntervalSince1970: t > 0 ? storableRange.upperBound : storableRange.lowerBound) }
+        return Date(timeIntervalSince1970: min(max(t, storableRange.lowerBound), storableRange.upperBound))
     }
 
     /// `2026-01-15T09:30:00.123Z`: the text form MailHook stores (to the nearest millisecond).
     public static func format(_ date: Date) -> String {
         let t = date.timeIntervalSince1970
         // Years 1601 to 9999 only (and so no Int64 conversion can trap).
-        guard t.isFinite, t >= -11_644_473_600, t < 253_402_300_799.999 else { return foundationFormat(date) }
+        guard t.isFinite, t >= storableRange.lowerBound, t < storableRange.upperBound else { return foundationFormat(date) }
         let millis = Int64((t * 1000).rounded())
         let (days, dayMillis) = floorDivide(millis, 86_400_000)
         let (year, month, day) = civil(days: days)

@@ -89,13 +89,15 @@ enum StoredJSON {
 }
 
 extension Classification {
-    /// A `classification_results` row. Names this version does not know make it nil, so the
-    /// email is classified again rather than routed on a guess.
+    /// A `classification_results` row. Names this version does not know, or a confidence outside
+    /// 0…100, make it nil, so the email is classified again rather than routed on a guess.
     static func stored(
         category: String, confidence: Double, reasoning: String, urgency: String, suggestedAction: String, requiredExpertise: String?,
         estimatedEffort: String?, modelUsed: String?, promptVersion: String?, tokensUsed: Int?
     ) -> Classification? {
-        guard let category = Category(rawValue: category), let urgency = Urgency(rawValue: urgency) else { return nil }
+        // A stored row is outside input too: a confidence routing cannot read (NaN, 1e308, -3) makes
+        // the email be classified again, like a name this version does not know.
+        guard let category = Category(rawValue: category), let urgency = Urgency(rawValue: urgency), (0...100).contains(confidence) else { return nil }
         return Classification(
             category: category, confidence: confidence, reasoning: reasoning, urgency: urgency, suggestedAction: suggestedAction,
             requiredExpertise: StoredJSON.strings(requiredExpertise), estimatedEffort: estimatedEffort ?? "", modelUsed: modelUsed ?? "",

@@ -109,10 +109,12 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
 
         private mutating func bind(_ value: SQLValue, json: Bool) {
             parts.append(.bind(binds.count, json: json))
-            if case .text(let text) = value {
-                binds.append(.text(json ? StorableText.json(text) : StorableText.text(text)))
-            } else {
-                binds.append(value)
+            switch value {
+            case .text(let text): binds.append(.text(json ? StorableText.json(text) : StorableText.text(text)))
+            // PostgreSQL's driver traps on a date past year 294276; the parsers keep such dates
+            // out, and this keeps any that slip through storable.
+            case .date(let date): binds.append(.date(GraphDate.clamped(date)))
+            default: binds.append(value)
             }
         }
     }
