@@ -48,10 +48,15 @@ extension GraphClient {
     }
 
     /// Every subscription this app created (paged). Graph returns clientState as null here.
-    public func listSubscriptions() async throws -> [GraphSubscription] {
+    /// At most `maxPages` pages, none twice: the links come from the answers.
+    public func listSubscriptions(maxPages: Int = 100) async throws -> [GraphSubscription] {
         var all: [GraphSubscription] = []
         var next: String? = "/subscriptions"
+        var followed: Set<String> = []
         while let path = next {
+            guard followed.count < maxPages, followed.insert(path).inserted else {
+                throw GraphError(kind: .decoding, code: "subscription_pages", message: "the subscription list's links repeat or run past \(maxPages) pages")
+            }
             let json = try await send(.GET, path).json
             all += (json?["value"]?.arrayValue ?? []).compactMap(GraphSubscription.init)
             next = json?["@odata.nextLink"]?.stringValue

@@ -67,6 +67,14 @@ public final class GraphClient: Sendable {
         return "\(scheme)://\(host)\(port)/.default"
     }
 
+    /// `scheme://host:port` of a URL, lower-cased, with the scheme's default port filled in; nil
+    /// when it has no host.
+    static func origin(_ text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty else { return nil }
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        return "\(scheme)://\(host):\(port)"
+    }
+
     /// Sends one Graph request with every policy applied. `path` is relative to the base URL
     /// (`/subscriptions`) or an absolute URL (an `@odata.nextLink`). Non-2xx answers that are
     /// not retried become ``GraphError``. `tokens` replaces the app's own token source (a user's
@@ -76,7 +84,12 @@ public final class GraphClient: Sendable {
         tokens source: (any GraphTokenSource)? = nil, idempotent: Bool? = nil
     ) async throws -> Response {
         let tokens: any GraphTokenSource = source ?? self.tokens
-        let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : baseURL + path
+        let absolute = path.hasPrefix("http://") || path.hasPrefix("https://")
+        // A link comes from an answer (or a stored delta link): the token goes to Graph only.
+        guard !absolute || Self.origin(path) == Self.origin(baseURL) else {
+            throw GraphError(kind: .decoding, code: "foreign_link", message: "a link to a host other than Graph's was not followed")
+        }
+        let url = absolute ? path : baseURL + path
         // A POST that sends or creates something must not be repeated when its outcome is unknown
         // (a timeout, a reset): only an answer that says it was not processed (429, 503) is retried.
         let repeatable = idempotent ?? (method != .POST)

@@ -26,7 +26,16 @@ public final class DeltaSyncer: Sendable {
     /// Mailboxes with a round running in this process, and whether another was asked for meanwhile.
     private let running = Mutex<[String: Bool]>([:])
 
-    public init(graph: GraphClient, store: any SubscriptionStore & InboxStore & StoreLifecycle, folder: String, logger: Logger, pageSize: Int = 50) {
+    /// Pages one round follows before it saves where it got to and stops (the next round goes on
+    /// from there): a catch-up of 100,000 messages is 2,000 pages of 50, and a round holds the
+    /// mailbox's delta lock, so an answer whose links never end must not hold it for ever.
+    let maxPagesPerRound: Int
+
+    public init(
+        graph: GraphClient, store: any SubscriptionStore & InboxStore & StoreLifecycle, folder: String, logger: Logger, pageSize: Int = 50,
+        maxPagesPerRound: Int = 2_000
+    ) {
+        self.maxPagesPerRound = max(1, maxPagesPerRound)
         self.graph = graph
         self.store = store
         self.folder = folder
@@ -99,6 +108,7 @@ public final class DeltaSyncer: Sendable {
         // The previous page's insert runs while the next page is fetched: Graph's page latency, not
         // the database, bounds a long catch-up.
         var pendingInsert: Task<Int, any Error>?
+        var followed: Set<String> = [link]
         while true {
             let page: DeltaPage
             do {
@@ -136,6 +146,22 @@ public final class DeltaSyncer: Sendable {
                 }
             }
             if let next = page.nextLink {
+                if let previous = pendingInsert, followed.count >= maxPagesPerRound || followed.contains(next) {
+                    result.inserted += try await previous.value
+                    pendingInsert = nil
+                }
+                guard !followed.contains(next) else {
+                    throw GraphError(kind: .decoding, code: "delta_link_loop", message: "a delta page's nextLink repeated an earlier page's")
+                }
+                guard followed.count < maxPagesPerRound else {
+                    // Every row so far is committed: the next round resumes at this page.
+                    try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: next, lastReceivedAt: lastReceived, lastSyncAt: Date()))
+                    logger.warning("delta round stopped after its page limit; the next round goes on from there", metadata: [
+                        "mailhook.mailbox": "\(mailbox)", "mailhook.delta.pages": "\(followed.count)", "mailhook.delta.found": "\(result.found)",
+                    ])
+                    return result
+                }
+                followed.insert(next)
                 link = next
                 continue
             }
