@@ -27,16 +27,22 @@ extension GraphClient {
         return id
     }
 
-    /// The message as JSON, or nil when it is gone (deleted or moved: 404).
+    /// The message as JSON, or nil when it is gone (deleted or moved: 404). A success whose body is
+    /// not a JSON object is a decoding error, not a message that is gone: the email is tried again
+    /// (and dead-lettered if it keeps coming back so), never dropped.
     public func message(mailbox: String, id: String) async throws -> JSONValue? {
+        let response: Response
         do {
-            let response = try await send(
+            response = try await send(
                 .GET, "/users/\(Self.escape(mailbox))/messages/\(Self.escape(id))?$select=\(Self.messageSelect)", mailbox: mailbox,
                 prefer: [#"outlook.body-content-type="text""#, Self.immutableIds])
-            return response.json
         } catch let error as GraphError where error.isNotFound {
             return nil
         }
+        guard let json = response.json, json.objectValue != nil else {
+            throw GraphError(kind: .decoding, status: response.status, code: "unexpected_response", message: "the message could not be read")
+        }
+        return json
     }
 
     /// The first request of a delta round for a folder; later pages and rounds use the links Graph returns, verbatim.

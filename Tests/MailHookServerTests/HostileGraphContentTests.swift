@@ -41,6 +41,27 @@ struct HostileGraphContentTests {
         }
     }
 
+    @Test("a fetch answered 200 with a page that is not JSON is a failed attempt, not a message gone: retried, then dead-lettered")
+    func garbledFetch() async throws {
+        try await FakeLLM.with { llm in
+            try await FakeGraph.with { graph in
+                try await TestServer.run(
+                    database: .sqlite, configure: P.config(llm: llm, graph: graph, actions: .dryRun) { $0.maxAttempts = 2 }, integrationsJSON: P.integrations,
+                    graph: graph
+                ) { server in
+                    let id = graph.addMessage(mailbox: P.mailbox, .init(subject: "New monitor please", fromAddress: "carol@fabrikam.example"))
+                    graph.garbleNext(1000)
+                    #expect(try await P.post(server, P.referenceEvent("evt-garbled", messageId: id)).status == 202)
+                    try await eventually { try await server.store.inboxRows(limit: 10).first.map { !InboxStatus.open.contains($0.status) } == true }
+                    let row = try #require(try await server.store.inboxRows(limit: 10).first)
+                    #expect(row.status == .dead, "kept for replay, not dropped as gone")
+                    #expect(row.attempts == 2)
+                    #expect(row.lastError?.contains("could not be read") == true, "\(row.lastError ?? "")")
+                }
+            }
+        }
+    }
+
     @Test("a NUL in bound text and a \\u0000 escape in bound JSON are stored as U+FFFD; an escaped backslash before u0000 is left alone (SQLite)")
     func boundSQLite() async throws { try await bound(.sqlite) }
 

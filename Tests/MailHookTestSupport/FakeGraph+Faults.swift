@@ -18,6 +18,12 @@ extension FakeGraph {
         state.withLock { $0.failures = .init(remaining: max(0, count), status: status, retryAfter: retryAfter) }
     }
 
+    /// Answers the next `count` authenticated `/v1.0` requests with 200 and an HTML page, as a
+    /// proxy in front of Graph might.
+    public func garbleNext(_ count: Int) {
+        state.withLock { $0.garbledAnswers = max(0, count) }
+    }
+
     /// While set, every request — the token endpoint included — is answered with `status` (Graph
     /// and Entra down); nil ends the outage.
     public func setOutage(status: Int?) { state.withLock { $0.outageStatus = status } }

@@ -61,6 +61,8 @@ struct Reply: Sendable {
         case empty
         case json(JSONValue)
         case graphError(code: String, message: String)
+        /// Not JSON at all (a proxy's login page).
+        case html(String)
     }
 
     var status: Int
@@ -188,6 +190,8 @@ extension FakeGraph {
             text = ""
         case .json(let value):
             text = value.jsonText()
+        case .html(let page):
+            text = page
         case .graphError(let code, let message):
             let now = state.withLock { $0.now }
             let inner: JSONValue = .object([
@@ -387,6 +391,9 @@ extension FakeGraph.State {
         var injected: Reply?
         if let status = outageStatus {
             injected = .error(status, FakeGraph.errorCode(forStatus: status), "Injected outage \(status).")
+        } else if garbledAnswers > 0 {
+            garbledAnswers -= 1
+            injected = Reply(status: 200, body: .html("<html><body>Please sign in to continue.</body></html>"))
         } else if var plan = failures, plan.remaining > 0 {
             plan.remaining -= 1
             failures = plan.remaining > 0 ? plan : nil

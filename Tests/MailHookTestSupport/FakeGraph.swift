@@ -399,6 +399,8 @@ extension FakeGraph {
         var throttle: Throttle?
         var throttleSequence = 0
         var failures: Failures?
+        /// Authenticated requests still to answer with 200 and a page that is not JSON.
+        var garbledAnswers = 0
         /// Token requests still to answer with a server error (the token endpoint down).
         var tokenFailures = 0
         var outageStatus: Int?
