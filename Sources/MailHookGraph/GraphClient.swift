@@ -25,14 +25,18 @@ public final class GraphClient: Sendable {
     public let breaker: CircuitBreaker
     let retry: RetryPolicy
     let timeout: Duration
+    /// The largest answer read: a message with its text body and the headers asked for is far
+    /// smaller; a larger one is refused, not retried (it would be as large the next time).
+    let maxAnswerBytes: Int
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
 
     public init(
         baseURL: String, httpClient: HTTPClient, tokens: TokenProvider, limiter: MailboxLimiter = MailboxLimiter(),
         breaker: CircuitBreaker = CircuitBreaker(), retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30),
-        logger: Logger, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        maxAnswerBytes: Int = 32 << 20, logger: Logger, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.maxAnswerBytes = maxAnswerBytes
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.httpClient = httpClient
         self.tokens = tokens
@@ -151,6 +155,11 @@ public final class GraphClient: Sendable {
             case .failure(let error):
                 // The token endpoint has its own breaker: its failures say nothing about Graph.
                 if error.kind == .authentication || error.kind == .circuitOpen { throw error }
+                // Graph answered, too much: it is up, and asking again gets the same answer.
+                if error.kind == .decoding {
+                    verdict = true
+                    throw error
+                }
                 verdict = false
                 guard repeatable, attempt < retry.maxAttempts else { throw error }
                 try await sleep(retry.backoff(attempt: attempt))
@@ -169,16 +178,18 @@ public final class GraphClient: Sendable {
             request.body = .bytes(ByteBuffer(string: body.jsonText()))
         }
         let prepared = request
-        let (client, logger) = (httpClient, logger)
+        let (client, logger, limit) = (httpClient, logger, maxAnswerBytes)
         do {
             // The whole exchange, body included, within the timeout.
             return try await withTimeLimit(timeout) {
                 let response = try await client.execute(prepared, timeout: .seconds(3600), logger: logger)
-                let bytes = try await response.body.collect(upTo: 32 << 20)
+                let bytes = try await response.body.collect(upTo: limit)
                 return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
             }
         } catch is TimeLimitExceeded {
             throw HTTPClientError.deadlineExceeded
+        } catch is NIOTooManyBytesError {
+            throw GraphError(kind: .decoding, code: "answer_too_large", message: "Graph's answer was larger than \(limit) bytes")
         }
     }
 

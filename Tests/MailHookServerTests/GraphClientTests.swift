@@ -52,6 +52,33 @@ struct GraphClientTests {
         }
     }
 
+    @Test("an answer over the size limit is refused once, not retried, and does not count against Graph's health")
+    func oversizedAnswer() async throws {
+        try await FakeGraph.with { graph in
+            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let tokens = TokenProvider(
+                credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1", clientSecret: Secret("secret-1"),
+                                   scope: GraphClient.scope(forBaseURL: graph.graphBaseURL)),
+                httpClient: .test, logger: logger)
+            let breaker = CircuitBreaker(failureThreshold: 1)
+            let client = GraphClient(baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, breaker: breaker, maxAnswerBytes: 8 << 10, logger: logger)
+            let id = graph.addMessage(mailbox: "a@example.com", .init(subject: "Large", body: String(repeating: "x", count: 64 << 10)))
+            do {
+                _ = try await client.message(mailbox: "a@example.com", id: id)
+                Issue.record("expected the answer to be refused")
+            } catch let error as GraphError {
+                #expect(error.code == "answer_too_large")
+            }
+            #expect(graph.calls(matching: "GET", pathPrefix: "/v1.0/users/a@example.com/messages/").count == 1)
+            let small = graph.addMessage(mailbox: "a@example.com", .init(subject: "Small"))
+            do {
+                #expect(try await client.message(mailbox: "a@example.com", id: small)?["subject"]?.stringValue == "Small")
+            } catch {
+                Issue.record("the breaker opened: \(error)")
+            }
+        }
+    }
+
     @Test("a wrong client secret is an authentication error that names Entra's code, not the secret")
     func badCredentials() async throws {
         try await FakeGraph.with { graph in
