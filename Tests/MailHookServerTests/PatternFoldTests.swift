@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import MailHookCore
 import MailHookServer
-import MailHookStore
+@testable import MailHookStore
 import MailHookTestSupport
 import Testing
 
@@ -179,6 +179,20 @@ struct PatternFoldTests {
             #expect(counting.writes == 0)
             #expect(counting.reads == 2, "the probe for observations, then the page")
         }
+    }
+
+    @Test("a pattern keeps its 100 most frequent sender domains, the one just counted always among them")
+    func senderCap() throws {
+        var tally = PatternTally(first: try #require(P.completion("m0", at: P.seen, automation: 1).pattern))
+        for n in 0..<300 {
+            var observation = try #require(P.completion("m\(n)", at: P.seen, automation: 1).pattern)
+            observation.senderDomain = n < 50 ? "frequent\(n % 5).example" : "d\(n).example"
+            tally = tally.adding(observation)
+        }
+        #expect(tally.senders.count == PatternTally.maxSenders)
+        #expect((0..<5).allSatisfy { tally.senders["frequent\($0).example"] == 10 })
+        #expect(tally.senders["d299.example"] == 1, "the domain just counted stays")
+        #expect(tally.senders["contoso.com"] == 1)
     }
 
     static func count(_ store: SQLStore, _ table: String) async throws -> Int? {

@@ -6,6 +6,10 @@ import MailHookCore
 struct PatternTally: Equatable {
     /// `sample_emails` keeps this many of the newest email ids.
     static let maxSamples = 10
+    /// `sender_patterns` keeps this many sender domains: a common subject from many senders must
+    /// not grow a row the fold rewrites without end. The least frequent go first (of equals, the
+    /// last in name order), never the domain just counted.
+    static let maxSenders = 100
 
     var frequency: Int
     var lastSeen: Date
@@ -50,7 +54,16 @@ struct PatternTally: Equatable {
         if !next.samples.contains(observation.emailId) { next.samples.append(observation.emailId) }
         next.samples = Array(next.samples.suffix(Self.maxSamples))
         Self.increment(&next.categories, observation.category.rawValue)
-        if let domain = observation.senderDomain { Self.increment(&next.senders, domain) }
+        if let domain = observation.senderDomain {
+            Self.increment(&next.senders, domain)
+            if next.senders.count > Self.maxSenders {
+                // One sort, also for a damaged row holding thousands.
+                let others = next.senders.filter { $0.key != domain }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                var kept = Dictionary(uniqueKeysWithValues: others.prefix(Self.maxSenders - 1).map { ($0.key, $0.value) })
+                kept[domain] = next.senders[domain]
+                next.senders = kept
+            }
+        }
         return next
     }
 
