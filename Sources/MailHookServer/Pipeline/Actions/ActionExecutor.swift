@@ -22,6 +22,8 @@ struct ActionExecutor: Sendable {
     /// `actions.unknownOutcomeWaitSeconds`.
     var unknownOutcomeWait: TimeInterval = 600
     var now: @Sendable () -> Date = { Date() }
+    /// How far in the future a stored start may lie (another replica's clock) and still count.
+    static let toleratedSkew: TimeInterval = 300
 
     /// Which email and attempt an action belongs to.
     struct Context: Sendable {
@@ -82,7 +84,9 @@ struct ActionExecutor: Sendable {
                 try await finish(&record, status: .completed, result: found.jsonText())
                 return Executed(record: record)
             }
-            if let began = record.createdAt {
+            // A start far in the future (a damaged row, a clock set wrong) would be waited on for
+            // ever, each look spending no attempt: beyond the skew tolerated, the wait is over.
+            if let began = record.createdAt, began.timeIntervalSince(now()) <= Self.toleratedSkew {
                 let remaining = began.addingTimeInterval(unknownOutcomeWait).timeIntervalSince(now())
                 if remaining > 0 {
                     logger.notice("an interrupted action is not found done yet; waiting before sending it again", metadata: [
