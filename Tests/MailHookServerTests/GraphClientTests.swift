@@ -10,13 +10,17 @@ import Testing
 /// The Graph client against the fake Graph, through real HTTP.
 @Suite("Graph client")
 struct GraphClientTests {
-    static func client(for graph: FakeGraph, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) -> GraphClient {
+    static func client(
+        for graph: FakeGraph, breaker: CircuitBreaker = CircuitBreaker(), maxAnswerBytes: Int = 32 << 20,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) -> GraphClient {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let tokens = TokenProvider(
             credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1", clientSecret: Secret("secret-1"),
                                scope: GraphClient.scope(forBaseURL: graph.graphBaseURL)),
             httpClient: .test, logger: logger)
-        return GraphClient(baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, logger: logger, sleep: sleep)
+        return GraphClient(
+            baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, breaker: breaker, maxAnswerBytes: maxAnswerBytes, logger: logger, sleep: sleep)
     }
 
     @Test("100 concurrent callers cause one token request, and one more after the token expires")
@@ -55,13 +59,7 @@ struct GraphClientTests {
     @Test("an answer over the size limit is refused once, not retried, and does not count against Graph's health")
     func oversizedAnswer() async throws {
         try await FakeGraph.with { graph in
-            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            let tokens = TokenProvider(
-                credentials: .init(authorityHost: graph.authorityHost, tenantId: "tenant-1", clientId: "client-1", clientSecret: Secret("secret-1"),
-                                   scope: GraphClient.scope(forBaseURL: graph.graphBaseURL)),
-                httpClient: .test, logger: logger)
-            let breaker = CircuitBreaker(failureThreshold: 1)
-            let client = GraphClient(baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, breaker: breaker, maxAnswerBytes: 8 << 10, logger: logger)
+            let client = Self.client(for: graph, breaker: CircuitBreaker(failureThreshold: 1), maxAnswerBytes: 8 << 10)
             let id = graph.addMessage(mailbox: "a@example.com", .init(subject: "Large", body: String(repeating: "x", count: 64 << 10)))
             do {
                 _ = try await client.message(mailbox: "a@example.com", id: id)
