@@ -2,8 +2,8 @@ import Foundation
 import MailHookCore
 
 extension SQLStore {
-    /// The first key of the transaction lock that lets one fold at a time (of any replica) merge
-    /// into `email_patterns`; two int4 keys, a key space apart from the session locks' int8 keys.
+    /// The keys of the transaction lock that lets one fold at a time (of any replica) merge into
+    /// `email_patterns`: two int4 keys, a key space apart from the session locks' int8 keys.
     static let patternFoldLock: (Int32, Int32) = (0x4D48, 0x666F)
 
     /// The completion's record of its email's pattern: an insert into `pattern_observations`,
@@ -49,7 +49,9 @@ extension SQLStore {
                 if byPattern[o.patternId] == nil { order.append(o.patternId) }
                 byPattern[o.patternId, default: []].append(o)
             }
-            let stored = try await Self.storedTallies(order, dialect: dialect, on: db)
+            // Only unreadable rows: nothing to merge, and `IN ()` is no SQL.
+            var stored: [String: PatternTally] = [:]
+            if !order.isEmpty { stored = try await Self.storedTallies(order, dialect: dialect, on: db) }
             for patternId in order {
                 guard let seen = byPattern[patternId], let first = seen.first else { continue }
                 if let tally = stored[patternId] {

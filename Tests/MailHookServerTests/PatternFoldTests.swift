@@ -117,6 +117,9 @@ struct PatternFoldTests {
                 INSERT INTO pattern_observations (\(raw: columns)) VALUES ('pat-y', 'subject', 'd', 'y1', 'SUPPORT', \(seen), \(raw: database == .postgres ? "'NaN'" : "'many'"), 50)
                 """)
             #expect(try await sql.foldPatterns() == (database == .sqlite ? 5 : 4))
+            // A batch of nothing but unreadable rows is dropped too, not refused for ever.
+            try await Self.exec(sql, "INSERT INTO pattern_observations (\(raw: columns)) VALUES ('pat-z', 'subject', 'd', 'z1', 'SPAM', \(seen), 0, 0)")
+            #expect(try await sql.foldPatterns() == 1)
             let rows = try await P.rows(store, .emailPatterns)
             #expect(rows.compactMap { row -> String? in if case .string(let id) = row["pattern_id"] { id } else { nil } }.sorted() == ["pat-0123456789abcdef", "pat-y"])
             let saturated = try #require(rows.first { $0["pattern_id"] == .string("pat-0123456789abcdef") })
