@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text as both databases can keep it. PostgreSQL's text and jsonb refuse NUL (a statement
 /// binding one fails, so the email behind it would fail every attempt), and SQLite reads text
 /// back only up to the first NUL. Outside input can carry one (a Graph message's subject, an LLM's
@@ -5,8 +7,18 @@
 /// escapes by `\ufffd`: what was there stays visible, and nothing is cut off.
 enum StorableText {
     static func text(_ s: String) -> String {
-        guard s.utf8.contains(0) else { return s }
+        guard containsNUL(s) else { return s }
         return String(decoding: s.utf8.flatMap { $0 == 0 ? Array("\u{FFFD}".utf8) : [$0] }, as: UTF8.self)
+    }
+
+    /// Every acknowledgement binds its payload: a byte search (memchr) over contiguous UTF-8,
+    /// not a walk through the string's view.
+    static func containsNUL(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        }
     }
 
     /// JSON text: raw NULs (invalid JSON, but stored as given) and `\u0000` escapes outside an
