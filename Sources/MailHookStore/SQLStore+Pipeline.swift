@@ -245,6 +245,13 @@ extension SQLStore: PipelineStore {
             claimOwner: row.string("claim_owner"), claimAttempt: row.int("claim_attempt"))
     }
 
+    /// A stored record naming an action, mode or status this version does not know: the email
+    /// fails its attempt (and is dead-lettered in the end), as for any input it cannot read. As a
+    /// database outage it would be deferred without spending an attempt, for ever.
+    static func unreadable(_ record: ActionRecord) -> UnreadableRow {
+        UnreadableRow("the action record \(record.idempotencyKey) names an action, mode or status this version does not know")
+    }
+
     public func beginAction(_ record: ActionRecord) async throws -> ActionRecord {
         let dialect = dialect
         let now = now()
@@ -252,9 +259,7 @@ extension SQLStore: PipelineStore {
             // One statement instead of four round trips (BEGIN, lease check, insert, COMMIT).
             let row = try await database.write(Self.beginActionStatement(record, owner: owner, attempt: attempt, now: now).prepared()).first
             guard let row, (row.int("leased") ?? 0) > 0 else { throw StaleClaim(inboxId: record.inboxId) }
-            guard var stored = Self.actionRecord(row) else {
-                throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
-            }
+            guard var stored = Self.actionRecord(row) else { throw Self.unreadable(record) }
             stored.resumed = row.string("outcome") == "resumed"
             return stored
         }
@@ -291,9 +296,8 @@ extension SQLStore: PipelineStore {
                 // An earlier claim finished it.
                 rows = try await db.run("SELECT \(raw: Self.actionColumns) FROM action_records WHERE idempotency_key = \(record.idempotencyKey)")
             }
-            guard var stored = rows.first.flatMap(Self.actionRecord) else {
-                throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored")
-            }
+            guard let row = rows.first else { throw StoreUnavailable("the action record \(record.idempotencyKey) was not stored") }
+            guard var stored = Self.actionRecord(row) else { throw Self.unreadable(record) }
             stored.resumed = inserted.isEmpty && stored.status == .started
             return stored
         }

@@ -37,4 +37,26 @@ struct HostileStoreValuesTests {
             #expect(try await store.classification(emailId: "m2") == nil, "classified again, not routed on a NaN")
         }
     }
+
+    @Test("an action record naming a status this version does not know fails the attempt; it is no database outage (SQLite)")
+    func unknownActionStatusSQLite() async throws { try await unknownActionStatus(.sqlite) }
+
+    @Test("an action record naming a status this version does not know fails the attempt; it is no database outage (PostgreSQL)", .postgres)
+    func unknownActionStatusPostgres() async throws { try await unknownActionStatus(.postgres) }
+
+    func unknownActionStatus(_ database: TestDatabase) async throws {
+        try await P.withStore(database) { store in
+            let sql = try #require(store as? SQLStore)
+            let record = ActionRecord(inboxId: 1, emailId: "m1", action: .flag, idempotencyKey: "m1|flag", mode: .live, request: "{}")
+            _ = try await store.beginAction(record)
+            _ = try await sql.database.write("UPDATE action_records SET status = 'cancelled'", urgent: false)
+            do {
+                _ = try await store.beginAction(record)
+                Issue.record("expected the unreadable record to fail")
+            } catch {
+                #expect(error is UnreadableRow, "\(error)")
+                #expect(!error.isStoreOutage, "an outage would be deferred for ever without spending an attempt")
+            }
+        }
+    }
 }

@@ -75,6 +75,12 @@ public struct InboxRow: Sendable, Equatable {
     }
 }
 
+/// A stored row this version cannot read. Not an outage: the item it belongs to fails its attempt.
+public struct UnreadableRow: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// The store could not be reached or refused the write: the sender must retry (HTTP 503).
 public struct StoreUnavailable: Error, CustomStringConvertible {
     public let reason: String
