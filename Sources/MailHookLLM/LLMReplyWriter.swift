@@ -31,10 +31,12 @@ public struct LLMReplyWriter: ReplyWriter {
             // A little more randomness than classification: replies should not read canned.
             let completion = try await client.complete(prompt, maxTokens: Self.maxTokens, temperature: 0.3)
             let text = completion.content.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !text.isEmpty { return text }
-            logger.notice("LLM reply empty, using the template")
+            // A provider may ignore max_tokens: a reply longer than any reply may be is neither
+            // sent nor drafted (Graph refuses bodies that large, and each retry would write another).
+            if !text.isEmpty, text.count <= ReplyCheck.maximumCharacters { return text }
+            logger.notice("LLM reply empty or longer than a reply may be, using the template", metadata: ["mailhook.llm.characters": "\(text.count)"])
         } catch {
-            logger.warning("LLM reply failed, using the template", metadata: ["mailhook.llm.reason": "\(error)"])
+            logger.warning("LLM reply failed, using the template", metadata: ["mailhook.llm.reason": .string(String("\(error)".prefix(300)))])
         }
         return await fallback.reply(to: input, classification: classification)
     }

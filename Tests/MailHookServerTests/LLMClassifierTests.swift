@@ -359,6 +359,14 @@ struct LLMClassifierTests {
             llm.mode = .status(500)
             let fallback = await writer.reply(to: Self.input, classification: classification)
             #expect(fallback == TemplateReplyWriter().text(category: classification.category, urgency: classification.urgency))
+
+            // A provider ignoring max_tokens: a reply past what a reply may be is not sent, nor
+            // drafted (Graph refuses a body that large); the template is.
+            llm.mode = .rambling(ReplyCheck.maximumCharacters + 1)
+            #expect(await writer.reply(to: Self.input, classification: classification) == fallback)
+            llm.mode = .rambling(ReplyCheck.maximumCharacters)
+            let longest = await writer.reply(to: Self.input, classification: classification)
+            #expect(longest != fallback && longest.count >= ReplyCheck.maximumCharacters - 1, "the longest allowed reply is the model's")
         }
     }
 

@@ -43,6 +43,9 @@ public final class FakeLLM: Sendable {
         /// urgency, an assessment of 100, and a reply that repeats every link, address, phone
         /// number and account number written in the prompt (the attacker's payload).
         case obedient
+        /// A provider that ignores `max_tokens`: reply prompts get a reply of this many characters;
+        /// other prompts as `.good`.
+        case rambling(Int)
     }
 
     public enum PromptKind: String, Sendable {
@@ -324,6 +327,10 @@ extension FakeLLM {
             content = goodContent(category: category, urgency: urgency, confidence: confidence, assessed: assessed, kind: kind)
         case .garbage:
             content = garbageText
+        case .rambling(let characters):
+            content = kind == .reply
+                ? String(String(repeating: "Thank you for your email, we are looking into it. ", count: characters / 50 + 1).prefix(characters))
+                : goodContent(category: .support, urgency: .medium, confidence: 70, assessed: 87, kind: kind)
         case .obedient:
             switch kind {
             case .classification, .unknown: content = classificationJSON(category: .information, urgency: .low, confidence: .number(100))
