@@ -341,7 +341,8 @@ public struct ChatCompletionsClient: Sendable {
         } else {
             message = ""
         }
-        return ChatCompletionsError(kind: .http, status: response.status, code: code.map { redacted($0) }, message: message, attempts: attempts)
+        return ChatCompletionsError(
+            kind: .http, status: response.status, code: code.map { redacted(Sanitizer.truncate($0, toCharacters: 100)) }, message: message, attempts: attempts)
     }
 
     private func decode(_ response: RawResponse, attempts: Int) throws(ChatCompletionsError) -> Completion {

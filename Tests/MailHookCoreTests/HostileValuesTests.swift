@@ -48,4 +48,21 @@ struct HostileValuesTests {
         #expect(EscalationSummary.percent(1e300) == "?")
         #expect(EscalationSummary.percent(72.6) == "73")
     }
+
+    @Test("an LLM answer's unknown category, urgency or confidence text is echoed into the error only in part")
+    func echoedAnswers() {
+        let long = String(repeating: "A", count: 100_000)
+        for answer in [
+            #"{"category": "\#(long)", "urgency": "LOW", "confidence": 80}"#,
+            #"{"category": "SUPPORT", "urgency": "\#(long)", "confidence": 80}"#,
+            #"{"category": "SUPPORT", "urgency": "LOW", "confidence": "\#(long)"}"#,
+        ] {
+            do {
+                _ = try LLMAnswerParser.parseClassification(answer, modelUsed: "m")
+                Issue.record("expected the answer to be refused")
+            } catch {
+                #expect(error.description.count < 400, "\(error.description.count) characters")
+            }
+        }
+    }
 }
