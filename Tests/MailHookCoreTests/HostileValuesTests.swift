@@ -65,4 +65,18 @@ struct HostileValuesTests {
             }
         }
     }
+
+    @Test("an email id from a long internetMessageId or Message-ID header is its hash: bounded, and the same each time")
+    func longIds() throws {
+        let long = "<" + String(repeating: "x", count: 3_000) + "@example.com>"
+        let canonical = try JSONValue.parse(Array(#"{"id":"e1","type":"email.received","message":{"internetMessageId":"\#(long)","from":{"address":"a@b.example"},"subject":"Hi"}}"#.utf8))
+        let first = try EventEmailMapper.map(canonical, endpoint: "helpdesk", fallbackId: "fb", receivedAt: Date())
+        let again = try EventEmailMapper.map(canonical, endpoint: "helpdesk", fallbackId: "fb", receivedAt: Date())
+        #expect(first.id.hasPrefix("helpdesk:mid-") && first.id.utf8.count < 64 && first.id == again.id)
+        #expect(first.internetMessageId == long, "the header itself is kept as it was")
+        let bridge = try JSONValue.parse(Array(#"{"event":{"type":"new_message","subject":"Printer","sender":"bob@d.example","email_content":{"plain_body":"Jammed","headers":{"Message-ID":"\#(long)"}}},"webhook_config":{}}"#.utf8))
+        #expect(try EventEmailMapper.map(bridge, endpoint: "imap", fallbackId: "fb", receivedAt: Date()).id.hasPrefix("imap:mid-"))
+        let short = try JSONValue.parse(Array(#"{"type":"email.received","message":{"internetMessageId":"<a@b>","from":{"address":"a@b.example"}}}"#.utf8))
+        #expect(try EventEmailMapper.map(short, endpoint: "helpdesk", fallbackId: "fb", receivedAt: Date()).id == "helpdesk:<a@b>")
+    }
 }

@@ -29,7 +29,7 @@ public enum EventEmailMapper {
         let text = m["bodyText"]?.stringValue ?? html.map(HTMLEntities.stripTags) ?? ""
         let id = m["id"]?.stringValue ?? m["internetMessageId"]?.stringValue ?? payload["id"]?.stringValue ?? fallbackId
         return EmailMessage(
-            id: scoped(id, endpoint: endpoint), mailbox: nil, internetMessageId: m["internetMessageId"]?.stringValue,
+            id: scoped(bounded(id), endpoint: endpoint), mailbox: nil, internetMessageId: m["internetMessageId"]?.stringValue,
             from: .init(address: sender, name: m["from"]?["name"]?.stringValue), to: addresses(m["to"]), cc: addresses(m["cc"]),
             subject: m["subject"]?.stringValue ?? "", bodyText: text, bodyHtml: html,
             receivedAt: m["receivedAt"]?.stringValue.flatMap(GraphDate.parse) ?? receivedAt,
@@ -55,7 +55,7 @@ public enum EventEmailMapper {
             uid = parsed
         }
         // IMAP uids are unique per mailbox only: scoped by the endpoint like every other id.
-        let id = scoped(uid.map { "imap:\($0)" } ?? header("Message-ID") ?? root["id"]?.stringValue ?? fallbackId, endpoint: endpoint)
+        let id = scoped(bounded(uid.map { "imap:\($0)" } ?? header("Message-ID") ?? root["id"]?.stringValue ?? fallbackId), endpoint: endpoint)
         let to = header("To").map { $0.split(separator: ",").map { parseAddress(String($0)) } } ?? []
         return EmailMessage(
             id: id, internetMessageId: header("Message-ID"), from: sender, to: to, subject: e["subject"]?.stringValue ?? header("Subject") ?? "",
@@ -88,6 +88,13 @@ public enum EventEmailMapper {
             if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return GraphDate.storable(date) }
         }
         return nil
+    }
+
+    /// An id as a sender wrote it, when it is at most 256 bytes (as `message.id` must be); a longer
+    /// one (an `internetMessageId` or a `Message-ID` header of any length) by its SHA-256, so the
+    /// email's id stays usable as a key, a path segment and a paging cursor.
+    static func bounded(_ id: String) -> String {
+        id.utf8.count <= 256 ? id : "mid-" + Hex.encode(SHA256.hash(data: Array(id.utf8))).prefix(32)
     }
 
     /// `<endpoint>:<id>`; events stored without an endpoint keep their id.
