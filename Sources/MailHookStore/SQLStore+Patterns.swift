@@ -21,12 +21,15 @@ extension SQLStore {
         return statement
     }
 
-    /// Merges up to `limit` (at most 500) recorded observations, oldest first, into `email_patterns` and deletes
-    /// them, in one transaction: each is counted once, whoever folds and whenever. Returns how many
-    /// it took. Stored rows are outside input: an observation this version cannot read is deleted
+    /// Observations one fold takes at most: a bounded transaction and `IN` list.
+    public static let foldBatch = 500
+
+    /// Merges up to `limit` (at most ``foldBatch``) recorded observations, oldest first, into
+    /// `email_patterns` and deletes them, in one transaction: each is counted once, whoever folds
+    /// and whenever. Returns how many it took. Stored rows are outside input: an observation this version cannot read is deleted
     /// uncounted, and a damaged pattern row is merged into as leniently as ``PatternTally`` reads.
     @discardableResult
-    public func foldPatterns(limit: Int = 500) async throws -> Int {
+    public func foldPatterns(limit: Int = foldBatch) async throws -> Int {
         // Most calls find nothing: a read says so without a write transaction (SQLite's writer is
         // the receive path's too).
         guard try await !database.read("SELECT id FROM pattern_observations LIMIT 1").isEmpty else { return 0 }
@@ -39,7 +42,7 @@ extension SQLStore {
             let rows = try await db.run("""
                 SELECT id, pattern_id, pattern_type, description, pattern_signature, email_id, category, sender_domain, seen_at,
                     automation_potential, confidence
-                FROM pattern_observations ORDER BY id LIMIT \(min(max(limit, 1), 500))
+                FROM pattern_observations ORDER BY id LIMIT \(min(max(limit, 1), Self.foldBatch))
                 """)
             guard !rows.isEmpty else { return 0 }
             let observations = rows.compactMap(Self.observation)
@@ -70,7 +73,7 @@ extension SQLStore {
     /// Merges until nothing is left or `rounds` folds ran (readers call it to see every completion).
     public func foldAllPatterns(rounds: Int = 20) async throws {
         for _ in 0..<rounds {
-            if try await foldPatterns(limit: 500) < 500 { return }
+            if try await foldPatterns(limit: Self.foldBatch) < Self.foldBatch { return }
         }
     }
 

@@ -93,7 +93,7 @@ public struct PatternSummary: Sendable, Equatable, Encodable {
         let potential = automationPotential.isFinite ? min(max(automationPotential, 0), 100) : 0
         self.automationPotential = (potential * 10).rounded() / 10
         let minutes = (Double(max(frequency, 0)) * potential / 100 * Self.minutesPerEmail).rounded()
-        estimatedMinutesSaved = minutes < 9e18 ? Int(minutes) : Int.max
+        estimatedMinutesSaved = Int(exactly: minutes) ?? Int.max
     }
 
     enum CodingKeys: String, CodingKey {

@@ -94,7 +94,7 @@ public enum EventEmailMapper {
     /// one (an `internetMessageId` or a `Message-ID` header of any length) by its SHA-256, so the
     /// email's id stays usable as a key, a path segment and a paging cursor.
     static func bounded(_ id: String) -> String {
-        id.utf8.count <= 256 ? id : "mid-" + Hex.encode(SHA256.hash(data: Array(id.utf8))).prefix(32)
+        id.utf8.count <= 256 ? id : "mid-" + digest(id, hexDigits: 32)
     }
 
     /// `<endpoint>:<id>`; events stored without an endpoint keep their id.
@@ -104,6 +104,11 @@ public enum EventEmailMapper {
 
     /// A stable message id for an event that names none: from its dedupe key.
     public static func fallbackId(dedupeKey: String) -> String {
-        "evt-" + Hex.encode(SHA256.hash(data: Array(dedupeKey.utf8))).prefix(24)
+        "evt-" + digest(dedupeKey, hexDigits: 24)
+    }
+
+    /// The first `hexDigits` hex digits of the text's SHA-256.
+    static func digest(_ text: String, hexDigits: Int) -> String {
+        String(Hex.encode(SHA256.hash(data: Array(text.utf8))).prefix(hexDigits))
     }
 }

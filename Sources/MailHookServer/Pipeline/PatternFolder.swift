@@ -13,10 +13,11 @@ public struct PatternFolder: Service {
     let startAfter: ReadySignal?
     let logger: Logger
 
-    public init(store: any PipelineStore, interval: Duration = .seconds(1), batch: Int = 500, startAfter: ReadySignal?, logger: Logger) {
+    public init(store: any PipelineStore, interval: Duration = .seconds(1), batch: Int = SQLStore.foldBatch, startAfter: ReadySignal?, logger: Logger) {
         self.store = store
         self.interval = interval
-        self.batch = batch
+        // The store takes at most its own batch per fold; asking for more would never look full.
+        self.batch = min(max(batch, 1), SQLStore.foldBatch)
         self.startAfter = startAfter
         self.logger = logger
     }

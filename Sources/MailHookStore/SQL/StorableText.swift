@@ -8,7 +8,7 @@ import Foundation
 enum StorableText {
     static func text(_ s: String) -> String {
         guard containsNUL(s) else { return s }
-        return String(decoding: s.utf8.flatMap { $0 == 0 ? Array("\u{FFFD}".utf8) : [$0] }, as: UTF8.self)
+        return s.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
     }
 
     /// Every acknowledgement binds its payload: a byte search (memchr) over contiguous UTF-8,
