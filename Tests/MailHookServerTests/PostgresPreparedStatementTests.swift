@@ -76,7 +76,12 @@ struct PostgresPreparedStatementTests {
     func failures() async throws {
         try await Self.withDatabase(prepared: true) { db in
             let lookup = SQLStatement("SELECT n FROM later_table WHERE n = \(Int64(5))").prepared()
-            await #expect(throws: (any Error).self) { try await db.read(lookup) }
+            // Each failed preparation replaces the one connection; the statement straight after
+            // it must never be handed the connection while it closes.
+            for _ in 0..<40 {
+                await #expect(throws: (any Error).self) { try await db.read(lookup) }
+                #expect(try await db.read("SELECT 1 AS one").first?.int("one") == 1)
+            }
             _ = try await db.write("CREATE TABLE later_table (n BIGINT PRIMARY KEY)", urgent: false)
             _ = try await db.write("INSERT INTO later_table (n) VALUES (5)", urgent: false)
             #expect(try await db.read(lookup).first?.int("n") == 5, "the failed preparation did not stay with the connection")

@@ -118,11 +118,14 @@ extension PostgresDatabase {
                     DeadlineSweeper.shared.remove(timer)
                     answer.resolve(.success(result))
                 } catch {
-                    DeadlineSweeper.shared.remove(timer)
                     if name != nil, PostgresPreparedStatements.mayBePreparationError(error) {
                         logger.warning("a prepared PostgreSQL statement failed; replacing its connection", metadata: ["mailhook.statement": "\(name ?? "")"])
-                        connection.close().whenComplete { _ in }
+                        // Closed before answering: the pool hears of the close first, so the
+                        // caller's next statement never gets this connection while it closes.
+                        // (The timer still bounds a close that never finishes.)
+                        try? await connection.close().get()
                     }
+                    DeadlineSweeper.shared.remove(timer)
                     answer.resolve(.failure(error))
                 }
             }
