@@ -112,7 +112,7 @@ extension SQLStore: PipelineStore {
                 retry_count, processing_context, confidence_routing, updated_at)
             VALUES (\(r.id), \(r.emailId), \(r.status), \(r.startedAt), \(r.completedAt), \(r.actionTaken), \(r.responseSent),
                 \(r.escalationCreated), \(r.escalationId), \(r.processingTimeMs), \(r.classificationTimeMs), \(r.responseGenerationTimeMs),
-                \(r.errorMessage), \(r.errorStage), \(r.retryCount), \(json: r.context), \(r.confidenceRouting), \(now))
+                \(r.errorMessage), \(r.errorStage), \(r.retryCount), \(json: r.context), \(json: r.confidenceRouting), \(now))
             ON CONFLICT (id) DO UPDATE SET email_id = excluded.email_id, status = excluded.status, started_at = excluded.started_at,
                 completed_at = excluded.completed_at, action_taken = excluded.action_taken, response_sent = excluded.response_sent,
                 escalation_created = excluded.escalation_created, escalation_id = excluded.escalation_id,

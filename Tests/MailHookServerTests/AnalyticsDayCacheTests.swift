@@ -109,7 +109,7 @@ struct AnalyticsDayCacheTests {
                             processing_time_ms, processing_context, confidence_routing, created_at, updated_at)
                         VALUES (\("p-\(n)"), \(id), \(n % 9 == 0 ? "failed" : "completed"), \(at), \(at),
                             \(n % 2 == 0 ? "draft_recorded" : "escalation_recorded"), \(false), \(n % 5 == 0), \(5 + n % 300),
-                            \(json: context), \(#"{"decision":"\#(decisions[n % 4])"}"#), \(at), \(at))
+                            \(json: context), \(json: #"{"decision":"\#(decisions[n % 4])"}"#), \(at), \(at))
                         """, urgent: false)
                     if n % 3 == 0 {
                         _ = try await store.database.write("""

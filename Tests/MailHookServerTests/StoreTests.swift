@@ -33,7 +33,7 @@ struct StoreTests {
         try await Self.withStore(database) { store in
             let both = ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records", "0005_vocabulary", "0006_safe_actions", "0007_claim_index", "0008_classification_feedback", "0009_analytics_days"]
             let postgresOnly = ["0010_analytics_touch_fast_path"]
-            #expect(try await store.migrate() == both + (database == .postgres ? postgresOnly : []) + ["0011_pattern_observations"])
+            #expect(try await store.migrate() == both + (database == .postgres ? postgresOnly : []) + ["0011_pattern_observations"] + (database == .postgres ? ["0012_routing_jsonb"] : []))
             #expect(try await store.migrate() == [])
             let tables = try await store.tableNames()
             #expect(tables.isSuperset(of: Set(Self.tables)), "missing: \(Set(Self.tables).subtracting(tables))")

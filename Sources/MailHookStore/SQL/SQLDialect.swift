@@ -64,14 +64,25 @@ public enum SQLDialect: String, Sendable {
 
     /// One top-level string member of a JSON text column.
     func jsonTextField(_ column: String, _ key: String) -> String {
-        self == .postgres ? "(\(column)::jsonb ->> '\(key)')" : "json_extract(\(column), '$.\(key)')"
+        switch self {
+        // jsonb columns: `->>` on an array or a scalar is NULL, never an error.
+        case .postgres: "(\(column)::jsonb ->> '\(key)')"
+        // Text columns: json_extract fails the whole statement on one row that is not JSON.
+        case .sqlite: "(CASE WHEN json_valid(\(column)) THEN json_extract(\(column), '$.\(key)') END)"
+        }
     }
 
-    /// An integer member at `path` inside a JSON column (JSONB on PostgreSQL, text on SQLite).
+    /// An integer member at `path` inside a JSON column (JSONB on PostgreSQL, text on SQLite);
+    /// NULL where the row holds no number there (a row edited by hand must not fail the read).
     func jsonInteger(_ column: String, _ path: [String]) -> String {
         switch self {
-        case .postgres: "((\(column)::jsonb #>> '{\(path.joined(separator: ","))}')::bigint)"
-        case .sqlite: "CAST(json_extract(\(column), '$.\(path.joined(separator: "."))') AS INTEGER)"
+        case .postgres:
+            // Any jsonb number is a valid numeric; clamped (as on SQLite), it always fits a bigint.
+            let member = "\(column)::jsonb #> '{\(path.joined(separator: ","))}'"
+            return "(CASE WHEN jsonb_typeof(\(member)) = 'number' THEN trunc(LEAST(GREATEST((\(member))::text::numeric, -1e15), 1e15))::bigint END)"
+        case .sqlite:
+            let at = "'$.\(path.joined(separator: "."))'"
+            return "(CASE WHEN json_valid(\(column)) THEN CASE WHEN json_type(\(column), \(at)) IN ('integer', 'real') THEN MIN(MAX(CAST(json_extract(\(column), \(at)) AS INTEGER), -1000000000000000), 1000000000000000) END END)"
         }
     }
 
