@@ -23,12 +23,13 @@ struct PostgresIntakePoolTests {
             try await store.migrate()
             #expect(store.intakeWriters == 1)
 
-            // The pool's only connection is busy for a few seconds with a statement of its own.
-            tasks.addTask { _ = try await database.read("SELECT pg_sleep(3)") }
+            // The pool's only connection is busy with a statement of its own until the test
+            // cancels it (a fixed sleep could end before a loaded machine gets to the checks).
+            tasks.addTask { _ = try? await database.read("SELECT pg_sleep(20)") }
+            let sleeping = "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg\\_sleep%'"
             var busy = false
             for _ in 0..<200 where !busy {
-                let active = try await database.write(
-                    "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg\\_sleep%'", urgent: true)
+                let active = try await database.write("SELECT count(*) AS n \(raw: sleeping)", urgent: true)
                 busy = active.first?.int("n") == 1
                 if !busy { await Task.yield() }
             }
@@ -43,6 +44,24 @@ struct PostgresIntakePoolTests {
             #expect(inserted.first?.count == 1 && inserted.first?.first != .duplicate)
             let stored = try await database.write("SELECT dedupe_key FROM inbox", urgent: true)
             #expect(stored.map { $0.string("dedupe_key") } == ["beside-the-pool"])
+            _ = try await database.write("SELECT pg_cancel_backend(pid) \(raw: sleeping)", urgent: true)
+        }
+    }
+
+    @Test("a statement past its deadline fails and its connection is closed before the caller's next statement asks for one", .postgres)
+    func deadlineClosesFirst() async throws {
+        let config = try await TestDatabase.postgres.makeDatabase()
+        guard case .postgres(let url) = config.url else { throw TestSupportError("not PostgreSQL") }
+        let database = PostgresDatabase(
+            configuration: url, maxConnections: 1, intakeConnections: 1, logger: Logger(label: "test"), statementTimeout: .milliseconds(300))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await database.run() }
+            defer { tasks.cancelAll() }
+            for _ in 0..<10 {
+                await #expect(throws: StoreUnavailable.self) { try await database.read("SELECT pg_sleep(2)") }
+                let next = try await database.read("SELECT 1 AS one")
+                #expect(next.first?.int("one") == 1, "the next statement gets a working connection")
+            }
         }
     }
 

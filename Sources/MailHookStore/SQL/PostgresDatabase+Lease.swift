@@ -100,10 +100,15 @@ extension PostgresDatabase {
         return try await withCheckedThrowingContinuation { continuation in
             answer.start(continuation)
             let timer = DeadlineSweeper.shared.add(after: timeout) {
-                if answer.resolve(.failure(StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)"))) {
-                    logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
-                    connection.close().whenComplete { _ in }
-                }
+                guard let waiting = answer.take() else { return }
+                logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
+                // Answered once the close is done, so the pool never hands this connection to the
+                // next caller while it closes; a close that does not finish is waited on 2 s at most.
+                let error = StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)")
+                let closed = FirstAnswer<[SQLRow]>()
+                closed.start(waiting)
+                connection.close().whenComplete { _ in closed.resolve(.failure(error)) }
+                _ = DeadlineSweeper.shared.add(after: .seconds(2)) { closed.resolve(.failure(error)) }
             }
             Task {
                 do {
@@ -143,12 +148,18 @@ extension PostgresDatabase {
         /// True for the answer that resumed the caller.
         @discardableResult
         func resolve(_ result: Result<T, any Error>) -> Bool {
-            guard let waiting = continuation.withLock({ c -> CheckedContinuation<T, any Error>? in
-                defer { c = nil }
-                return c
-            }) else { return false }
+            guard let waiting = take() else { return false }
             waiting.resume(with: result)
             return true
+        }
+
+        /// The caller's continuation, for an answer that must do something before it resumes it;
+        /// no other answer gets it after this.
+        func take() -> CheckedContinuation<T, any Error>? {
+            continuation.withLock { c in
+                defer { c = nil }
+                return c
+            }
         }
     }
 }
