@@ -109,72 +109,79 @@ public final class DeltaSyncer: Sendable {
         // the database, bounds a long catch-up.
         var pendingInsert: Task<Int, any Error>?
         var followed: Set<String> = [link]
-        while true {
-            let page: DeltaPage
-            do {
-                page = try await graph.delta(link, mailbox: mailbox, pageSize: pageSize)
-            } catch let error as GraphError where error.status == 410 && !restarted {
-                logger.warning("delta token expired; resyncing from the last received message", metadata: [
-                    "mailhook.mailbox": "\(mailbox)", "mailhook.graph.code": "\(error.code)",
-                ])
-                restarted = true
-                result.resynced = true
-                try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: nil, lastReceivedAt: lastReceived, lastSyncAt: state?.lastSyncAt))
-                link = graph.deltaStart(mailbox: mailbox, folder: folder, receivedSince: lastReceived?.addingTimeInterval(-300) ?? Date())
-                continue
-            }
-            var items: [NewInboxItem] = []
-            for message in page.messages {
-                guard let id = message["id"]?.stringValue else { continue }
-                let received = message["receivedDateTime"]?.stringValue.flatMap(GraphDate.parse)
-                if let received, received > (lastReceived ?? .distantPast) { lastReceived = received }
-                let key = NewInboxItem.messageKey(mailboxId: mailboxId, messageId: id)
-                let payload: JSONValue = .object([
-                    "mailbox": .string(mailbox), "mailboxId": .string(mailboxId), "messageId": .string(id),
-                    "receivedDateTime": message["receivedDateTime"] ?? .null,
-                ])
-                items.append(NewInboxItem(source: .delta, kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: payload.jsonText()))
-            }
-            result.found += items.count
-            result.removed += page.removedIds.count
-            if let previous = pendingInsert { result.inserted += try await previous.value }
-            pendingInsert = nil
-            if !items.isEmpty {
-                let batch = items
-                pendingInsert = Task { [store] in
-                    try await store.insertInboxBatch([batch]).joined().filter { $0 != .duplicate }.count
-                }
-            }
-            if let next = page.nextLink {
-                if let previous = pendingInsert, followed.count >= maxPagesPerRound || followed.contains(next) {
-                    result.inserted += try await previous.value
-                    pendingInsert = nil
-                }
-                guard !followed.contains(next) else {
-                    throw GraphError(kind: .decoding, code: "delta_link_loop", message: "a delta page's nextLink repeated an earlier page's")
-                }
-                guard followed.count < maxPagesPerRound else {
-                    // Every row so far is committed: the next round resumes at this page.
-                    try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: next, lastReceivedAt: lastReceived, lastSyncAt: Date()))
-                    logger.warning("delta round stopped after its page limit; the next round goes on from there", metadata: [
-                        "mailhook.mailbox": "\(mailbox)", "mailhook.delta.pages": "\(followed.count)", "mailhook.delta.found": "\(result.found)",
+        do {
+            while true {
+                let page: DeltaPage
+                do {
+                    page = try await graph.delta(link, mailbox: mailbox, pageSize: pageSize)
+                } catch let error as GraphError where error.status == 410 && !restarted {
+                    logger.warning("delta token expired; resyncing from the last received message", metadata: [
+                        "mailhook.mailbox": "\(mailbox)", "mailhook.graph.code": "\(error.code)",
                     ])
-                    return result
+                    restarted = true
+                    result.resynced = true
+                    try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: nil, lastReceivedAt: lastReceived, lastSyncAt: state?.lastSyncAt))
+                    link = graph.deltaStart(mailbox: mailbox, folder: folder, receivedSince: lastReceived?.addingTimeInterval(-300) ?? Date())
+                    continue
                 }
-                followed.insert(next)
-                link = next
-                continue
+                var items: [NewInboxItem] = []
+                for message in page.messages {
+                    guard let id = message["id"]?.stringValue else { continue }
+                    let received = message["receivedDateTime"]?.stringValue.flatMap(GraphDate.parse)
+                    if let received, received > (lastReceived ?? .distantPast) { lastReceived = received }
+                    let key = NewInboxItem.messageKey(mailboxId: mailboxId, messageId: id)
+                    let payload: JSONValue = .object([
+                        "mailbox": .string(mailbox), "mailboxId": .string(mailboxId), "messageId": .string(id),
+                        "receivedDateTime": message["receivedDateTime"] ?? .null,
+                    ])
+                    items.append(NewInboxItem(source: .delta, kind: .deltaMessage, dedupeKey: key, messageKey: key, payload: payload.jsonText()))
+                }
+                result.found += items.count
+                result.removed += page.removedIds.count
+                if let previous = pendingInsert { result.inserted += try await previous.value }
+                pendingInsert = nil
+                if !items.isEmpty {
+                    let batch = items
+                    pendingInsert = Task { [store] in
+                        try await store.insertInboxBatch([batch]).joined().filter { $0 != .duplicate }.count
+                    }
+                }
+                if let next = page.nextLink {
+                    if let previous = pendingInsert, followed.count >= maxPagesPerRound || followed.contains(next) {
+                        result.inserted += try await previous.value
+                        pendingInsert = nil
+                    }
+                    guard !followed.contains(next) else {
+                        throw GraphError(kind: .decoding, code: "delta_link_loop", message: "a delta page's nextLink repeated an earlier page's")
+                    }
+                    guard followed.count < maxPagesPerRound else {
+                        // Every row so far is committed: the next round resumes at this page.
+                        try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: next, lastReceivedAt: lastReceived, lastSyncAt: Date()))
+                        logger.warning("delta round stopped after its page limit; the next round goes on from there", metadata: [
+                            "mailhook.mailbox": "\(mailbox)", "mailhook.delta.pages": "\(followed.count)", "mailhook.delta.found": "\(result.found)",
+                        ])
+                        return result
+                    }
+                    followed.insert(next)
+                    link = next
+                    continue
+                }
+                if let previous = pendingInsert { result.inserted += try await previous.value }
+                guard let deltaLink = page.deltaLink else {
+                    throw GraphError(kind: .decoding, code: "delta_without_link", message: "a delta page had neither nextLink nor deltaLink")
+                }
+                // Saved only after every row of the round is committed, so a crash repeats the round instead of losing it.
+                try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: deltaLink, lastReceivedAt: lastReceived, lastSyncAt: Date()))
+                logger.info("delta round finished", metadata: [
+                    "mailhook.mailbox": "\(mailbox)", "mailhook.delta.found": "\(result.found)", "mailhook.delta.new": "\(result.inserted)",
+                ])
+                return result
             }
-            if let previous = pendingInsert { result.inserted += try await previous.value }
-            guard let deltaLink = page.deltaLink else {
-                throw GraphError(kind: .decoding, code: "delta_without_link", message: "a delta page had neither nextLink nor deltaLink")
-            }
-            // Saved only after every row of the round is committed, so a crash repeats the round instead of losing it.
-            try await store.saveDeltaState(DeltaState(mailbox: mailbox, folder: folder, deltaLink: deltaLink, lastReceivedAt: lastReceived, lastSyncAt: Date()))
-            logger.info("delta round finished", metadata: [
-                "mailhook.mailbox": "\(mailbox)", "mailhook.delta.found": "\(result.found)", "mailhook.delta.new": "\(result.inserted)",
-            ])
-            return result
+        } catch {
+            // A round that fails still waits for its last insert: nothing of it outlives the round
+            // (the next round, or a shutdown, must not race it).
+            if let pendingInsert { _ = try? await pendingInsert.value }
+            throw error
         }
     }
 }
