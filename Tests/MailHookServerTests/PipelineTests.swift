@@ -27,7 +27,7 @@ struct PipelineTests {
         } ?? MailHookConfiguration.Teams(mode: .off)
         let baseURL = llm.baseURL
         return { config in
-            config.classifier = .init(provider: .openai, baseUrl: baseURL, apiKey: Secret("llm-key"), model: "gpt-test", timeoutSeconds: 1)
+            config.classifier = .init(provider: .openai, baseUrl: baseURL, apiKey: Secret("llm-key"), model: "gpt-test", timeoutSeconds: 30)
             config.actions.mode = actions
             // The fake mail comes from fabrikam.example: a domain this test server answers by itself.
             config.routing.autoRespondDomains = ["fabrikam.example"]
@@ -148,7 +148,14 @@ struct PipelineTests {
     func llmFailures(behaviour: FakeLLM.Behaviour) async throws {
         try await FakeLLM.with { llm in
             llm.mode = behaviour
-            try await TestServer.run(database: .sqlite, configure: Self.config(llm: llm, graph: nil, actions: .dryRun), integrationsJSON: Self.integrations) { server in
+            // The 3 s answer must outlast the budget; the other tests keep a generous one, so a
+            // loaded machine never turns a good answer into a fallback.
+            let base = Self.config(llm: llm, graph: nil, actions: .dryRun)
+            let configure: TestServer.Configure = { config in
+                base(&config)
+                config.classifier.timeoutSeconds = 1
+            }
+            try await TestServer.run(database: .sqlite, configure: configure, integrationsJSON: Self.integrations) { server in
                 let reply = try await Self.post(server, Samples.canonicalEvent(id: "evt-llm", subject: "How do I reset my password?"))
                 #expect(reply.status == 202)
                 try await eventually(timeout: .seconds(60)) { try await Self.settled(server) }
@@ -310,15 +317,13 @@ struct PipelineTests {
     @Test("with a slow LLM and 50 queued emails the LLM never sees more than pipeline.concurrency requests")
     func concurrencyBound() async throws {
         try await FakeLLM.with { llm in
-            // HUMAN_REVIEW: two LLM calls per email, each answered after 100 ms.
+            // HUMAN_REVIEW: two LLM calls per email, each answered after a second while the emails
+            // arrive (at most 2 emails/s get through, however slowly this machine posts), then
+            // after 100 ms.
             llm.mode = .good(category: .purchasing, urgency: .low, confidence: 50, assessed: 50)
-            llm.latency = .milliseconds(100)
+            llm.latency = .seconds(1)
             let base = Self.config(llm: llm, graph: nil, actions: .dryRun) { $0.concurrency = 4 }
-            let config: TestServer.Configure = { config in
-                base(&config)
-                config.classifier.timeoutSeconds = 30
-            }
-            try await TestServer.run(database: .sqlite, configure: config, integrationsJSON: Self.integrations) { server in
+            try await TestServer.run(database: .sqlite, configure: base, integrationsJSON: Self.integrations) { server in
                 for i in 0..<50 {
                     #expect(try await Self.post(server, Samples.canonicalEvent(id: "evt-q\(i)", subject: "New monitor \(i)")).status == 202)
                 }
@@ -327,6 +332,7 @@ struct PipelineTests {
                     #expect(try await Self.post(server, Samples.canonicalEvent(id: "evt-m\(i)", subject: "Laptop \(i) request")).status == 202)
                 }
                 #expect(try await server.store.inboxDepth() > 50, "the pipeline was still saturated while more arrived")
+                llm.latency = .milliseconds(100)
                 try await eventually(timeout: .seconds(120)) { try await Self.settled(server) }
                 #expect(llm.peakInFlight <= 4)
                 #expect(llm.peakInFlight >= 2, "work ran in parallel")

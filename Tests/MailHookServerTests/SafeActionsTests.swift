@@ -18,7 +18,6 @@ struct SafeActionsTests {
         let base = PipelineTests.config(llm: llm, graph: graph)
         try await TestServer.run(database: database, configure: { config in
             base(&config)
-            config.classifier.timeoutSeconds = 30
             configure(&config)
         }, integrationsJSON: PipelineTests.integrations, graph: graph, body)
     }
