@@ -65,7 +65,7 @@ extension SQLiteDatabase {
         do {
             _ = try await connection.query("PRAGMA busy_timeout = 10000")
             _ = try await connection.query("PRAGMA synchronous = FULL")
-            try await write("PRAGMA wal_autocheckpoint = 0", urgent: false)
+            _ = try await write("PRAGMA wal_autocheckpoint = 0", urgent: false)
             return connection
         } catch {
             // In a task of its own: a cancelled task's queries (the close included) do not run.
