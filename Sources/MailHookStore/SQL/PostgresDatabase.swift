@@ -61,11 +61,21 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// The pool's background work; must run (as a service) while the database is used.
     public func run() async {
+        let (mainEntered, intakeEntered) = (OnceGate(), OnceGate())
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.client.run() }
-            group.addTask { await self.intakeClient.run() }
-            // The pool marks itself running as run() starts; give it that moment before queries go.
-            await Task.yield()
+            group.addTask {
+                mainEntered.open()
+                await self.client.run()
+            }
+            group.addTask {
+                intakeEntered.open()
+                await self.intakeClient.run()
+            }
+            // Each pool marks itself running in run()'s first step (a query before that is only
+            // logged as a warning): wait until both tasks are there, however loaded the machine
+            // is, then give them that step.
+            await mainEntered.wait()
+            await intakeEntered.wait()
             try? await Task.sleep(for: .milliseconds(10))
             running.open()
             await group.waitForAll()
