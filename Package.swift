@@ -74,6 +74,7 @@ let package = Package(
             name: "MailHookGraph",
             dependencies: [
                 "MailHookCore",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,6 +146,7 @@ let package = Package(
             name: "MailHookTestSupport",
             dependencies: [
                 "MailHookCore",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 "MailHookGraph",
                 "MailHookLLM",
                 "MailHookStore",

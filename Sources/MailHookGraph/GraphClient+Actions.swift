@@ -136,12 +136,12 @@ extension GraphClient {
     /// Delegated tokens for `teams.delegatedRefreshToken`, or nil when Graph or the token is not configured.
     public static func makeDelegatedTokens(
         configuration graph: MailHookConfiguration.Graph, refreshToken: Secret?, httpClient: HTTPClient, logger: Logger
-    ) -> TokenProvider? {
-        guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let secret = graph.clientSecret,
-              let refreshToken, !refreshToken.value.isEmpty else { return nil }
+    ) throws(ConfigError) -> TokenProvider? {
+        guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let refreshToken, !refreshToken.value.isEmpty,
+              let credential = try credential(graph) else { return nil }
         let resource = scope(forBaseURL: graph.baseUrl).replacingOccurrences(of: "/.default", with: "")
         return TokenProvider(
-            credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, clientSecret: secret,
+            credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, credential: credential,
                                scope: "\(resource)/.default offline_access", refreshToken: refreshToken),
             httpClient: httpClient, logger: logger)
     }

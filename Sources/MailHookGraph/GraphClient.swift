@@ -54,14 +54,23 @@ public final class GraphClient: Sendable {
     /// Whether an application token is cached and fresh (for `/ready`).
     public func hasCachedToken() async -> Bool { await tokens.hasUsableToken }
 
-    /// Builds a client for the configured tenant, or nil when Graph is off.
-    public static func make(configuration graph: MailHookConfiguration.Graph, httpClient: HTTPClient, logger: Logger) -> GraphClient? {
-        guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let secret = graph.clientSecret else { return nil }
+    /// Builds a client for the configured tenant, or nil when Graph is off; a certificate
+    /// credential is read now, so a wrong file stops the start naming its key.
+    public static func make(configuration graph: MailHookConfiguration.Graph, httpClient: HTTPClient, logger: Logger) throws(ConfigError) -> GraphClient? {
+        guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let credential = try credential(graph) else { return nil }
         let tokens = TokenProvider(
-            credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, clientSecret: secret,
+            credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, credential: credential,
                                scope: scope(forBaseURL: graph.baseUrl)),
             httpClient: httpClient, logger: logger)
         return GraphClient(baseURL: graph.baseUrl, httpClient: httpClient, tokens: tokens, logger: logger)
+    }
+
+    /// The app's configured credential: its certificate (read from the files) or its client secret.
+    public static func credential(_ graph: MailHookConfiguration.Graph) throws(ConfigError) -> TokenProvider.ClientCredential? {
+        if let certificateFile = graph.certificateFile, let privateKeyFile = graph.privateKeyFile {
+            return .certificate(try ClientCertificate.load(certificateFile: certificateFile, privateKeyFile: privateKeyFile))
+        }
+        return graph.clientSecret.map { .secret($0) }
     }
 
     /// `https://graph.microsoft.com/v1.0` → `https://graph.microsoft.com/.default` (national clouds alike).

@@ -22,19 +22,56 @@ public actor TokenProvider: GraphTokenSource {
         public var authorityHost: String
         public var tenantId: String
         public var clientId: String
-        public var clientSecret: Secret
+        /// How the app proves who it is: a client secret, or a certificate.
+        public var credential: ClientCredential
         /// e.g. `https://graph.microsoft.com/.default`
         public var scope: String
         /// A user's refresh token: the tokens are then delegated (the user's) instead of app-only.
         public var refreshToken: Secret?
 
-        public init(authorityHost: String, tenantId: String, clientId: String, clientSecret: Secret, scope: String, refreshToken: Secret? = nil) {
+        public init(
+            authorityHost: String, tenantId: String, clientId: String, credential: ClientCredential, scope: String, refreshToken: Secret? = nil
+        ) {
             self.authorityHost = authorityHost
             self.tenantId = tenantId
             self.clientId = clientId
-            self.clientSecret = clientSecret
+            self.credential = credential
             self.scope = scope
             self.refreshToken = refreshToken
+        }
+
+        public init(authorityHost: String, tenantId: String, clientId: String, clientSecret: Secret, scope: String, refreshToken: Secret? = nil) {
+            self.init(
+                authorityHost: authorityHost, tenantId: tenantId, clientId: clientId, credential: .secret(clientSecret), scope: scope,
+                refreshToken: refreshToken)
+        }
+
+        /// Entra's token endpoint for the tenant (a client assertion's audience).
+        var tokenEndpoint: String { "\(authorityHost)/\(tenantId)/oauth2/v2.0/token" }
+    }
+
+    /// How the app authenticates to Entra.
+    public enum ClientCredential: Sendable {
+        case secret(Secret)
+        case certificate(ClientCertificate)
+
+        /// The form fields that prove the app's identity in one token request.
+        func formFields(clientId: String, audience: String) throws -> [(String, String)] {
+            switch self {
+            case .secret(let secret):
+                return [("client_secret", secret.value)]
+            case .certificate(let certificate):
+                let assertion: String
+                do {
+                    assertion = try certificate.assertion(clientId: clientId, audience: audience)
+                } catch {
+                    throw GraphError(kind: .authentication, code: "client_assertion_failed", message: "the client assertion could not be signed")
+                }
+                return [
+                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("client_assertion", assertion),
+                ]
+            }
         }
     }
 
@@ -101,8 +138,8 @@ public actor TokenProvider: GraphTokenSource {
         } else {
             form += [("grant_type", "client_credentials")]
         }
-        form.append(("client_secret", c.clientSecret.value))
-        let (access, lifetime, rotated) = try await requestToken(authorityHost: c.authorityHost, tenantId: c.tenantId, form: form, client: client, logger: logger)
+        form += try c.credential.formFields(clientId: c.clientId, audience: c.tokenEndpoint)
+        let (access, lifetime, rotated) = try await requestToken(url: c.tokenEndpoint, form: form, client: client, logger: logger)
         // Refresh five minutes early, or at half the lifetime for short-lived tokens.
         let margin = min(300, lifetime / 2)
         logger.debug("obtained a Graph access token", metadata: [
@@ -113,9 +150,9 @@ public actor TokenProvider: GraphTokenSource {
 
     /// One token request to Entra: the access token, its lifetime in seconds and a rotated refresh token if any.
     private static func requestToken(
-        authorityHost: String, tenantId: String, form fields: [(String, String)], client: HTTPClient, logger: Logger
+        url: String, form fields: [(String, String)], client: HTTPClient, logger: Logger
     ) async throws -> (String, Double, String?) {
-        var request = HTTPClientRequest(url: "\(authorityHost)/\(tenantId)/oauth2/v2.0/token")
+        var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let form = fields.map { "\($0)=\(formEncode($1))" }.joined(separator: "&")

@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .mailhookServer(pipelineConcurrency: config.pipeline.concurrency))
             // The LLM gets a client of its own that fails at once when no connection can be made.
             let llmHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .llmEndpoint(connectionsPerHost: 2 * config.pipeline.concurrency))
-            let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
+            let graph = try GraphClient.make(configuration: config.graph, httpClient: http, logger: logger)
             let mailhook = MailHookApplication(
                 configuration: config, integrations: integrations, store: store, graph: graph, httpClient: http, llmHTTPClient: llmHTTP,
                 classifierModel: classifierModel, logger: logger)
@@ -94,6 +94,7 @@ struct CheckConfig: AsyncParsableCommand {
         try await reportingFailures {
             let (config, integrations) = try options.load()
             _ = try options.classifierModel(config)
+            _ = try GraphClient.credential(config.graph)
             struct Resolved: Encodable {
                 let mailhook: MailHookConfiguration
                 let integrations: IntegrationsConfiguration

@@ -29,7 +29,7 @@ struct Subscriptions: AsyncParsableCommand {
         do {
             try await StoreFactory.withStore(config.database, logger: logger) { store in
                 try await store.migrate()
-                guard let graph = GraphClient.make(configuration: config.graph, httpClient: http, logger: logger) else { return }
+                guard let graph = try GraphClient.make(configuration: config.graph, httpClient: http, logger: logger) else { return }
                 let app = MailHookApplication(configuration: config, integrations: integrations, store: store, graph: graph, logger: logger)
                 guard let manager = app.subscriptions else { return }
                 try await body(manager, store, graph)

@@ -46,6 +46,21 @@ struct ConfigurationTests {
         #expect(try config(#"{"server": {"port": "${PORT:-9090}"}}"#, ["PORT": "7070"]).server.port == 7070)
     }
 
+    @Test("Graph's credential: a client secret or a certificate with its key, exactly one of them")
+    func graphCredential() throws {
+        let base = #""tenantId": "t", "clientId": "app""#
+        let certificate = try config(#"{"graph": {\#(base), "certificateFile": "/etc/mailhook/app.pem", "privateKeyFile": "/etc/mailhook/app.key"}}"#)
+        #expect(certificate.graph.enabled && certificate.graph.clientSecret == nil)
+        #expect(certificate.graph.certificateFile == "/etc/mailhook/app.pem" && certificate.graph.privateKeyFile == "/etc/mailhook/app.key")
+        #expect(try config(#"{"graph": {\#(base), "clientSecret": "s"}}"#).graph.certificateFile == nil)
+        #expect(problem(#"{"graph": {\#(base)}}"#)?.description
+                == "graph.clientSecret: required when graph.tenantId is set (or graph.certificateFile and graph.privateKeyFile)")
+        #expect(problem(#"{"graph": {\#(base), "clientSecret": "s", "certificateFile": "a.pem", "privateKeyFile": "a.key"}}"#)?.description
+                == "graph.clientSecret: give either graph.clientSecret or graph.certificateFile, not both")
+        #expect(problem(#"{"graph": {\#(base), "certificateFile": "a.pem"}}"#)?.keyPath == "graph.privateKeyFile")
+        #expect(problem(#"{"graph": {\#(base), "privateKeyFile": "a.key"}}"#)?.keyPath == "graph.certificateFile")
+    }
+
     @Test("a missing ${VAR} used by an enabled part names the key and the variable")
     func missingVariables() {
         #expect(problem(#"{"server": {"host": "${NOPE}"}}"#)?.description == "server.host: environment variable NOPE is not set")

@@ -309,9 +309,7 @@ extension FakeGraph.State {
         guard form["client_id"] == clientId else {
             return entraError(401, "invalid_client", 700016, "Application with identifier '\(form["client_id"] ?? "")' was not found in the directory.")
         }
-        guard form["client_secret"] == clientSecret else {
-            return entraError(401, "invalid_client", 7000215, "Invalid client secret provided.")
-        }
+        if let refusal = authenticateClient(tenant: tenant, form) { return refusal }
         if form["grant_type"] == "refresh_token" { return redeemRefreshToken(form) }
         guard form["grant_type"] == "client_credentials" else {
             return entraError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")

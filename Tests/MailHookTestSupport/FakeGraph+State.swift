@@ -69,6 +69,9 @@ extension FakeGraph {
         var now: Date { Date().addingTimeInterval(timeOffset) }
         var baseURL: String { "http://127.0.0.1:\(port)" }
 
+        var uploadedCertificates: [FakeGraph.UploadedCertificate] = []
+        var acceptedAssertions: [JSONValue] = []
+        var secretsPresented = 0
         var tokenLifetimeSeconds = 3599
         var tokenRequestCount = 0
         var tokensIssued = 0

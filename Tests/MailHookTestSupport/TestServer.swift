@@ -74,7 +74,7 @@ public struct TestServer: Sendable {
             let (realStore, storeServices) = try await StoreFactory.open(config.database, logger: logger, now: now)
             let store = SQLStore(database: wrapDatabase(realStore.database), now: now)
             let metrics = ServerMetrics()
-            let graphClient = GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
+            let graphClient = try GraphClient.make(configuration: config.graph, httpClient: client, logger: logger)
             let mailhook = MailHookApplication(
                 configuration: config, integrations: integrations, store: store, metrics: metrics, graph: graphClient, httpClient: client,
                 classifier: classifier, logger: logger, now: now)

@@ -120,9 +120,16 @@ public struct MailHookApplication: Sendable {
         let autoReply = AutoReplyGuard(
             monitoredMailboxes: monitoredMailboxes, allowedDomains: domains, requireAllowedDomain: routing.autoRespondGuard.senderDomain,
             requireOfflineAgreement: routing.autoRespondGuard.offlineAgreement)
-        let delegated = delegatedTokens ?? httpClient.flatMap {
-            GraphClient.makeDelegatedTokens(
-                configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: $0, logger: logger)
+        let delegated = delegatedTokens ?? httpClient.flatMap { http -> TokenProvider? in
+            do {
+                return try GraphClient.makeDelegatedTokens(
+                    configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: http, logger: logger)
+            } catch {
+                // `serve` read the same certificate files a moment ago (GraphClient.make), and
+                // stops when they are wrong; only a file changed since then gets here.
+                logger.error("delegated Graph tokens are unavailable", metadata: ["mailhook.error": "\(error)"])
+                return nil
+            }
         }
         let executor = ActionExecutor(
             store: store, mode: configuration.actions.mode, metrics: metrics, logger: logger,

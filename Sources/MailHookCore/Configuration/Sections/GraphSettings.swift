@@ -9,6 +9,10 @@ extension MailHookConfiguration {
         public var tenantId: String?
         public var clientId: String?
         public var clientSecret: Secret?
+        /// A certificate credential instead of the secret: the certificate uploaded to the app
+        /// registration (PEM) and its RSA private key (PEM).
+        public var certificateFile: String?
+        public var privateKeyFile: String?
         public var authorityHost: String
         public var baseUrl: String
         public var mailboxes: [String]
@@ -35,13 +39,14 @@ extension MailHookConfiguration {
         }
 
         static let keys: Set<String> = [
-            "tenantId", "clientId", "clientSecret", "authorityHost", "baseUrl", "mailboxes", "folder", "clientState",
+            "tenantId", "clientId", "clientSecret", "certificateFile", "privateKeyFile", "authorityHost", "baseUrl", "mailboxes", "folder", "clientState",
             "filters", "deltaIntervalMinutes", "subscriptionMinutes", "renewBeforeMinutes", "renewIntervalSeconds", "externalSubscriptions",
         ]
 
         /// Graph on for a tenant (or off with `tenantId` nil), every other key at its default.
         public init(
-            tenantId: String?, clientId: String? = nil, clientSecret: Secret? = nil, authorityHost: String = "https://login.microsoftonline.com",
+            tenantId: String?, clientId: String? = nil, clientSecret: Secret? = nil, certificateFile: String? = nil, privateKeyFile: String? = nil,
+            authorityHost: String = "https://login.microsoftonline.com",
             baseUrl: String = "https://graph.microsoft.com/v1.0", mailboxes: [String] = [], folder: String = "Inbox", clientState: Secret? = nil,
             filters: EmailFilter = EmailFilter(), deltaIntervalMinutes: Int = 360, subscriptionMinutes: Int = 4230, renewBeforeMinutes: Int = 60,
             renewIntervalSeconds: Int = 300, externalSubscriptions: [ExternalSubscription] = []
@@ -50,6 +55,8 @@ extension MailHookConfiguration {
             self.tenantId = tenantId
             self.clientId = clientId
             self.clientSecret = clientSecret
+            self.certificateFile = certificateFile
+            self.privateKeyFile = privateKeyFile
             self.authorityHost = authorityHost
             self.baseUrl = baseUrl
             self.mailboxes = mailboxes
@@ -72,8 +79,23 @@ extension MailHookConfiguration {
                 throw ConfigError(keyPath: "graph.clientId", problem: "required when graph.tenantId is set")
             }
             clientSecret = enabled ? try g.secret("clientSecret") : nil
-            if enabled, clientSecret?.isEmpty ?? true {
-                throw ConfigError(keyPath: "graph.clientSecret", problem: "required when graph.tenantId is set")
+            certificateFile = try g.optionalString("certificateFile")
+            privateKeyFile = try g.optionalString("privateKeyFile")
+            switch (certificateFile, privateKeyFile) {
+            case (.some, nil): throw ConfigError(keyPath: "graph.privateKeyFile", problem: "required when graph.certificateFile is set")
+            case (nil, .some): throw ConfigError(keyPath: "graph.certificateFile", problem: "required when graph.privateKeyFile is set")
+            default: break
+            }
+            if enabled {
+                let secret = !(clientSecret?.isEmpty ?? true)
+                if secret, certificateFile != nil {
+                    throw ConfigError(keyPath: "graph.clientSecret", problem: "give either graph.clientSecret or graph.certificateFile, not both")
+                }
+                if !secret, certificateFile == nil {
+                    throw ConfigError(
+                        keyPath: "graph.clientSecret", problem: "required when graph.tenantId is set (or graph.certificateFile and graph.privateKeyFile)")
+                }
+                if !secret { clientSecret = nil }
             }
             clientState = try g.optionalString("clientState").map(Secret.init)
             if let clientState, clientState.value.count > 128 {
