@@ -135,7 +135,8 @@ extension GraphClient {
 
     /// Delegated tokens for `teams.delegatedRefreshToken`, or nil when Graph or the token is not configured.
     public static func makeDelegatedTokens(
-        configuration graph: MailHookConfiguration.Graph, refreshToken: Secret?, httpClient: HTTPClient, logger: Logger
+        configuration graph: MailHookConfiguration.Graph, refreshToken: Secret?, httpClient: HTTPClient, logger: Logger,
+        keeper: TokenProvider.RefreshTokenKeeper? = nil
     ) throws(ConfigError) -> TokenProvider? {
         guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let refreshToken, !refreshToken.value.isEmpty,
               let credential = try credential(graph) else { return nil }
@@ -143,6 +144,6 @@ extension GraphClient {
         return TokenProvider(
             credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, credential: credential,
                                scope: "\(resource)/.default offline_access", refreshToken: refreshToken),
-            httpClient: httpClient, logger: logger)
+            httpClient: httpClient, logger: logger, keeper: keeper)
     }
 }

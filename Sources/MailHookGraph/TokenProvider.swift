@@ -16,7 +16,8 @@ public protocol GraphTokenSource: Sendable {
 /// Graph tokens cached until a few minutes before they expire; however many callers ask at once,
 /// one token request is made (single flight). App-only tokens come from the client-credentials
 /// flow; with a user's refresh token, delegated tokens come from the refresh-token grant (Entra
-/// may rotate the refresh token on each use: the newest is kept, in memory).
+/// may rotate the refresh token on each use: the newest is used from then on, and kept across
+/// restarts by a ``RefreshTokenKeeper`` when one is given).
 public actor TokenProvider: GraphTokenSource {
     public struct Credentials: Sendable {
         public var authorityHost: String
@@ -80,19 +81,47 @@ public actor TokenProvider: GraphTokenSource {
         let refreshAt: ContinuousClock.Instant
     }
 
+    /// Where the newest refresh token is kept across restarts (delegated tokens only): Entra
+    /// rotates it on use, and the configured one may have lapsed by the next start.
+    public struct RefreshTokenKeeper: Sendable {
+        public var load: @Sendable () async -> String?
+        public var save: @Sendable (String) async -> Void
+
+        public init(load: @escaping @Sendable () async -> String?, save: @escaping @Sendable (String) async -> Void) {
+            self.load = load
+            self.save = save
+        }
+    }
+
     private var credentials: Credentials
+    /// The refresh token as configured: tried again when a kept one is refused.
+    private let configuredRefreshToken: Secret?
+    private let keeper: RefreshTokenKeeper?
+    /// Whether the kept refresh token was looked for yet (once, before the first request).
+    private var keptLoaded = false
     private let httpClient: HTTPClient
     private let logger: Logger
     private var cached: Token?
-    private var inFlight: Task<(Token, rotatedRefreshToken: String?), any Error>?
+    private var inFlight: Task<Fetched, any Error>?
     /// The token endpoint's own breaker: an Entra outage pauses token requests, not Graph's breaker.
     public let breaker: CircuitBreaker
 
-    public init(credentials: Credentials, httpClient: HTTPClient, logger: Logger, breaker: CircuitBreaker = CircuitBreaker(failureThreshold: 3)) {
+    public init(
+        credentials: Credentials, httpClient: HTTPClient, logger: Logger, breaker: CircuitBreaker = CircuitBreaker(failureThreshold: 3),
+        keeper: RefreshTokenKeeper? = nil
+    ) {
         self.credentials = credentials
+        self.configuredRefreshToken = credentials.refreshToken
+        self.keeper = credentials.refreshToken == nil ? nil : keeper
         self.breaker = breaker
         self.httpClient = httpClient
         self.logger = logger
+    }
+
+    /// One token request's outcome: the token, and the refresh token to use next time.
+    private struct Fetched: Sendable {
+        let token: Token
+        let refreshToken: String?
     }
 
     /// Whether a token is cached and not yet due for refresh (for `/ready`; never the token itself).
@@ -101,17 +130,20 @@ public actor TokenProvider: GraphTokenSource {
     /// A valid access token.
     public func token() async throws -> String {
         if let cached, ContinuousClock.now < cached.refreshAt { return cached.value }
-        if let inFlight { return try await inFlight.value.0.value }
+        if let inFlight { return try await inFlight.value.token.value }
         guard breaker.allow() else {
             throw GraphError(kind: .circuitOpen, code: "token_circuit_open", message: "token requests are paused after repeated failures of the token endpoint")
         }
-        let task = Task { [credentials, httpClient, logger] in try await Self.fetch(credentials, httpClient, logger) }
+        let loadKept = !keptLoaded
+        keptLoaded = true
+        let task = Task { [credentials, configuredRefreshToken, keeper, httpClient, logger] in
+            try await Self.fetch(credentials, configured: configuredRefreshToken, keeper: keeper, loadKept: loadKept, httpClient, logger)
+        }
         inFlight = task
         defer { inFlight = nil }
-        let token: Token
-        let rotated: String?
+        let fetched: Fetched
         do {
-            (token, rotated) = try await task.value
+            fetched = try await task.value
             breaker.recordSuccess()
         } catch let error as GraphError where error.kind == .transport || (error.status ?? 0) >= 500 {
             breaker.recordFailure()
@@ -121,9 +153,33 @@ public actor TokenProvider: GraphTokenSource {
             breaker.recordSuccess()
             throw error
         }
-        if let rotated, !rotated.isEmpty, credentials.refreshToken != nil { credentials.refreshToken = Secret(rotated) }
-        cached = token
-        return token.value
+        if let next = fetched.refreshToken, credentials.refreshToken != nil { credentials.refreshToken = Secret(next) }
+        cached = fetched.token
+        return fetched.token.value
+    }
+
+    /// A token request with the kept refresh token when there is one (looked for on the first
+    /// request), the configured one when Entra refuses the kept one, keeping a rotated one.
+    private static func fetch(
+        _ c: Credentials, configured: Secret?, keeper: RefreshTokenKeeper?, loadKept: Bool, _ client: HTTPClient, _ logger: Logger
+    ) async throws -> Fetched {
+        var c = c
+        if loadKept, let kept = await keeper?.load(), !kept.isEmpty, kept != c.refreshToken?.value { c.refreshToken = Secret(kept) }
+        var token: Token
+        var rotated: String?
+        do {
+            (token, rotated) = try await fetch(c, client, logger)
+        } catch let error as GraphError where error.code == "invalid_grant" && configured != nil && c.refreshToken?.value != configured?.value {
+            logger.warning("Entra refused the kept refresh token; trying the configured one", metadata: ["mailhook.graph.code": "\(error.code)"])
+            c.refreshToken = configured
+            (token, rotated) = try await fetch(c, client, logger)
+        }
+        guard c.refreshToken != nil else { return Fetched(token: token, refreshToken: nil) }
+        if let rotated, !rotated.isEmpty, rotated != c.refreshToken?.value {
+            await keeper?.save(rotated)
+            return Fetched(token: token, refreshToken: rotated)
+        }
+        return Fetched(token: token, refreshToken: c.refreshToken?.value)
     }
 
     /// Forgets the cached token after Graph refused it, unless another caller already replaced it.

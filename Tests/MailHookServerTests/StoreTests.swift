@@ -13,7 +13,7 @@ struct StoreTests {
         "email_messages", "classification_results", "processing_results", "escalation_teams", "email_patterns", "pattern_observations",
         "performance_metrics", "inbox", "subscriptions", "audit_log", "delta_state", "action_records", "classification_feedback",
         "analytics_day_versions", "analytics_day_cache", "analytics_day_totals", "analytics_day_stages", "analytics_day_decisions",
-        "analytics_day_classifications", "analytics_day_routing",
+        "analytics_day_classifications", "analytics_day_routing", "sealed_credentials",
     ]
 
     static func withStore(_ database: TestDatabase, _ body: @Sendable (any DataStore) async throws -> Void) async throws {
@@ -33,7 +33,7 @@ struct StoreTests {
         try await Self.withStore(database) { store in
             let both = ["0001_initial", "0002_message_identity", "0003_inbox_indexes", "0004_pipeline_records", "0005_vocabulary", "0006_safe_actions", "0007_claim_index", "0008_classification_feedback", "0009_analytics_days"]
             let postgresOnly = ["0010_analytics_touch_fast_path"]
-            #expect(try await store.migrate() == both + (database == .postgres ? postgresOnly : []) + ["0011_pattern_observations"] + (database == .postgres ? ["0012_routing_jsonb"] : []))
+            #expect(try await store.migrate() == both + (database == .postgres ? postgresOnly : []) + ["0011_pattern_observations"] + (database == .postgres ? ["0012_routing_jsonb"] : []) + ["0013_sealed_credentials"])
             #expect(try await store.migrate() == [])
             let tables = try await store.tableNames()
             #expect(tables.isSuperset(of: Set(Self.tables)), "missing: \(Set(Self.tables).subtracting(tables))")

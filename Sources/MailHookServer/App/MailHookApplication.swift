@@ -122,8 +122,10 @@ public struct MailHookApplication: Sendable {
             requireOfflineAgreement: routing.autoRespondGuard.offlineAgreement)
         let delegated = delegatedTokens ?? httpClient.flatMap { http -> TokenProvider? in
             do {
+                let keeper = configuration.teams.delegatedRefreshToken.map { DelegatedTokenKeeper.make(store: store, configured: $0, logger: logger) }
                 return try GraphClient.makeDelegatedTokens(
-                    configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: http, logger: logger)
+                    configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: http, logger: logger,
+                    keeper: keeper)
             } catch {
                 // `serve` read the same certificate files a moment ago (GraphClient.make), and
                 // stops when they are wrong; only a file changed since then gets here.

@@ -24,4 +24,4 @@ public protocol StoreLifecycle: Sendable {
 
 /// Everything MailHook keeps durably, as the server composes it. Components take the narrowest
 /// role they need.
-public typealias DataStore = StoreLifecycle & InboxStore & SubscriptionStore & PipelineStore & StoreInspection & AdminStore
+public typealias DataStore = StoreLifecycle & InboxStore & SubscriptionStore & PipelineStore & StoreInspection & AdminStore & CredentialStore
