@@ -33,22 +33,22 @@ struct SafeActionsTests {
 
     // MARK: Leases that hold
 
-    @Test("lease 5 s, Graph answering the reply after 12 s: the lease is held and Graph sees exactly one reply (SQLite)")
+    @Test("lease 8 s, Graph answering the reply after 20 s: the lease is held and Graph sees exactly one reply (SQLite)")
     func slowReplySQLite() async throws { try await slowReply(.sqlite) }
 
-    @Test("lease 5 s, Graph answering the reply after 12 s: the lease is held and Graph sees exactly one reply (PostgreSQL)", .postgres)
+    @Test("lease 8 s, Graph answering the reply after 20 s: the lease is held and Graph sees exactly one reply (PostgreSQL)", .postgres)
     func slowReplyPostgres() async throws { try await slowReply(.postgres) }
 
     func slowReply(_ database: TestDatabase) async throws {
         try await FakeLLM.with { llm in
             llm.mode = .good(category: .information, urgency: .low, confidence: 90, assessed: 95)
             try await FakeGraph.with { graph in
-                try await Self.run(database, llm: llm, graph: graph, configure: { $0.pipeline.leaseSeconds = 5 }) { server in
+                try await Self.run(database, llm: llm, graph: graph, configure: { $0.pipeline.leaseSeconds = 8 }) { server in
                     let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Where is the VPN guide?", fromAddress: "carol@fabrikam.example"))
                     graph.holdActions(["reply"])
                     try await Self.post(server, "evt-slow", messageId: id)
                     _ = try await graph.waitForAction("reply", timeout: .seconds(30))
-                    try await Task.sleep(for: .seconds(12))
+                    try await Task.sleep(for: .seconds(20))  // two and a half leases: renewals must hold it
                     graph.releaseHeldActions()
                     try await eventually(timeout: .seconds(60)) { try await PipelineTests.settled(server) }
                     #expect(graph.actions.filter { $0.kind == "reply" }.count == 1)
@@ -59,22 +59,22 @@ struct SafeActionsTests {
         }
     }
 
-    @Test("lease 5 s, the Teams chat message answered after 12 s: exactly one chat message (SQLite)")
+    @Test("lease 8 s, the Teams chat message answered after 20 s: exactly one chat message (SQLite)")
     func slowChatMessageSQLite() async throws { try await slowChatMessage(.sqlite) }
 
-    @Test("lease 5 s, the Teams chat message answered after 12 s: exactly one chat message (PostgreSQL)", .postgres)
+    @Test("lease 8 s, the Teams chat message answered after 20 s: exactly one chat message (PostgreSQL)", .postgres)
     func slowChatMessagePostgres() async throws { try await slowChatMessage(.postgres) }
 
     func slowChatMessage(_ database: TestDatabase) async throws {
         try await FakeLLM.with { llm in
             llm.mode = .good(category: .escalation, urgency: .high, confidence: 90, assessed: 90)
             try await FakeGraph.with { graph in
-                try await Self.run(database, llm: llm, graph: graph, configure: { $0.pipeline.leaseSeconds = 5 }) { server in
+                try await Self.run(database, llm: llm, graph: graph, configure: { $0.pipeline.leaseSeconds = 8 }) { server in
                     let id = graph.addMessage(mailbox: Self.mailbox, .init(subject: "Everyone is locked out of the ERP", fromAddress: "carol@fabrikam.example"))
                     graph.holdActions(["chatMessage"])
                     try await Self.post(server, "evt-chat", messageId: id)
                     _ = try await graph.waitForAction("chatMessage", timeout: .seconds(30))
-                    try await Task.sleep(for: .seconds(12))
+                    try await Task.sleep(for: .seconds(20))  // two and a half leases: renewals must hold it
                     graph.releaseHeldActions()
                     try await eventually(timeout: .seconds(60)) { try await PipelineTests.settled(server) }
                     #expect(graph.actions.filter { $0.kind == "chatMessage" }.count == 1)
