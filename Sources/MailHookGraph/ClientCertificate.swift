@@ -25,6 +25,11 @@ public struct ClientCertificate: Sendable {
         } catch {
             throw ConfigError(keyPath: source.key, problem: "not an RSA private key of 2048 bits or more in PEM")
         }
+        // The certificate holds its public key (SubjectPublicKeyInfo) verbatim: a key of another
+        // certificate would be refused by Entra on every token request, so it is refused here.
+        guard Self.contains(der, key.publicKey.derRepresentation) else {
+            throw ConfigError(keyPath: source.key, problem: "does not belong to the (first) certificate in \(source.certificate)")
+        }
         thumbprint = Self.base64URL(Data(Insecure.SHA1.hash(data: der)))
     }
 
@@ -76,6 +81,10 @@ public struct ClientCertificate: Sendable {
         let body = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
         guard let der = Data(base64Encoded: String(body)), !der.isEmpty else { return nil }
         return der
+    }
+
+    static func contains(_ haystack: Data, _ needle: Data) -> Bool {
+        !needle.isEmpty && haystack.range(of: needle) != nil
     }
 
     static func base64URL(_ data: Data) -> String {

@@ -67,6 +67,7 @@ public final class GraphClient: Sendable {
 
     /// The app's configured credential: its certificate (read from the files) or its client secret.
     public static func credential(_ graph: MailHookConfiguration.Graph) throws(ConfigError) -> TokenProvider.ClientCredential? {
+        guard graph.enabled else { return nil }
         if let certificateFile = graph.certificateFile, let privateKeyFile = graph.privateKeyFile {
             return .certificate(try ClientCertificate.load(certificateFile: certificateFile, privateKeyFile: privateKeyFile))
         }

@@ -84,10 +84,12 @@ public actor TokenProvider: GraphTokenSource {
     /// Where the newest refresh token is kept across restarts (delegated tokens only): Entra
     /// rotates it on use, and the configured one may have lapsed by the next start.
     public struct RefreshTokenKeeper: Sendable {
-        public var load: @Sendable () async -> String?
+        /// The kept token, nil when none is kept; throws when it could not be read (looked for
+        /// again on the next request).
+        public var load: @Sendable () async throws -> String?
         public var save: @Sendable (String) async -> Void
 
-        public init(load: @escaping @Sendable () async -> String?, save: @escaping @Sendable (String) async -> Void) {
+        public init(load: @escaping @Sendable () async throws -> String?, save: @escaping @Sendable (String) async -> Void) {
             self.load = load
             self.save = save
         }
@@ -122,6 +124,8 @@ public actor TokenProvider: GraphTokenSource {
     private struct Fetched: Sendable {
         let token: Token
         let refreshToken: String?
+        /// The kept token could not be read: look for it again next time.
+        var keptUnread = false
     }
 
     /// Whether a token is cached and not yet due for refresh (for `/ready`; never the token itself).
@@ -145,12 +149,20 @@ public actor TokenProvider: GraphTokenSource {
         do {
             fetched = try await task.value
             breaker.recordSuccess()
-        } catch let error as GraphError where error.kind == .transport || (error.status ?? 0) >= 500 {
-            breaker.recordFailure()
-            throw error
+            if fetched.keptUnread { keptLoaded = false }
         } catch {
-            // The endpoint answered (a refused credential): it is up.
-            breaker.recordSuccess()
+            // A request that failed did not use the kept token for good: look for it again.
+            if loadKept { keptLoaded = false }
+            switch error {
+            case let error as GraphError where error.code == "client_assertion_failed":
+                // Nothing reached Entra: it is neither up nor down.
+                breaker.releaseProbe()
+            case let error as GraphError where error.kind == .transport || (error.status ?? 0) >= 500:
+                breaker.recordFailure()
+            default:
+                // The endpoint answered (a refused credential): it is up.
+                breaker.recordSuccess()
+            }
             throw error
         }
         if let next = fetched.refreshToken, credentials.refreshToken != nil { credentials.refreshToken = Secret(next) }
@@ -164,22 +176,33 @@ public actor TokenProvider: GraphTokenSource {
         _ c: Credentials, configured: Secret?, keeper: RefreshTokenKeeper?, loadKept: Bool, _ client: HTTPClient, _ logger: Logger
     ) async throws -> Fetched {
         var c = c
-        if loadKept, let kept = await keeper?.load(), !kept.isEmpty, kept != c.refreshToken?.value { c.refreshToken = Secret(kept) }
+        var keptUnread = false
+        if loadKept, let keeper {
+            do {
+                if let kept = try await keeper.load(), !kept.isEmpty, kept != c.refreshToken?.value { c.refreshToken = Secret(kept) }
+            } catch {
+                keptUnread = true
+            }
+        }
         var token: Token
         var rotated: String?
+        var fellBack = false
         do {
             (token, rotated) = try await fetch(c, client, logger)
         } catch let error as GraphError where error.code == "invalid_grant" && configured != nil && c.refreshToken?.value != configured?.value {
             logger.warning("Entra refused the kept refresh token; trying the configured one", metadata: ["mailhook.graph.code": "\(error.code)"])
             c.refreshToken = configured
+            fellBack = true
             (token, rotated) = try await fetch(c, client, logger)
         }
-        guard c.refreshToken != nil else { return Fetched(token: token, refreshToken: nil) }
-        if let rotated, !rotated.isEmpty, rotated != c.refreshToken?.value {
+        guard let used = c.refreshToken?.value else { return Fetched(token: token, refreshToken: nil) }
+        if let rotated, !rotated.isEmpty, rotated != used {
             await keeper?.save(rotated)
-            return Fetched(token: token, refreshToken: rotated)
+            return Fetched(token: token, refreshToken: rotated, keptUnread: keptUnread)
         }
-        return Fetched(token: token, refreshToken: c.refreshToken?.value)
+        // Not rotated after a fallback: the refused kept token must not be tried at every start.
+        if fellBack { await keeper?.save(used) }
+        return Fetched(token: token, refreshToken: used, keptUnread: keptUnread)
     }
 
     /// Forgets the cached token after Graph refused it, unless another caller already replaced it.

@@ -57,6 +57,8 @@ struct ConfigurationTests {
                 == "graph.clientSecret: required when graph.tenantId is set (or graph.certificateFile and graph.privateKeyFile)")
         #expect(problem(#"{"graph": {\#(base), "clientSecret": "s", "certificateFile": "a.pem", "privateKeyFile": "a.key"}}"#)?.description
                 == "graph.clientSecret: give either graph.clientSecret or graph.certificateFile, not both")
+        #expect(problem(#"{"graph": {\#(base), "clientSecret": "", "certificateFile": "a.pem", "privateKeyFile": "a.key"}}"#)?.description
+                == "graph.clientSecret: give either graph.clientSecret or graph.certificateFile, not both", "as the JSON Schema says")
         #expect(problem(#"{"graph": {\#(base), "certificateFile": "a.pem"}}"#)?.keyPath == "graph.privateKeyFile")
         #expect(problem(#"{"graph": {\#(base), "privateKeyFile": "a.key"}}"#)?.keyPath == "graph.certificateFile")
     }

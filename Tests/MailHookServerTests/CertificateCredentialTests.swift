@@ -47,6 +47,14 @@ struct CertificateCredentialTests {
             #expect(Set(assertions.compactMap { $0["jti"]?.stringValue }).count == 2, "a fresh assertion each time")
             #expect(assertions.allSatisfy { $0["aud"]?.stringValue == "\(graph.authorityHost)/\(graph.tenantId)/oauth2/v2.0/token" })
             #expect(graph.secretsPresented == 0, "no client secret is sent")
+            for claims in assertions {
+                guard case .number(let issued)? = claims["iat"], case .number(let expires)? = claims["exp"] else {
+                    Issue.record("no iat or exp: \(claims)")
+                    continue
+                }
+                #expect(expires - issued == 600, "valid ten minutes")
+                #expect(claims["iss"]?.stringValue == graph.clientId && claims["sub"]?.stringValue == graph.clientId)
+            }
             // The client reads Graph with such a token.
             let client = GraphClient(baseURL: graph.graphBaseURL, httpClient: .test, tokens: tokens, logger: Self.logger)
             #expect(try await client.userId(mailbox: "a@example.com").isEmpty == false)
@@ -86,6 +94,14 @@ struct CertificateCredentialTests {
         #expect(problem(Self.certificateFile, "/nonexistent/app.key") == #"graph.privateKeyFile: cannot read "/nonexistent/app.key""#)
         #expect(problem(Self.keyFile, Self.keyFile) == "graph.certificateFile: no PEM certificate in the file")
         #expect(problem(Self.certificateFile, Self.certificateFile) == "graph.privateKeyFile: not an RSA private key of 2048 bits or more in PEM")
+        // A key of another certificate: Entra would refuse every assertion, so the start refuses it.
+        let otherKey = FileManager.default.temporaryDirectory.appendingPathComponent("mailhook-other-\(UUID().uuidString).key").path
+        try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation.write(toFile: otherKey, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: otherKey) }
+        #expect(problem(Self.certificateFile, otherKey) == "graph.privateKeyFile: does not belong to the (first) certificate in graph.certificateFile")
+        // Graph off: certificate paths left in the file are not read.
+        let off = MailHookConfiguration.Graph(tenantId: nil, certificateFile: "/nonexistent/app.pem", privateKeyFile: "/nonexistent/app.key")
+        #expect(try GraphClient.credential(off) == nil)
         var graph = MailHookConfiguration.Graph(tenantId: "t", clientId: "app", certificateFile: "/nonexistent/app.pem", privateKeyFile: Self.keyFile)
         #expect(throws: ConfigError.self) { try GraphClient.make(configuration: graph, httpClient: .test, logger: Self.logger) }
         graph.certificateFile = Self.certificateFile

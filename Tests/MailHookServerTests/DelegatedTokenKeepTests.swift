@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import MailHookCore
+import MailHookGraph
+import Synchronization
 @testable import MailHookStore
 import MailHookTestSupport
 import Testing
@@ -14,6 +17,37 @@ struct DelegatedTokenKeepTests {
 
     @Test("a restart uses the rotated refresh token when the configured one lapsed, and the configured one when the kept one is refused (PostgreSQL)", .postgres)
     func keptPostgres() async throws { try await kept(.postgres) }
+
+    @Test("a first token request that fails (Entra answering 500, the kept token unreadable) does not lose the kept token")
+    func keptAfterFailures() async throws {
+        try await FakeGraph.with { graph in
+            // The configured token lapsed; only the kept one redeems.
+            graph.delegatedRefreshToken = "kept-refresh-token"
+            let reads = Mutex(0)
+            let saved = Mutex<[String]>([])
+            let keeper = TokenProvider.RefreshTokenKeeper(
+                load: {
+                    let n = reads.withLock { $0 += 1; return $0 }
+                    if n == 2 { throw TestSupportError("the database blinked") }
+                    return "kept-refresh-token"
+                },
+                save: { token in saved.withLock { $0.append(token) } })
+            let tokens = TokenProvider(
+                credentials: .init(authorityHost: graph.authorityHost, tenantId: graph.tenantId, clientId: graph.clientId,
+                                   clientSecret: Secret(graph.clientSecret), scope: "https://graph.microsoft.com/.default offline_access",
+                                   refreshToken: Secret("lapsed-configured-token")),
+                httpClient: .test, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), keeper: keeper)
+            graph.failTokenRequests(1)
+            await #expect(throws: GraphError.self) { _ = try await tokens.token() }
+            // Read again, and this time the read fails: the lapsed configured token is refused.
+            await #expect(throws: GraphError.self) { _ = try await tokens.token() }
+            // Read a third time: the kept token redeems and its successor is kept.
+            let token = try await tokens.token()
+            #expect(!token.isEmpty)
+            #expect(reads.withLock { $0 } == 3)
+            #expect(saved.withLock { $0 } == [graph.delegatedRefreshToken])
+        }
+    }
 
     /// One escalation through the pipeline: its Teams chat message needs a delegated token.
     static func escalate(_ server: TestServer, _ graph: FakeGraph, _ n: Int) async throws -> Int {
@@ -58,6 +92,22 @@ struct DelegatedTokenKeepTests {
                 try await run { server in
                     let posted = try await Self.escalate(server, graph, 3)
                     #expect(posted == 3, "the third start fell back to the configured token")
+                }
+
+                // The operator configures a new token: the kept one (sealed under the old) is not
+                // even tried, and the next rotation is kept under the new one.
+                graph.delegatedRefreshToken = "operator-replaced-token"
+                graph.resetCalls()
+                let replaced = PipelineTests.config(llm: llm, graph: graph) { $0.maxAttempts = 1 }
+                try await TestServer.run(
+                    database: database, configure: replaced, integrationsJSON: PipelineTests.integrations, databaseConfig: db, graph: graph
+                ) { server in
+                    let posted = try await Self.escalate(server, graph, 4)
+                    #expect(posted == 4)
+                    let refused = graph.calls.filter { $0.path.hasSuffix("/oauth2/v2.0/token") && $0.status != 200 }
+                    #expect(refused.isEmpty, "no refused token request: \(refused.map(\.status))")
+                    let sealed = try await server.store.database.read("SELECT sealed FROM sealed_credentials").first?.string("sealed") ?? ""
+                    #expect(SecretSeal.open(sealed, keyMaterial: "operator-replaced-token", purpose: "teams.delegatedRefreshToken") == graph.delegatedRefreshToken)
                 }
             }
         }

@@ -19,8 +19,8 @@ enum DelegatedTokenKeeper {
                 do {
                     sealed = try await store.sealedCredential(name: name)
                 } catch {
-                    logger.warning("the kept refresh token could not be read; starting from the configured one", metadata: ["mailhook.error": "\(error)"])
-                    return nil
+                    logger.warning("the kept refresh token could not be read; using the configured one this time", metadata: ["mailhook.error": "\(error)"])
+                    throw error
                 }
                 guard let sealed else { return nil }
                 guard let token = SecretSeal.open(sealed, keyMaterial: key, purpose: name) else {
@@ -31,7 +31,9 @@ enum DelegatedTokenKeeper {
             },
             save: { token in
                 do {
-                    try await store.saveSealedCredential(name: name, sealed: try SecretSeal.seal(token, keyMaterial: key, purpose: name))
+                    let sealed = try SecretSeal.seal(token, keyMaterial: key, purpose: name)
+                    // Bounded: the token waits for this write, and the pipeline waits for the token.
+                    try await withTimeLimit(.seconds(5)) { try await store.saveSealedCredential(name: name, sealed: sealed) }
                 } catch {
                     // The rotated token still works in memory; only a restart would miss it.
                     logger.warning("the rotated refresh token could not be kept", metadata: ["mailhook.error": "\(error)"])

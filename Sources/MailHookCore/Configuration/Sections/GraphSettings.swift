@@ -88,7 +88,7 @@ extension MailHookConfiguration {
             }
             if enabled {
                 let secret = !(clientSecret?.isEmpty ?? true)
-                if secret, certificateFile != nil {
+                if clientSecret != nil, certificateFile != nil {
                     throw ConfigError(keyPath: "graph.clientSecret", problem: "give either graph.clientSecret or graph.certificateFile, not both")
                 }
                 if !secret, certificateFile == nil {
