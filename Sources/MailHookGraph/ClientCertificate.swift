@@ -30,7 +30,7 @@ public struct ClientCertificate: Sendable {
         guard Self.contains(der, key.publicKey.derRepresentation) else {
             throw ConfigError(keyPath: source.key, problem: "does not belong to the (first) certificate in \(source.certificate)")
         }
-        thumbprint = Self.base64URL(Data(Insecure.SHA1.hash(data: der)))
+        thumbprint = Base64URL.encode(Data(Insecure.SHA1.hash(data: der)))
     }
 
     /// Reads both files (at start, so a wrong path stops the process naming the key).
@@ -65,13 +65,13 @@ public struct ClientCertificate: Sendable {
         let issued = Int64(now.timeIntervalSince1970.rounded(.down))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let header = Self.base64URL(try encoder.encode(Header(x5t: thumbprint)))
-        let claims = Self.base64URL(try encoder.encode(Claims(
+        let header = Base64URL.encode(try encoder.encode(Header(x5t: thumbprint)))
+        let claims = Base64URL.encode(try encoder.encode(Claims(
             aud: audience, iss: clientId, sub: clientId, jti: UUID().uuidString.lowercased(),
             nbf: issued, iat: issued, exp: issued + Int64(Self.lifetime))))
         let input = header + "." + claims
         let signature = try key.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
-        return input + "." + Self.base64URL(signature.rawRepresentation)
+        return input + "." + Base64URL.encode(signature.rawRepresentation)
     }
 
     /// The DER bytes of the first `CERTIFICATE` block.
@@ -85,10 +85,5 @@ public struct ClientCertificate: Sendable {
 
     static func contains(_ haystack: Data, _ needle: Data) -> Bool {
         !needle.isEmpty && haystack.range(of: needle) != nil
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

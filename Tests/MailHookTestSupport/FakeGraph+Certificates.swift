@@ -64,8 +64,8 @@ extension FakeGraph.State {
 
     func verify(_ jwt: String, audience: String) -> Result<JSONValue, Refusal> {
         let parts = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, let headerBytes = Self.base64URL(parts[0]), let claimsBytes = Self.base64URL(parts[1]),
-              let signatureBytes = Self.base64URL(parts[2]),
+        guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let claimsBytes = Base64URL.decode(parts[1]),
+              let signatureBytes = Base64URL.decode(parts[2]),
               let header = try? JSONValue.parse(Array(headerBytes)), let claims = try? JSONValue.parse(Array(claimsBytes)) else {
             return .failure(Refusal(code: 50012, description: "The client assertion is not a well-formed JWT."))
         }
@@ -90,11 +90,5 @@ extension FakeGraph.State {
             return .failure(Refusal(code: 700024, description: "Client assertion is not within its valid time range."))
         }
         return .success(claims)
-    }
-
-    static func base64URL(_ text: String) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
     }
 }

@@ -81,17 +81,14 @@ public struct EmailHistoryCursor: Sendable, Equatable {
     }
 
     public init?(token: String) {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+        guard let data = Base64URL.decode(token), let text = String(data: data, encoding: .utf8),
             let bar = text.firstIndex(of: "|")
         else { return nil }
         self.init(received: String(text[..<bar]), id: String(text[text.index(after: bar)...]))
     }
 
     public var token: String {
-        Data("\(received)|\(id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Data("\(received)|\(id)".utf8))
     }
 
     /// `2026-01-15T09:30:00Z` with 0 to 9 fraction digits: the only text a cursor may carry into SQL.

@@ -141,8 +141,7 @@ public final class SubscriptionManager: Sendable {
     /// A fresh random clientState: 32 random bytes, base64url (43 characters).
     static func newClientState() -> String {
         let key = SymmetricKey(size: .bits256)
-        return key.withUnsafeBytes { Data($0) }.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(key.withUnsafeBytes { Data($0) })
     }
 
     @discardableResult
