@@ -2,6 +2,7 @@ import _CryptoExtras
 import Crypto
 import Foundation
 import MailHookCore
+import NIOSSL
 
 /// A certificate credential for Entra, in place of a client secret: each token request carries a
 /// fresh client assertion, a JWT signed with the certificate's RSA key (RS256) that names the
@@ -17,7 +18,14 @@ public struct ClientCertificate: Sendable {
     /// The certificate (PEM, the first one in the text) and its RSA private key (PEM, PKCS#1 or #8,
     /// at least 2048 bits); `source` names the keys in errors.
     public init(certificatePEM: String, privateKeyPEM: String, source: (certificate: String, key: String)) throws(ConfigError) {
-        guard let der = Self.firstCertificate(certificatePEM) else {
+        let der: [UInt8]
+        let certifiedKey: [UInt8]
+        do {
+            // The first certificate of the file (a chain file starts with the app's own).
+            guard let certificate = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).first else { throw CertificateMissing() }
+            der = try certificate.toDERBytes()
+            certifiedKey = try certificate.extractPublicKey().toSPKIBytes()
+        } catch {
             throw ConfigError(keyPath: source.certificate, problem: "no PEM certificate in the file")
         }
         do {
@@ -25,13 +33,14 @@ public struct ClientCertificate: Sendable {
         } catch {
             throw ConfigError(keyPath: source.key, problem: "not an RSA private key of 2048 bits or more in PEM")
         }
-        // The certificate holds its public key (SubjectPublicKeyInfo) verbatim: a key of another
-        // certificate would be refused by Entra on every token request, so it is refused here.
-        guard Self.contains(der, key.publicKey.derRepresentation) else {
+        // A key of another certificate would be refused by Entra on every token request.
+        guard Array(key.publicKey.derRepresentation) == certifiedKey else {
             throw ConfigError(keyPath: source.key, problem: "does not belong to the (first) certificate in \(source.certificate)")
         }
         thumbprint = Base64URL.encode(Data(Insecure.SHA1.hash(data: der)))
     }
+
+    private struct CertificateMissing: Error {}
 
     /// Reads both files (at start, so a wrong path stops the process naming the key).
     public static func load(certificateFile: String, privateKeyFile: String) throws(ConfigError) -> ClientCertificate {
@@ -74,16 +83,4 @@ public struct ClientCertificate: Sendable {
         return input + "." + Base64URL.encode(signature.rawRepresentation)
     }
 
-    /// The DER bytes of the first `CERTIFICATE` block.
-    static func firstCertificate(_ pem: String) -> Data? {
-        guard let begin = pem.range(of: "-----BEGIN CERTIFICATE-----"),
-              let end = pem.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<pem.endIndex) else { return nil }
-        let body = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
-        guard let der = Data(base64Encoded: String(body)), !der.isEmpty else { return nil }
-        return der
-    }
-
-    static func contains(_ haystack: Data, _ needle: Data) -> Bool {
-        !needle.isEmpty && haystack.range(of: needle) != nil
-    }
 }
