@@ -133,17 +133,13 @@ extension GraphClient {
         return (id, response.json?["userPrincipalName"]?.stringValue)
     }
 
-    /// Delegated tokens for `teams.delegatedRefreshToken`, or nil when Graph or the token is not configured.
-    public static func makeDelegatedTokens(
-        configuration graph: MailHookConfiguration.Graph, refreshToken: Secret?, httpClient: HTTPClient, logger: Logger,
-        keeper: TokenProvider.RefreshTokenKeeper? = nil
-    ) throws(ConfigError) -> TokenProvider? {
-        guard graph.enabled, let tenant = graph.tenantId, let clientId = graph.clientId, let refreshToken, !refreshToken.value.isEmpty,
-              let credential = try credential(graph) else { return nil }
-        let resource = scope(forBaseURL: graph.baseUrl).replacingOccurrences(of: "/.default", with: "")
-        return TokenProvider(
-            credentials: .init(authorityHost: graph.authorityHost, tenantId: tenant, clientId: clientId, credential: credential,
-                               scope: "\(resource)/.default offline_access", refreshToken: refreshToken),
-            httpClient: httpClient, logger: logger, keeper: keeper)
+    /// Delegated tokens for `teams.delegatedRefreshToken`: the same app registration and credential
+    /// as the app's own tokens, redeeming a user's refresh token; nil without one.
+    public func delegatedTokens(refreshToken: Secret?, keeper: TokenProvider.RefreshTokenKeeper? = nil) -> TokenProvider? {
+        guard let refreshToken, !refreshToken.value.isEmpty else { return nil }
+        var credentials = tokens.configured
+        credentials.scope = Self.scope(forBaseURL: baseURL).replacingOccurrences(of: "/.default", with: "") + "/.default offline_access"
+        credentials.refreshToken = refreshToken
+        return TokenProvider(credentials: credentials, httpClient: httpClient, logger: logger, keeper: keeper)
     }
 }

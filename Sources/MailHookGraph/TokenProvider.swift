@@ -95,9 +95,11 @@ public actor TokenProvider: GraphTokenSource {
         }
     }
 
-    private var credentials: Credentials
-    /// The refresh token as configured: tried again when a kept one is refused.
-    private let configuredRefreshToken: Secret?
+    /// The credentials as configured; their refresh token is tried again when a kept one is refused.
+    public nonisolated let configured: Credentials
+    /// The refresh token the next request uses: the configured one until Entra rotates it or a
+    /// kept one is found.
+    private var refreshToken: Secret?
     private let keeper: RefreshTokenKeeper?
     /// Whether the kept refresh token was looked for yet (once, before the first request).
     private var keptLoaded = false
@@ -112,8 +114,8 @@ public actor TokenProvider: GraphTokenSource {
         credentials: Credentials, httpClient: HTTPClient, logger: Logger, breaker: CircuitBreaker = CircuitBreaker(failureThreshold: 3),
         keeper: RefreshTokenKeeper? = nil
     ) {
-        self.credentials = credentials
-        self.configuredRefreshToken = credentials.refreshToken
+        self.configured = credentials
+        self.refreshToken = credentials.refreshToken
         self.keeper = credentials.refreshToken == nil ? nil : keeper
         self.breaker = breaker
         self.httpClient = httpClient
@@ -140,8 +142,10 @@ public actor TokenProvider: GraphTokenSource {
         }
         let loadKept = !keptLoaded
         keptLoaded = true
-        let task = Task { [credentials, configuredRefreshToken, keeper, httpClient, logger] in
-            try await Self.fetch(credentials, configured: configuredRefreshToken, keeper: keeper, loadKept: loadKept, httpClient, logger)
+        var credentials = configured
+        credentials.refreshToken = refreshToken
+        let task = Task { [credentials, configured, keeper, httpClient, logger] in
+            try await Self.fetch(credentials, configured: configured.refreshToken, keeper: keeper, loadKept: loadKept, httpClient, logger)
         }
         inFlight = task
         defer { inFlight = nil }
@@ -165,7 +169,7 @@ public actor TokenProvider: GraphTokenSource {
             }
             throw error
         }
-        if let next = fetched.refreshToken, credentials.refreshToken != nil { credentials.refreshToken = Secret(next) }
+        if let next = fetched.refreshToken, refreshToken != nil { refreshToken = Secret(next) }
         cached = fetched.token
         return fetched.token.value
     }

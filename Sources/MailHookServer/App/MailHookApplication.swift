@@ -120,18 +120,8 @@ public struct MailHookApplication: Sendable {
         let autoReply = AutoReplyGuard(
             monitoredMailboxes: monitoredMailboxes, allowedDomains: domains, requireAllowedDomain: routing.autoRespondGuard.senderDomain,
             requireOfflineAgreement: routing.autoRespondGuard.offlineAgreement)
-        let delegated = delegatedTokens ?? httpClient.flatMap { http -> TokenProvider? in
-            do {
-                let keeper = configuration.teams.delegatedRefreshToken.map { DelegatedTokenKeeper.make(store: store, configured: $0, logger: logger) }
-                return try GraphClient.makeDelegatedTokens(
-                    configuration: configuration.graph, refreshToken: configuration.teams.delegatedRefreshToken, httpClient: http, logger: logger,
-                    keeper: keeper)
-            } catch {
-                // `serve` read the same certificate files a moment ago (GraphClient.make), and
-                // stops when they are wrong; only a file changed since then gets here.
-                logger.error("delegated Graph tokens are unavailable", metadata: ["mailhook.error": "\(error)"])
-                return nil
-            }
+        let delegated = delegatedTokens ?? configuration.teams.delegatedRefreshToken.flatMap { token in
+            graph?.delegatedTokens(refreshToken: token, keeper: DelegatedTokenKeeper.make(store: store, configured: token, logger: logger))
         }
         let executor = ActionExecutor(
             store: store, mode: configuration.actions.mode, metrics: metrics, logger: logger,
