@@ -100,15 +100,9 @@ extension PostgresDatabase {
         return try await withCheckedThrowingContinuation { continuation in
             answer.start(continuation)
             let timer = DeadlineSweeper.shared.add(after: timeout) {
-                guard let waiting = answer.take() else { return }
-                logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
-                // Answered once the close is done, so the pool never hands this connection to the
-                // next caller while it closes; a close that does not finish is waited on 2 s at most.
-                let error = StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)")
-                let closed = FirstAnswer<[SQLRow]>()
-                closed.start(waiting)
-                connection.close().whenComplete { _ in closed.resolve(.failure(error)) }
-                _ = DeadlineSweeper.shared.add(after: .seconds(2)) { closed.resolve(.failure(error)) }
+                if answer.resolveAfterClosing(connection, .failure(StoreUnavailable("a PostgreSQL statement got no answer within \(timeout)"))) {
+                    logger.warning("a PostgreSQL statement got no answer in time; closing its connection", metadata: ["mailhook.timeout": "\(timeout)"])
+                }
             }
             Task {
                 do {
@@ -123,15 +117,13 @@ extension PostgresDatabase {
                     DeadlineSweeper.shared.remove(timer)
                     answer.resolve(.success(result))
                 } catch {
+                    DeadlineSweeper.shared.remove(timer)
                     if name != nil, PostgresPreparedStatements.mayBePreparationError(error) {
                         logger.warning("a prepared PostgreSQL statement failed; replacing its connection", metadata: ["mailhook.statement": "\(name ?? "")"])
-                        // Closed before answering: the pool hears of the close first, so the
-                        // caller's next statement never gets this connection while it closes.
-                        // (The timer still bounds a close that never finishes.)
-                        try? await connection.close().get()
+                        answer.resolveAfterClosing(connection, .failure(error))
+                    } else {
+                        answer.resolve(.failure(error))
                     }
-                    DeadlineSweeper.shared.remove(timer)
-                    answer.resolve(.failure(error))
                 }
             }
         }
@@ -153,9 +145,20 @@ extension PostgresDatabase {
             return true
         }
 
-        /// The caller's continuation, for an answer that must do something before it resumes it;
-        /// no other answer gets it after this.
-        func take() -> CheckedContinuation<T, any Error>? {
+        /// Answers once `connection` is closed, so the pool hears of the close before the caller's
+        /// next statement asks for a connection; a close that does not finish is waited on 2 s at
+        /// most. True when this answer is the one the caller gets.
+        @discardableResult
+        func resolveAfterClosing(_ connection: PostgresConnection, _ result: Result<T, any Error>) -> Bool {
+            guard let waiting = take() else { return false }
+            let closed = FirstAnswer<T>()
+            closed.start(waiting)
+            connection.close().whenComplete { _ in closed.resolve(result) }
+            _ = DeadlineSweeper.shared.add(after: .seconds(2)) { closed.resolve(result) }
+            return true
+        }
+
+        private func take() -> CheckedContinuation<T, any Error>? {
             continuation.withLock { c in
                 defer { c = nil }
                 return c
