@@ -114,14 +114,11 @@ extension SQLStore {
         return tallies
     }
 
-    /// `frequency` is a 32-bit column on PostgreSQL; a damaged row near its limit must not fail every fold.
-    private static func storable(_ frequency: Int) -> Int { min(max(frequency, 0), Int(Int32.max)) }
-
     private static func insert(_ p: PatternObservation, as tally: PatternTally, firstSeen: Date, on db: any SQLExecutor) async throws {
         try await db.run("""
             INSERT INTO email_patterns (id, pattern_id, pattern_type, description, pattern_signature, frequency, first_seen, last_seen,
                 automation_potential, confidence_level, sample_emails, sample_count, affected_categories, sender_patterns)
-            VALUES (\(p.patternId), \(p.patternId), \(p.patternType), \(p.description), \(p.signature), \(storable(tally.frequency)), \(firstSeen),
+            VALUES (\(p.patternId), \(p.patternId), \(p.patternType), \(p.description), \(p.signature), \(StorableCount.int32(tally.frequency)), \(firstSeen),
                 \(tally.lastSeen), \(tally.automationPotential), \(tally.confidence), \(json: tally.samplesJSON), \(tally.samples.count),
                 \(json: tally.categoriesJSON), \(json: tally.sendersJSON))
             """)
@@ -129,7 +126,7 @@ extension SQLStore {
 
     private static func update(_ patternId: String, to tally: PatternTally, now: Date, on db: any SQLExecutor) async throws {
         try await db.run("""
-            UPDATE email_patterns SET frequency = \(storable(tally.frequency)), last_seen = \(tally.lastSeen), automation_potential = \(tally.automationPotential),
+            UPDATE email_patterns SET frequency = \(StorableCount.int32(tally.frequency)), last_seen = \(tally.lastSeen), automation_potential = \(tally.automationPotential),
                 confidence_level = \(tally.confidence), sample_emails = \(json: tally.samplesJSON), sample_count = \(tally.samples.count),
                 affected_categories = \(json: tally.categoriesJSON), sender_patterns = \(json: tally.sendersJSON), updated_at = \(now)
             WHERE pattern_id = \(patternId)

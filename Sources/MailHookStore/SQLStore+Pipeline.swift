@@ -220,7 +220,7 @@ extension SQLStore: PipelineStore {
         let id = "cls-\(emailId)"
         // The LLM's answer says how many tokens it used; the column is 32-bit on PostgreSQL, and an
         // endpoint claiming billions must not fail every email's decision.
-        let tokens = c.tokensUsed.map { min(max($0, 0), Int(Int32.max)) }
+        let tokens = c.tokensUsed.map(StorableCount.int32)
         return """
             INSERT INTO classification_results (id, email_id, category, confidence, reasoning, urgency, suggested_action, required_expertise,
                 estimated_effort, model_used, prompt_version, tokens_used)
