@@ -206,7 +206,7 @@ public final class GraphClient: Sendable {
     static func error(from response: Response) -> GraphError {
         let json = response.json
         let code = json?["error"]?["code"]?.stringValue ?? "HTTP\(response.status)"
-        let message = json?["error"]?["message"]?.stringValue.map { String($0.prefix(500)) } ?? "status \(response.status)"
+        let message = json?["error"]?["message"]?.stringValue ?? "status \(response.status)"
         let requestId = response.headers.first(name: "request-id") ?? response.headers.first(name: "client-request-id")
             ?? json?["error"]?["innerError"]?["request-id"]?.stringValue
         return GraphError(kind: .http, status: response.status, code: code, message: message, requestId: requestId)

@@ -19,13 +19,18 @@ public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var requestId: String?
 
+    /// Code, message and request id come from Graph's or Entra's answer: outside input, so they are
+    /// cut here to what a log line or a stored error can carry.
     public init(kind: Kind, status: Int? = nil, code: String, message: String, requestId: String? = nil) {
         self.kind = kind
         self.status = status
-        self.code = code
-        self.message = message
-        self.requestId = requestId
+        self.code = String(code.prefix(Self.codeLimit))
+        self.message = String(message.prefix(Self.messageLimit))
+        self.requestId = requestId.map { String($0.prefix(Self.codeLimit)) }
     }
+
+    static let codeLimit = 100
+    static let messageLimit = 500
 
     public var description: String {
         var text = "Graph \(kind.rawValue) error"
