@@ -197,6 +197,7 @@ let package = Package(
             name: "PipelineBenchmarks",
             dependencies: [
                 "MailHookCore",
+                "MailHookSchemas",
                 "MailHookServer",
                 "MailHookStore",
                 "MailHookTestSupport",

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import MailHookCore
+import MailHookSchemas
 import MailHookServer
 import MailHookStore
 import MailHookTestSupport
@@ -21,9 +22,9 @@ struct PipelineBenchmarks {
         let env = ProcessInfo.processInfo.environment
         let emails = Int(env["EMAILS"] ?? "") ?? 2000
         print("MailHook pipeline benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        // END_TO_END=postgres (or sqlite) runs that part alone, e.g. under a profiler.
+        // END_TO_END=postgres (or sqlite) runs that part alone, e.g. under a profiler; END_TO_END=none the classifier alone.
         let only = env["END_TO_END"]
-        if only == nil { try localClassifier(fixtures: env["FIXTURES"] ?? "Tests/MailHookCoreTests/Fixtures/emails/heldout.jsonl") }
+        if only == nil || only == "none" { try localClassifier(fixtures: env["FIXTURES"] ?? "Tests/MailHookCoreTests/Fixtures/emails/heldout.jsonl") }
         var databases: [TestDatabase] = [.sqlite]
         if TestDatabase.postgresURL != nil { databases.append(.postgres) }
         for database in databases where only == nil || only == "\(database)" { try await endToEnd(database: database, emails: emails) }
@@ -38,7 +39,12 @@ struct PipelineBenchmarks {
             return (json["subject"]?.stringValue ?? "", json["body"]?.stringValue ?? "")
         }
         guard !samples.isEmpty else { print("\n[local classifier] no fixtures at \(path)"); return }
-        let classifier = LocalClassifier()
+        let model = try MailHookSchemas.builtinClassifierModel.map { try ClassifierModel.load(try Data(contentsOf: $0)) }
+        localClassifier(samples, LocalClassifier(), label: "cues alone")
+        localClassifier(samples, LocalClassifier(model: model), label: "cues and the built-in model")
+    }
+
+    static func localClassifier(_ samples: [(String, String)], _ classifier: LocalClassifier, label: String) {
         let sanitizer = Sanitizer()
         let rounds = max(1, 20_000 / samples.count)
         var sink = 0
@@ -57,7 +63,7 @@ struct PipelineBenchmarks {
         let elapsed = clock.now - start
         let n = Double(rounds * samples.count)
         let rate = n / seconds(elapsed)
-        print("\n[local classifier, one core]")
+        print("\n[local classifier, \(label), one core]")
         print("  \(Int(n)) emails sanitised + classified: \(Int(rate)) emails/s (goal ≥ 5,000); "
               + "baseline lower-casing the same text: \(Int(n / seconds(baseline)))/s, ratio \(String(format: "%.3f", rate / (n / seconds(baseline)))) (sink \(sink % 10))")
     }
