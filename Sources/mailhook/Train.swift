@@ -9,7 +9,7 @@ struct Train: AsyncParsableCommand {
         discussion: """
             Examples are JSON Lines files ({"id", "subject", "body", "category", "urgency"?} per line) and, with --feedback, each
             email's latest classification feedback in the configured database. The model file is what classifier.modelFile
-            names; the built-in one is trained from Tests/MailHookCoreTests/Fixtures/emails/*.jsonl with --name builtin-1.
+            names; the built-in one is trained from Tests/MailHookCoreTests/Fixtures/emails/*.jsonl with --name builtin-2.
             """)
 
     @OptionGroup var options: ConfigOptions

@@ -49,7 +49,7 @@ struct TrainCommandTests {
         }
         for row in classifications {
             #expect(row["model_used"]?.stringValue == LocalClassifier.trainedModelName)
-            #expect(row["prompt_version"]?.stringValue == LocalClassifier.rulesVersion + "+builtin-1")
+            #expect(row["prompt_version"]?.stringValue == LocalClassifier.rulesVersion + "+builtin-2")
         }
         for row in classifications {
             let id = try #require(row["email_id"]?.stringValue)

@@ -29,7 +29,7 @@ public struct LocalClassifier: Sendable {
     let rules: CompiledRules
     let trained: TrainedHeads?
 
-    /// With a `model` (``ClassifierModel``), its naive Bayes heads add evidence to the cues.
+    /// With a `model` (``ClassifierModel``), its trained heads decide and the cues explain.
     public init(model: ClassifierModel? = nil) {
         rules = CompiledRules.standard
         trained = model.map(TrainedHeads.init)

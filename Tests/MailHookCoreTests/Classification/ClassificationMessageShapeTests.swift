@@ -53,7 +53,7 @@ extension ClassificationTests {
             // The shipped model reads the shape: the same two emails differ in its urgency probabilities.
             let shipped = LocalClassifier(model: try TrainedModelTests.builtin())
             let calmShipped = shipped.classify(subject: "printer", body: "The printer on the second floor is broken.")
-            let loudShipped = shipped.classify(subject: "PRINTER", body: "The printer on the SECOND FLOOR is BROKEN!!!")
+            let loudShipped = shipped.classify(subject: "printer", body: "The printer on the SECOND FLOOR is BROKEN!!!")
             #expect(calmShipped.cues[0] == loudShipped.cues[0], "the category head does not read the shape")
             #expect(calmShipped.cues[1] != loudShipped.cues[1], "\(calmShipped.cues[1]) vs \(loudShipped.cues[1])")
         }

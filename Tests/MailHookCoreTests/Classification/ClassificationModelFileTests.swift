@@ -1,5 +1,5 @@
 import Foundation
-import MailHookCore
+@testable import MailHookCore
 import Testing
 
 extension ClassificationTests {
@@ -82,7 +82,24 @@ extension ClassificationTests {
         @Test func workIsBoundedWhateverTheSize() {
             let body = (0..<50_000).map { "w\($0)" }.joined(separator: " ")
             let features = TextFeatures.of(subject: "", body: body)
-            #expect(features.count <= 2 * TextFeatures.maximumWords)
+            // A word, its pair with the next, and its character grams.
+            let perWord = 2 + TextFeatures.characterGramWordLimit - 1
+            #expect(features.count <= perWord * TextFeatures.maximumWords)
+            // One word of 300,000 letters: no grams at all.
+            let run = (0..<50_000).map { "w\($0)" }.joined()
+            #expect(TextFeatures.of(subject: "", body: run).count == 1)
+        }
+
+        @Test func wordsShareTheirCharacterGrams() {
+            let printer = TextFeatures.of(subject: "", body: "printer")
+            let printing = TextFeatures.of(subject: "", body: "printing")
+            #expect(printer.isSuperset(of: ["printer", "c:<pri", "c:prin", "c:rint", "c:inte", "c:nter", "c:ter>"]))
+            #expect(printer.intersection(printing) == ["c:<pri", "c:prin", "c:rint"])
+            #expect(TextFeatures.of(subject: "", body: "grüße").contains("c:rüße"), "graphemes, not bytes")
+            #expect(TextFeatures.of(subject: "", body: "it").filter { $0.hasPrefix("c:") }.isEmpty, "two letters give no grams")
+            #expect(TextFeatures.value(of: "c:prin") == 0.4)
+            #expect(TextFeatures.value(of: "printer") == 1)
+            #expect(TextFeatures.value(of: "printer_queue") == 1)
         }
     }
 }

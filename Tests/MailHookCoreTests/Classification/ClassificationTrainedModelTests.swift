@@ -25,11 +25,11 @@ extension ClassificationTests {
             for category in MailHookCore.Category.allCases {
                 #expect(evaluation.recall(category) >= 0.85, "\(category.rawValue) recall \(evaluation.recall(category))")
             }
-            // The target is 80 %; this is the floor measured so far (78.0 % over the five sets;
-            // 78.5 % before CRITICAL counted from 15 %), so it cannot slip unnoticed.
-            #expect(evaluation.urgencyAccuracy >= 0.775, "urgency accuracy \(evaluation.urgencyAccuracy)")
-            // What ``LocalClassifier/criticalLikelihood`` is for: critical mail is found (122 of 133
-            // when written; 95 with the likeliest urgency alone).
+            // The target is 80 %; this is the floor measured so far (79.1 % over the five sets
+            // with character grams, 78.0 % without), so it cannot slip unnoticed.
+            #expect(evaluation.urgencyAccuracy >= 0.785, "urgency accuracy \(evaluation.urgencyAccuracy)")
+            // What ``LocalClassifier/criticalLikelihood`` is for: critical mail is found (125 of 133
+            // now; 122 before character grams, 95 with the likeliest urgency alone).
             let critical = evaluation.urgencyConfusion[Urgency.allCases.count - 1]
             #expect(Double(critical[Urgency.allCases.count - 1]) >= 0.88 * Double(critical.reduce(0, +)), "CRITICAL row \(critical)")
 
@@ -109,7 +109,7 @@ extension ClassificationTests {
             let shipped = try Self.builtin()
             let all = try ClassificationFixtures.loadAll()
             let fresh = try await offThePool { ClassifierTrainer().train(all, name: shipped.name) }
-            #expect(shipped.name == "builtin-1")
+            #expect(shipped.name == "builtin-2")
             #expect(shipped.trainedOn == fresh.trainedOn)
             // The differing inputs only, so a stale model file gives a readable failure.
             #expect(Set(shipped.category.weights.keys).symmetricDifference(fresh.category.weights.keys).isEmpty, "retrain it: Scripts/train-builtin-model")
@@ -136,8 +136,8 @@ extension ClassificationTests {
                 body: "The printer on the third floor shows a paper jam error and nobody can print. Can someone look at it?")
             #expect(c.category == .support)
             #expect(c.modelUsed == LocalClassifier.trainedModelName)
-            #expect(c.promptVersion == LocalClassifier.rulesVersion + "+builtin-1")
-            #expect(c.cues.first?.hasPrefix("trained model builtin-1: SUPPORT") == true, "\(c.cues)")
+            #expect(c.promptVersion == LocalClassifier.rulesVersion + "+builtin-2")
+            #expect(c.cues.first?.hasPrefix("trained model builtin-2: SUPPORT") == true, "\(c.cues)")
             #expect(c.cues.contains { $0.hasPrefix("SUPPORT +") }, "the cues that fired are still listed")
             #expect(c.reasoning.contains("cues for it"), "\(c.reasoning)")
             #expect((0...95).contains(c.confidence))

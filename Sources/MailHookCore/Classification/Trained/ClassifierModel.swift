@@ -20,7 +20,7 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
     public struct TrainingSummary: Sendable, Codable, Equatable {
         public var fixtures: Int
         public var feedback: Int
-        /// Words and word pairs in fewer training emails were left out.
+        /// Words, word pairs and character grams in fewer training emails were left out.
         public var minimumDocuments: Int
         public var regularization: Double
         public var epochs: Int

@@ -59,7 +59,7 @@ public struct ClassifierTrainer: Sendable {
                 if let i = index[name] { row.indices.append(i); row.values.append(value) }
             }
             for feature in example.features.sorted() {
-                if let i = index[feature] { row.indices.append(i); row.values.append(1) }
+                if let i = index[feature] { row.indices.append(i); row.values.append(TextFeatures.value(of: feature)) }
             }
             return row
         }

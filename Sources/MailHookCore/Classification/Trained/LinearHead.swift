@@ -15,21 +15,6 @@ public struct LinearHead: Sendable, Codable, Equatable {
         self.bias = bias
         self.weights = weights
     }
-
-    /// Label probabilities for an email's features and cue inputs.
-    func probabilities(features: Set<String>, cues: [(name: String, value: Double)]) -> [Double] {
-        var z = bias
-        for feature in features {
-            guard let row = weights[feature] else { continue }
-            for k in z.indices { z[k] += row[k] }
-        }
-        for (name, value) in cues where value != 0 {
-            guard let row = weights[name] else { continue }
-            for k in z.indices { z[k] += value * row[k] }
-        }
-        SoftmaxRegression.softmax(&z)
-        return z
-    }
 }
 
 /// The cue scores as inputs of the trained heads: each category's and each urgency's cue score

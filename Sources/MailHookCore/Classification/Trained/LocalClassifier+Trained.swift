@@ -5,13 +5,11 @@
 extension LocalClassifier {
     struct TrainedHeads: Sendable {
         let name: String
-        let category: LinearHead
-        let urgency: LinearHead
+        let heads: FlatHeads
 
         init(_ model: ClassifierModel) {
             name = model.name
-            category = model.category
-            urgency = model.urgency
+            heads = FlatHeads(category: model.category, urgency: model.urgency)
         }
 
         struct Decision {
@@ -27,10 +25,11 @@ extension LocalClassifier {
         }
 
         func decide(features: Set<String>, shape: MessageShape, scores: Scan.CueScores) -> Decision {
-            let inputs = CueInputs.values(scores)
-            let p = category.probabilities(features: features, cues: inputs)
-            let u = urgency.probabilities(
-                features: features, cues: inputs + zip(CueInputs.categoryNames, p).map { ($0, $1) } + CueInputs.urgencyValues(scores, shape: shape))
+            let words = heads.rows(of: features)
+            let cues = heads.rows(of: CueInputs.values(scores))
+            let p = heads.category.probabilities(words + cues)
+            let u = heads.urgency.probabilities(
+                words + cues + heads.rows(of: zip(CueInputs.categoryNames, p).map { ($0, $1) } + CueInputs.urgencyValues(scores, shape: shape)))
             var order = Array(p.indices)
             order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : Scan.tiePriority[$0] < Scan.tiePriority[$1] }
             let likeliest = u.indices.max { u[$0] < u[$1] } ?? 1

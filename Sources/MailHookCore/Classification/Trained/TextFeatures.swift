@@ -7,8 +7,26 @@
 /// Words are runs of letters and digits (non-ASCII bytes count as letters, so "grüße" stays one
 /// word); apostrophes inside words are dropped, as the cues do. At most ``maximumWords`` words are
 /// read, so the work per email is bounded whatever its size.
+///
+/// Each word of three or more letters also gives its character 4-grams, the word's start and end
+/// marked (`c:<pri`, `c:rint`, `c:int>`): "printer", "printers" and "printing" share most of them, as
+/// do a misspelt or non-native word and its usual form (words of up to ``characterGramWordLimit``
+/// characters). They count ``characterGramValue`` of a word,
+/// so the many grams of one word do not outweigh the word itself.
 public enum TextFeatures {
     public static let maximumWords = 600
+    static let characterGramLength = 4
+    static let characterGramPrefix = "c:"
+    /// Longer words (ticket numbers, hashes, run-together links) give no grams: they mean nothing
+    /// shared, and the grams per email stay bounded (at most 23 a word).
+    static let characterGramWordLimit = 24
+    /// Chosen over 1, 0.5, 0.3 and 0.2 cross-validated and on the sets scored unseen (README).
+    static let characterGramValue = 0.4
+
+    /// A feature's input value: 1 for words and word pairs, less for character grams.
+    static func value(of feature: String) -> Double {
+        feature.utf8.starts(with: characterGramPrefix.utf8) ? characterGramValue : 1
+    }
     /// Fewer words than this above the first quote marker and the quoted text is read too.
     static let shortNewestPart = 8
 
@@ -39,9 +57,30 @@ public enum TextFeatures {
     }
 
     static func add(_ words: [String], to features: inout Set<String>) {
-        for word in words { features.insert(word) }
+        for word in words {
+            features.insert(word)
+            addCharacterGrams(of: word, to: &features)
+        }
         guard words.count > 1 else { return }
         for i in 1..<words.count { features.insert(words[i - 1] + "_" + words[i]) }
+    }
+
+    /// `<word>`'s runs of ``characterGramLength`` characters (graphemes, so "ü" is one).
+    static func addCharacterGrams(of word: String, to features: inout Set<String>) {
+        let n = characterGramLength
+        guard word.utf8.count <= characterGramWordLimit * 4, word.count <= characterGramWordLimit else { return }
+        if word.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII, nearly every word: one byte per character.
+            let marked = [UInt8(ascii: "<")] + Array(word.utf8) + [UInt8(ascii: ">")]
+            guard marked.count > n else { return }
+            for start in 0...(marked.count - n) {
+                features.insert(characterGramPrefix + String(decoding: marked[start..<(start + n)], as: UTF8.self))
+            }
+        } else {
+            let marked = Array("<" + word + ">")
+            guard marked.count > n else { return }
+            for start in 0...(marked.count - n) { features.insert(characterGramPrefix + String(marked[start..<(start + n)])) }
+        }
     }
 
     /// The words of `range`, lower-cased, until `budget` runs out.
