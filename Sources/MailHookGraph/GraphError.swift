@@ -1,3 +1,5 @@
+import MailHookCore
+
 /// A failed Graph or token call: Graph's error code and request id, never the token or a secret.
 public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
@@ -24,9 +26,9 @@ public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(kind: Kind, status: Int? = nil, code: String, message: String, requestId: String? = nil) {
         self.kind = kind
         self.status = status
-        self.code = String(code.prefix(Self.codeLimit))
-        self.message = String(message.prefix(Self.messageLimit))
-        self.requestId = requestId.map { String($0.prefix(Self.codeLimit)) }
+        self.code = code.clipped(to: Self.codeLimit)
+        self.message = message.clipped(to: Self.messageLimit)
+        self.requestId = requestId.map { $0.clipped(to: Self.codeLimit) }
     }
 
     static let codeLimit = 100

@@ -255,7 +255,7 @@ public actor TokenProvider: GraphTokenSource {
         guard response.status == .ok, let access = json?["access_token"]?.stringValue, !access.isEmpty else {
             // Entra's error fields say what is wrong without echoing the secret.
             let code = json?["error"]?.stringValue ?? "token_request_failed"
-            let description = json?["error_description"]?.stringValue.map { String($0.prefix(300)) } ?? "status \(response.status.code)"
+            let description = json?["error_description"]?.stringValue ?? "status \(response.status.code)"
             throw GraphError(kind: .authentication, status: Int(response.status.code), code: code, message: description,
                              requestId: response.headers.first(name: "x-ms-request-id") ?? response.headers.first(name: "request-id"))
         }

@@ -29,6 +29,15 @@ struct GraphErrorBoundsTests {
         #expect(error.requestId?.count == GraphError.codeLimit)
     }
 
+    @Test("a code of one character and many combining marks is bounded too")
+    func combiningMarks() {
+        let bomb = "a" + String(repeating: "\u{301}", count: 100_000)
+        let error = GraphError(kind: .http, status: 500, code: bomb, message: bomb, requestId: bomb)
+        #expect(error.code.unicodeScalars.count == GraphError.codeLimit)
+        #expect(error.message.unicodeScalars.count == GraphError.messageLimit)
+        #expect(error.requestId?.unicodeScalars.count == GraphError.codeLimit)
+    }
+
     @Test("an error built anywhere else (the token endpoint's) is bounded too")
     func initialiserBounds() {
         let error = GraphError(kind: .authentication, status: 400, code: String(repeating: "c", count: 10_000),

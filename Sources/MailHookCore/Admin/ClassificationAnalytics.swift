@@ -155,7 +155,7 @@ public struct ClassificationAnalytics: Sendable, Equatable, Encodable {
     public static func days(parameters: [(String, String)]) throws(EmailHistoryQuery.Invalid) -> Int {
         var days = 30
         for (name, value) in parameters {
-            guard name == "days" else { throw EmailHistoryQuery.Invalid(description: "unknown parameter \(String(name.prefix(64)).debugDescription)") }
+            guard name == "days" else { throw EmailHistoryQuery.Invalid(description: "unknown parameter \(name.clipped(to: 64).debugDescription)") }
             days = try EmailHistoryQuery.number(name, value, 1...EmailHistoryQuery.maxDays)
         }
         return days

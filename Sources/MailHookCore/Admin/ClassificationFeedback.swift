@@ -27,7 +27,7 @@ public struct ClassificationFeedback: Sendable, Equatable {
     public init(json: JSONValue) throws(Invalid) {
         guard let object = json.objectValue else { throw Invalid(description: "the body must be a JSON object") }
         if let unknown = object.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw Invalid(description: "unknown field \(String(unknown.prefix(64)).debugDescription)")
+            throw Invalid(description: "unknown field \(unknown.clipped(to: 64).debugDescription)")
         }
         func text(_ key: String, max: Int) throws(Invalid) -> String? {
             guard let value = object[key], value != .null else { return nil }

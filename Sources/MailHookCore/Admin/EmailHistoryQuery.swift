@@ -37,7 +37,7 @@ public struct EmailHistoryQuery: Sendable, Equatable {
     public init(parameters: [(String, String)]) throws(Invalid) {
         self.init()
         for (name, value) in parameters {
-            guard Self.parameters.contains(name) else { throw Invalid(description: "unknown parameter \(String(name.prefix(64)).debugDescription)") }
+            guard Self.parameters.contains(name) else { throw Invalid(description: "unknown parameter \(name.clipped(to: 64).debugDescription)") }
             guard value.utf8.count <= 512, !value.utf8.contains(0) else { throw Invalid(description: "\(name) is too long") }
             switch name {
             case "sender": sender = value.lowercased()

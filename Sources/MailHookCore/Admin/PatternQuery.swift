@@ -41,7 +41,7 @@ public struct PatternQuery: Sendable, Equatable {
         self.init()
         for (name, value) in parameters {
             guard Self.parameters.contains(name) else {
-                throw EmailHistoryQuery.Invalid(description: "unknown parameter \(String(name.prefix(64)).debugDescription)")
+                throw EmailHistoryQuery.Invalid(description: "unknown parameter \(name.clipped(to: 64).debugDescription)")
             }
             switch name {
             case "min_frequency": minFrequency = try EmailHistoryQuery.number(name, value, 1...999_999)

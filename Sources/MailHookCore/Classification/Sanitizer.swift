@@ -88,11 +88,28 @@ public struct Sanitizer: Sendable {
         truncate(text, toCharacters: budget.rawValue)
     }
 
+    /// Whole characters, so an emoji sequence is never cut in two, but at most
+    /// ``scalarsPerCharacter`` scalars a character on average: one character can be any number of
+    /// combining marks, and a budget in characters alone would not bound such a body. A first
+    /// character beyond that is cut by scalars.
     public static func truncate(_ text: String, toCharacters limit: Int) -> String {
         guard limit > 0 else { return "" }
-        guard let end = text.index(text.startIndex, offsetBy: limit, limitedBy: text.endIndex) else { return text }
-        return String(text[..<end])
+        let scalarLimit = limit * scalarsPerCharacter
+        var end = text.startIndex
+        var characters = 0
+        var scalars = 0
+        while end < text.endIndex, characters < limit {
+            let next = text.index(after: end)
+            let size = text.unicodeScalars[end..<next].count
+            guard scalars + size <= scalarLimit else { break }
+            scalars += size
+            characters += 1
+            end = next
+        }
+        return characters == 0 && !text.isEmpty ? text.clipped(to: scalarLimit) : String(text[..<end])
     }
+
+    static let scalarsPerCharacter = 8
 
     // MARK: - Scanners (bytes, ASCII only)
 

@@ -68,17 +68,17 @@ public struct AutoReplyGuard: Sendable {
     public func messageRule(_ email: EmailMessage) -> Downgrade? {
         let h = email.headers
         if let value = h["auto-submitted"], value.trimmingCharacters(in: .whitespaces).lowercased() != "no" {
-            return Downgrade(.autoSubmitted, "Auto-Submitted: \(value.prefix(60))")
+            return Downgrade(.autoSubmitted, "Auto-Submitted: \(value.clipped(to: 60))")
         }
         if let value = h["precedence"]?.lowercased(), ["bulk", "junk", "list"].contains(where: value.contains) {
-            return Downgrade(.bulk, "Precedence: \(value.prefix(60))")
+            return Downgrade(.bulk, "Precedence: \(value.clipped(to: 60))")
         }
         if h["list-id"] != nil || h["list-unsubscribe"] != nil {
             return Downgrade(.mailingList, "a mailing-list message (List-Id or List-Unsubscribe)")
         }
         if let value = h["x-auto-response-suppress"]?.lowercased(),
            ["all", "autoreply", "oof", "dr", "ndr", "rn", "nrn"].contains(where: { token in value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == token } }) {
-            return Downgrade(.suppressed, "X-Auto-Response-Suppress: \(value.prefix(60))")
+            return Downgrade(.suppressed, "X-Auto-Response-Suppress: \(value.clipped(to: 60))")
         }
         if let value = h["return-path"], value.replacingOccurrences(of: " ", with: "") == "<>" {
             return Downgrade(.nullSender, "Return-Path: <> (a bounce or other null-sender mail)")
@@ -89,13 +89,13 @@ public struct AutoReplyGuard: Sendable {
         let sender = email.from.address.lowercased()
         let local = sender.split(separator: "@").first.map(String.init) ?? sender
         if sender.isEmpty || Self.systemLocalParts.contains(local) || local.hasPrefix("noreply") || local.hasPrefix("no-reply") {
-            return Downgrade(.systemSender, "sent by a system address (\(local.prefix(60)))")
+            return Downgrade(.systemSender, "sent by a system address (\(local.clipped(to: 60)))")
         }
         if monitoredMailboxes.contains(sender) || email.mailbox.map({ $0.lowercased() == sender }) == true {
             return Downgrade(.monitoredMailbox, "sent by a mailbox MailHook watches")
         }
         if let elsewhere = email.replyTo.first(where: { $0.address.lowercased() != sender }) {
-            return Downgrade(.replyToElsewhere, "Reply-To names another address (\(elsewhere.address.prefix(80)))")
+            return Downgrade(.replyToElsewhere, "Reply-To names another address (\(elsewhere.address.clipped(to: 80)))")
         }
         return nil
     }
@@ -105,7 +105,7 @@ public struct AutoReplyGuard: Sendable {
         guard requireAllowedDomain else { return nil }
         let domain = EmailFilter.domain(of: email.from.address) ?? ""
         let allowed = allowedDomains.contains { domain == $0 || domain.hasSuffix("." + $0) }
-        return allowed ? nil : Downgrade(.senderDomain, "the sender's domain (\(domain.prefix(80))) is not in routing.autoRespondDomains")
+        return allowed ? nil : Downgrade(.senderDomain, "the sender's domain (\(domain.clipped(to: 80))) is not in routing.autoRespondDomains")
     }
 
     /// When an LLM classified, the offline classifier must see the same category, and must not

@@ -24,7 +24,7 @@ public struct ReplyCheck: Sendable {
         if length > Self.maximumCharacters { return "the reply is longer than \(Self.maximumCharacters) characters" }
         let known = Self.tokens(in: signature)
         for token in Self.tokens(in: reply) where !known.contains(token) {
-            return "the reply contains \(token.kind) (\(token.text.prefix(80))) that is not in the signature"
+            return "the reply contains \(token.kind) (\(token.text.clipped(to: 80))) that is not in the signature"
         }
         return nil
     }

@@ -81,7 +81,7 @@ struct JSONParser {
             let key = try parseString()
             if strict, members[key] != nil {
                 index = keyStart
-                throw error("duplicate member name \"\(key.prefix(64))\"")
+                throw error("duplicate member name \"\(key.clipped(to: 64))\"")
             }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }

@@ -33,7 +33,7 @@ struct AdminController: Sendable {
         let json = try BodyReader.parseJSON(body, source: "admin", metrics: metrics)
         guard let members = json.objectValue else { throw IntakeError.badRequest("the body must be a JSON object") }
         if let unknown = members.keys.sorted().first(where: { $0 != "routing" && $0 != "days" }) {
-            throw IntakeError.badRequest("unknown field \(String(unknown.prefix(64)).debugDescription)")
+            throw IntakeError.badRequest("unknown field \(unknown.clipped(to: 64).debugDescription)")
         }
         guard let section = json["routing"], section.objectValue != nil else { throw IntakeError.badRequest("routing must be an object") }
         var days = 30

@@ -17,7 +17,7 @@ struct IntakeError: HTTPResponseError {
         IntakeError(status: .contentTooLarge, reason: "the body exceeds \(limit) bytes", closeConnection: true)
     }
     static func unsupportedMediaType(_ got: String?) -> IntakeError {
-        IntakeError(status: .unsupportedMediaType, reason: "expected Content-Type application/json, got \(got.map { "\"\($0.prefix(100))\"" } ?? "none")")
+        IntakeError(status: .unsupportedMediaType, reason: "expected Content-Type application/json, got \(got.map { "\"\($0.clipped(to: 100))\"" } ?? "none")")
     }
     static let timeout = IntakeError(status: .requestTimeout, reason: "the request body did not arrive in time", closeConnection: true)
     static let unavailable = IntakeError(status: .serviceUnavailable, reason: "storage is unavailable; retry later")

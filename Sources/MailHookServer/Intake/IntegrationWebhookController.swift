@@ -64,7 +64,7 @@ struct IntegrationWebhookController: Sendable {
         if case .reference(let mailbox, _) = event.shape, !referenceMailboxes.contains(mailbox.lowercased()) {
             metrics.rejection(source: source, reason: "mailbox_not_monitored")
             throw IntakeError.badRequest(
-                "graph.mailbox: \"\(mailbox.prefix(320))\" is not a monitored mailbox (graph.mailboxes, or this endpoint's mailboxes)")
+                "graph.mailbox: \"\(mailbox.clipped(to: 320))\" is not a monitored mailbox (graph.mailboxes, or this endpoint's mailboxes)")
         }
         // By-reference events carry no sender or subject yet; the pipeline filters them after the fetch.
         if case .reference = event.shape {} else if !endpoint.filters.isEmpty,

@@ -97,7 +97,7 @@ struct ProcessingLog: Sendable {
     mutating func fail(_ error: any Error) {
         record.status = .failed
         record.errorStage = stage
-        record.errorMessage = String(String(describing: error).prefix(1000))
+        record.errorMessage = String(describing: error).clipped(to: 1000)
         record.context = contextJSON()
     }
 }

@@ -149,7 +149,7 @@ public final class InboxDispatcher: Service, Sendable {
     }
 
     private func recordFailure(_ row: InboxRow, _ error: any Error) async throws {
-        let message = String(String(describing: error).prefix(2000))
+        let message = String(describing: error).clipped(to: 2000)
         if error.isLostClaim {
             // Another worker holds the row now; it records the outcome.
             logger.notice("inbox row claim lost; this attempt stopped", metadata: ["mailhook.inbox": "\(row.id)"])
