@@ -41,6 +41,7 @@ struct PipelineBenchmarks {
         guard !samples.isEmpty else { print("\n[local classifier] no fixtures at \(path)"); return }
         let model = try MailHookSchemas.builtinClassifierModel.map { try ClassifierModel.load(try Data(contentsOf: $0)) }
         localClassifier(samples, LocalClassifier(), label: "cues alone")
+        guard let model else { print("\n[local classifier] the built-in model is missing: measured the cues alone only"); return }
         localClassifier(samples, LocalClassifier(model: model), label: "cues and the built-in model")
     }
 

@@ -50,7 +50,8 @@ extension ClassificationTests {
             #expect(calm.category == loud.category)
             #expect(calm.urgency == loud.urgency)
             #expect(calm.cues.prefix(2) == loud.cues.prefix(2), "the model's probabilities are the same")
-            // The shipped model reads the shape: the same two emails differ in its urgency probabilities.
+            // The shipped model reads the shape: the same words, shouted in the body, change its urgency
+            // probabilities (a shouted subject as well happens to round to the same percentage).
             let shipped = LocalClassifier(model: try TrainedModelTests.builtin())
             let calmShipped = shipped.classify(subject: "printer", body: "The printer on the second floor is broken.")
             let loudShipped = shipped.classify(subject: "printer", body: "The printer on the SECOND FLOOR is BROKEN!!!")

@@ -101,5 +101,36 @@ extension ClassificationTests {
             #expect(TextFeatures.value(of: "printer") == 1)
             #expect(TextFeatures.value(of: "printer_queue") == 1)
         }
+
+        @Test func gramsComeFromWordsOfUpTo24Characters() {
+            func grams(_ word: String) -> Int { TextFeatures.of(subject: "", body: word).filter { $0.hasPrefix("c:") }.count }
+            #expect(grams("abcdefghijklmnopqrstuvwx") == 23, "24 letters: 26 with the marks, 23 grams")
+            #expect(grams("abcdefghijklmnopqrstuvwxy") == 0, "25 letters: none")
+            #expect(grams("äbcdefghijklmnopqrstuvwx") == 23, "24 characters, one of them two bytes")
+            #expect(grams("abc") == 2)
+        }
+
+        /// Both heads read one index; an input only one head has adds nothing to the other, and a
+        /// character gram counts ``TextFeatures/characterGramValue`` of its weight.
+        @Test func flatHeadsSumWhatEachHeadHas() {
+            let category = LinearHead(labels: ["A", "B"], bias: [0.1, -0.1], weights: ["printer": [1.0, -1.0]])
+            let urgency = LinearHead(labels: ["X", "Y"], bias: [0, 0.5], weights: ["urgent": [0.0, 2.0], "c:<urg": [1.0, 0.0]])
+            let heads = FlatHeads(category: category, urgency: urgency)
+            let rows = heads.rows(of: ["printer", "urgent", "c:<urg", "unknown"])
+            #expect(rows.count == 3)
+            func softmax(_ z: [Double]) -> [Double] {
+                let e = z.map { exp($0 - (z.max() ?? 0)) }
+                return e.map { $0 / e.reduce(0, +) }
+            }
+            let p = heads.category.probabilities(rows)
+            let u = heads.urgency.probabilities(rows)
+            let expectedP = softmax([1.1, -1.1])
+            let expectedU = softmax([0.4, 2.5])
+            for k in 0..<2 {
+                #expect(abs(p[k] - expectedP[k]) < 1e-12)
+                #expect(abs(u[k] - expectedU[k]) < 1e-12)
+            }
+            #expect(heads.rows(of: [("printer", 0), ("urgent", 2), ("nothing", 1)]).map(\.value) == [2])
+        }
     }
 }

@@ -31,7 +31,7 @@ extension ClassificationTests {
             // What ``LocalClassifier/criticalLikelihood`` is for: critical mail is found (125 of 133
             // now; 122 before character grams, 95 with the likeliest urgency alone).
             let critical = evaluation.urgencyConfusion[Urgency.allCases.count - 1]
-            #expect(Double(critical[Urgency.allCases.count - 1]) >= 0.88 * Double(critical.reduce(0, +)), "CRITICAL row \(critical)")
+            #expect(Double(critical[Urgency.allCases.count - 1]) >= 0.92 * Double(critical.reduce(0, +)), "CRITICAL row \(critical)")
 
             // Where a blind second reading gave the label's urgency too, the label is not a judgement
             // call: the model's urgency there says what it misses by itself.

@@ -1,8 +1,8 @@
 /// Trains the offline classifier's heads (``ClassifierModel``) from labelled emails: two logistic
-/// regressions over the email's words and word pairs and the cues' scores. Deterministic: the same
+/// regressions over the email's text features (``TextFeatures``) and the cues' scores. Deterministic: the same
 /// emails give the same model.
 public struct ClassifierTrainer: Sendable {
-    /// Words and word pairs seen in fewer training emails are left out: mostly names and typos,
+    /// Features seen in fewer training emails are left out: mostly names and typos,
     /// they would make the model large without helping on unseen mail.
     public var minimumDocuments: Int
     var settings: SoftmaxRegression.Settings

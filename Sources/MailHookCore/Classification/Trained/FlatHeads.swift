@@ -2,6 +2,7 @@
 /// and each head's weights sit in one flat array. A model file's `[input: [weight]]` form cost a
 /// hash lookup and a retained row array per feature and head, most of a classification's time.
 /// A head without weights for an input adds zero for it, so results are the model file's exactly.
+/// Memory: (inputs of either head) × labels doubles a head, bounded by the model file's limits.
 struct FlatHeads: Sendable {
     struct Head: Sendable {
         let labels: Int
@@ -25,6 +26,7 @@ struct FlatHeads: Sendable {
             var z = bias
             weights.withUnsafeBufferPointer { w in
                 for input in inputs {
+                    assert(Int(input.row) * labels + labels <= w.count, "rows come from this index")
                     let base = Int(input.row) * labels
                     for k in 0..<labels { z[k] += input.value * w[base + k] }
                 }

@@ -1,5 +1,5 @@
-/// What the trained component of the offline classifier reads: the distinct lower-case words and
-/// adjacent word pairs of the subject and of the body's readable paragraphs (the ones the cues
+/// What the trained component of the offline classifier reads: the distinct lower-case words,
+/// adjacent word pairs and words' character grams of the subject and of the body's readable paragraphs (the ones the cues
 /// read too, so a paragraph addressed to a classifier steers neither), subject words once more
 /// with an `s:` mark. Quoted or forwarded history is read only when the newest part says almost
 /// nothing, because the newest request is what the email asks.
@@ -20,7 +20,8 @@ public enum TextFeatures {
     /// Longer words (ticket numbers, hashes, run-together links) give no grams: they mean nothing
     /// shared, and the grams per email stay bounded (at most 23 a word).
     static let characterGramWordLimit = 24
-    /// Chosen over 1, 0.5, 0.3 and 0.2 cross-validated and on the sets scored unseen (README).
+    /// Of 1, 0.5, 0.4, 0.3 and 0.2, the one that added a point of cross-validated urgency without
+    /// losing accuracy on a set scored unseen (README, "Classification").
     static let characterGramValue = 0.4
 
     /// A feature's input value: 1 for words and word pairs, less for character grams.
