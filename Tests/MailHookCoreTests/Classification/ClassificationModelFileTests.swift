@@ -85,9 +85,12 @@ extension ClassificationTests {
             // A word, its pair with the next, and its character grams.
             let perWord = 2 + TextFeatures.characterGramWordLimit - 1
             #expect(features.count <= perWord * TextFeatures.maximumWords)
-            // One word of 300,000 letters: no grams at all.
+            // One run of 300,000 letters: no feature at all, and none larger than a word can be.
             let run = (0..<50_000).map { "w\($0)" }.joined()
-            #expect(TextFeatures.of(subject: "", body: run).count == 1)
+            #expect(TextFeatures.of(subject: "", body: run).isEmpty)
+            let words = TextFeatures.of(subject: "", body: String(repeating: "x", count: 64) + " " + String(repeating: "y", count: 65))
+            #expect(words.contains(String(repeating: "x", count: 64)))
+            #expect(!words.contains { $0.hasPrefix("yy") })
         }
 
         @Test func wordsShareTheirCharacterGrams() {

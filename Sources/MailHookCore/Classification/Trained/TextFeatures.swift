@@ -15,6 +15,8 @@
 /// so the many grams of one word do not outweigh the word itself.
 public enum TextFeatures {
     public static let maximumWords = 600
+    /// Longer runs of letters and digits are left out, so no feature is larger than this.
+    static let maximumWordBytes = 64
     static let characterGramLength = 4
     static let characterGramPrefix = "c:"
     /// Longer words (ticket numbers, hashes, run-together links) give no grams: they mean nothing
@@ -90,7 +92,8 @@ public enum TextFeatures {
         var current: [UInt8] = []
         func finish() {
             guard !current.isEmpty, budget > 0 else { current.removeAll(keepingCapacity: true); return }
-            words.append(String(decoding: current, as: UTF8.self))
+            // A run longer than any word (a hash, a base64 blob) is no feature; it still uses up budget.
+            if current.count <= maximumWordBytes { words.append(String(decoding: current, as: UTF8.self)) }
             budget -= 1
             current.removeAll(keepingCapacity: true)
         }
