@@ -40,6 +40,17 @@ struct TextClipTests {
         #expect((downgrade?.reason.unicodeScalars.count ?? .max) <= 100)
     }
 
+    @Test("feedback's length limits count scalars: one character of combining marks is too long")
+    func feedbackComment() throws {
+        func feedback(comment: String) throws -> ClassificationFeedback {
+            try ClassificationFeedback(json: .object([
+                "email_id": .string("m1"), "correct_category": .string("SUPPORT"), "rating": .string("correct"), "comment": .string(comment),
+            ]))
+        }
+        #expect(throws: ClassificationFeedback.Invalid.self) { try feedback(comment: Self.markBomb) }
+        #expect(try feedback(comment: "fine").comment == "fine")
+    }
+
     @Test("a duplicate JSON member's name is quoted bounded")
     func duplicateMemberName() {
         let name = "k" + String(repeating: "\u{301}", count: 50_000)

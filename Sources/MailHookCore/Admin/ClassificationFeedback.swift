@@ -32,7 +32,8 @@ public struct ClassificationFeedback: Sendable, Equatable {
         func text(_ key: String, max: Int) throws(Invalid) -> String? {
             guard let value = object[key], value != .null else { return nil }
             guard let string = value.stringValue else { throw Invalid(description: "\(key) must be a string") }
-            guard string.count <= max else { throw Invalid(description: "\(key) is longer than \(max) characters") }
+            // Counted in scalars: one character can hold any number of combining marks.
+            guard string.unicodeScalars.count <= max else { throw Invalid(description: "\(key) is longer than \(max) characters") }
             return string
         }
         func choice<V: RawRepresentable & CaseIterable>(_ key: String, _: V.Type) throws(Invalid) -> V? where V.RawValue == String {
