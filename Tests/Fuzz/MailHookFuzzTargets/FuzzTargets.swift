@@ -14,6 +14,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case event
     /// The signature and token readers: Standard Webhooks, HMAC, bearer, validation tokens.
     case signatures
+    /// An email's text through the sanitiser, the prompt budgets and the offline classifier with
+    /// a trained model (its features, character grams and both heads).
+    case classify
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -21,6 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .graphBatch: Self.graphBatch(bytes)
         case .event: Self.event(bytes)
         case .signatures: Self.signatures(bytes)
+        case .classify: Self.classify(bytes)
         }
     }
 
@@ -77,4 +81,37 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = WebhookSignature.parseTimestamp(header(1) ?? "")
         _ = try? ValidationToken.extract(rawQuery: header(0))
     }
+
+    /// Input: the subject, a newline, the body.
+    static func classify(_ bytes: [UInt8]) {
+        let split = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
+        let subject = String(decoding: bytes[..<split], as: UTF8.self)
+        let body = split < bytes.endIndex ? String(decoding: bytes[(split + 1)...], as: UTF8.self) : ""
+        let sanitizer = Sanitizer()
+        let cleanSubject = sanitizer.sanitize(subject).text
+        let cleanBody = sanitizer.sanitize(body).text
+        let result = fuzzClassifier.classify(subject: cleanSubject, body: cleanBody)
+        precondition((0...100).contains(result.confidence), "confidence \(result.confidence)")
+        precondition(Sanitizer.truncate(cleanBody, to: .classify).unicodeScalars.count <= 8 * Sanitizer.Budget.classify.rawValue)
+        precondition(body.clipped(to: 100).unicodeScalars.count <= 100)
+    }
+
+    /// A small hand-made model: weights for words, a word pair, character grams, a subject word and
+    /// cue inputs, in both heads, so every kind of input is looked up.
+    static let fuzzClassifier: LocalClassifier = {
+        let categories = Category.allCases.map(\.rawValue)
+        let urgencies = Urgency.allCases.map(\.rawValue)
+        func row(_ n: Int, _ hot: Int) -> [Double] { (0..<n).map { $0 == hot ? 1.5 : -0.2 } }
+        let category = LinearHead(labels: categories, bias: categories.map { _ in 0 }, weights: [
+            "printer": row(5, 1), "c:<pri": row(5, 1), "invoice": row(5, 0), "c:voic": row(5, 0), "outage": row(5, 3),
+            "is_down": row(5, 3), "s:question": row(5, 4), "cue:SUPPORT": row(5, 1), "rules:ESCALATION": row(5, 3),
+        ])
+        let urgency = LinearHead(labels: urgencies, bias: urgencies.map { _ in 0 }, weights: [
+            "urgent": row(4, 3), "c:rgen": row(4, 2), "whenever": row(4, 0), "category:ESCALATION": row(4, 3), "rules:CRITICAL": row(4, 3),
+        ])
+        let model = ClassifierModel(
+            name: "fuzz-1", trainedOn: .init(fixtures: 0, feedback: 0, minimumDocuments: 1, regularization: 0, epochs: 0),
+            category: category, urgency: urgency)
+        return LocalClassifier(model: model)
+    }()
 }

@@ -24,6 +24,14 @@ public struct ClassifierModel: Sendable, Codable, Equatable {
         public var minimumDocuments: Int
         public var regularization: Double
         public var epochs: Int
+
+        public init(fixtures: Int, feedback: Int, minimumDocuments: Int, regularization: Double, epochs: Int) {
+            self.fixtures = fixtures
+            self.feedback = feedback
+            self.minimumDocuments = minimumDocuments
+            self.regularization = regularization
+            self.epochs = epochs
+        }
     }
 
     public init(name: String, trainedOn: TrainingSummary, category: LinearHead, urgency: LinearHead) {
