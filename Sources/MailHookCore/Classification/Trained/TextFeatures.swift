@@ -73,7 +73,8 @@ public enum TextFeatures {
         let n = characterGramLength
         guard word.utf8.count <= characterGramWordLimit * 4, word.count <= characterGramWordLimit else { return }
         if word.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII, nearly every word: one byte per character.
+            // ASCII, nearly every word: one byte per character. Splitting into characters instead made
+            // classification with the model 40 % slower (6,300-6,700 against 10,400-10,600 emails/s).
             let marked = [UInt8(ascii: "<")] + Array(word.utf8) + [UInt8(ascii: ">")]
             guard marked.count > n else { return }
             for start in 0...(marked.count - n) {
