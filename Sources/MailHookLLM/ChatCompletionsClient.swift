@@ -320,12 +320,12 @@ public struct ChatCompletionsClient: Sendable {
             return ChatCompletionsError(kind: .cancelled, message: "the call was cancelled", attempts: attempts)
         }
         if Self.isUnreachable(error) {
-            return ChatCompletionsError(kind: .unreachable, message: redacted(Sanitizer.truncate(String(describing: error), toCharacters: 200)), attempts: attempts)
+            return ChatCompletionsError(kind: .unreachable, message: redacted(String(describing: error).clipped(to: 200)), attempts: attempts)
         }
         if error is NIOTooManyBytesError {
             return ChatCompletionsError(kind: .invalidResponse, message: "the answer is larger than \(Self.maxResponseBytes) bytes", attempts: attempts)
         }
-        return ChatCompletionsError(kind: .transport, message: redacted(Sanitizer.truncate(String(describing: error), toCharacters: 200)), attempts: attempts)
+        return ChatCompletionsError(kind: .transport, message: redacted(String(describing: error).clipped(to: 200)), attempts: attempts)
     }
 
     private func httpError(_ response: RawResponse, attempts: Int) -> ChatCompletionsError {
@@ -337,12 +337,12 @@ public struct ChatCompletionsClient: Sendable {
             // Providers quote (part of) the rejected key here; say nothing the key could leak through.
             message = "the API key was rejected"
         } else if let text = error?["message"]?.stringValue ?? error?.stringValue {
-            message = redacted(Sanitizer.truncate(text, toCharacters: 200))
+            message = redacted(text.clipped(to: 200))
         } else {
             message = ""
         }
         return ChatCompletionsError(
-            kind: .http, status: response.status, code: code.map { redacted(Sanitizer.truncate($0, toCharacters: 100)) }, message: message, attempts: attempts)
+            kind: .http, status: response.status, code: code.map { redacted($0.clipped(to: 100)) }, message: message, attempts: attempts)
     }
 
     private func decode(_ response: RawResponse, attempts: Int) throws(ChatCompletionsError) -> Completion {
@@ -359,7 +359,7 @@ public struct ChatCompletionsClient: Sendable {
         }
         guard let content, !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             if let refusal = message?["refusal"]?.stringValue {
-                throw invalid("the model refused: \(redacted(Sanitizer.truncate(refusal, toCharacters: 200)))")
+                throw invalid("the model refused: \(redacted(refusal.clipped(to: 200)))")
             }
             throw invalid("the answer has no text content")
         }

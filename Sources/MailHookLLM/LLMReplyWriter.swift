@@ -36,7 +36,7 @@ public struct LLMReplyWriter: ReplyWriter {
             if !text.isEmpty, text.count <= ReplyCheck.maximumCharacters { return text }
             logger.notice("LLM reply empty or longer than a reply may be, using the template", metadata: ["mailhook.llm.characters": "\(text.count)"])
         } catch {
-            logger.warning("LLM reply failed, using the template", metadata: ["mailhook.llm.reason": .string(Sanitizer.truncate("\(error)", toCharacters: 300))])
+            logger.warning("LLM reply failed, using the template", metadata: ["mailhook.llm.reason": .string("\(error)".clipped(to: 300))])
         }
         return await fallback.reply(to: input, classification: classification)
     }

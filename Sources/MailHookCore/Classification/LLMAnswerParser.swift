@@ -58,13 +58,13 @@ public enum LLMAnswerParser {
         guard let categoryText = categoryValue.stringValue else { throw .invalidField("category", problem: "is \(categoryValue.typeName), expected a string") }
         guard let category = Category(lenient: categoryText) else {
             // The answer's text is echoed into logs and stored errors: a bounded piece of it.
-            throw .invalidField("category", problem: "\"\(Sanitizer.truncate(categoryText, toCharacters: 100))\" is not one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidField("category", problem: "\"\(categoryText.clipped(to: 100))\" is not one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
         }
 
         guard let urgencyValue = field("urgency") else { throw .missingField("urgency") }
         guard let urgencyText = urgencyValue.stringValue else { throw .invalidField("urgency", problem: "is \(urgencyValue.typeName), expected a string") }
         guard let urgency = Urgency(lenient: urgencyText) else {
-            throw .invalidField("urgency", problem: "\"\(Sanitizer.truncate(urgencyText, toCharacters: 100))\" is not one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidField("urgency", problem: "\"\(urgencyText.clipped(to: 100))\" is not one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))")
         }
 
         guard let confidenceValue = field("confidence") else { throw .missingField("confidence") }
@@ -132,7 +132,7 @@ public enum LLMAnswerParser {
             var t = s.trimmingCharacters(in: .whitespacesAndNewlines)
             if t.hasSuffix("%") { t.removeLast() }
             number = Double(t.trimmingCharacters(in: .whitespaces))
-            if number == nil { throw .invalidField("confidence", problem: "\"\(Sanitizer.truncate(s, toCharacters: 100))\" is not a number") }
+            if number == nil { throw .invalidField("confidence", problem: "\"\(s.clipped(to: 100))\" is not a number") }
         default:
             throw .invalidField("confidence", problem: "is \(value.typeName), expected a number from 0 to 100")
         }

@@ -98,11 +98,11 @@ public struct PipelineProcessor: InboxProcessor {
             metrics.classifierFallback()
             log.context.classifierFallback = true
             // The email goes on; the LLM's failure is kept for operators.
-            log.record.errorMessage = "classifier fell back: \(Sanitizer.truncate(classified.failure ?? "unknown failure", toCharacters: 500))"
+            log.record.errorMessage = "classifier fell back: \((classified.failure ?? "unknown failure").clipped(to: 500))"
             log.record.errorStage = .classify
         }
         // Kept with every email while the endpoint misbehaves: a bounded piece of what it said.
-        if let failure = classified.failure { log.context.classifierFailure = Sanitizer.truncate(failure, toCharacters: 500) }
+        if let failure = classified.failure { log.context.classifierFailure = failure.clipped(to: 500) }
         log.record.classificationTimeMs = log.lap()
         let classification = classified.classification
 
