@@ -116,8 +116,10 @@ extension ClassificationTests {
         /// Both heads read one index; an input only one head has adds nothing to the other, and a
         /// character gram counts ``TextFeatures/characterGramValue`` of its weight.
         @Test func flatHeadsSumWhatEachHeadHas() {
-            let category = LinearHead(labels: ["A", "B"], bias: [0.1, -0.1], weights: ["printer": [1.0, -1.0]])
-            let urgency = LinearHead(labels: ["X", "Y"], bias: [0, 0.5], weights: ["urgent": [0.0, 2.0], "c:<urg": [1.0, 0.0]])
+            let category = LinearHead(
+                labels: MailHookCore.Category.allCases.map(\.rawValue), bias: [0.1, -0.1, 0, 0, 0], weights: ["printer": [1.0, -1.0, 0, 0, 0]])
+            let urgency = LinearHead(
+                labels: Urgency.allCases.map(\.rawValue), bias: [0, 0.5, 0, 0], weights: ["urgent": [0.0, 2.0, 0, 0], "c:<urg": [1.0, 0.0, 0, 0]])
             let heads = FlatHeads(category: category, urgency: urgency)
             let rows = heads.rows(of: ["printer", "urgent", "c:<urg", "unknown"])
             #expect(rows.count == 3)
@@ -127,9 +129,10 @@ extension ClassificationTests {
             }
             let p = heads.category.probabilities(rows)
             let u = heads.urgency.probabilities(rows)
-            let expectedP = softmax([1.1, -1.1])
-            let expectedU = softmax([0.4, 2.5])
-            for k in 0..<2 {
+            let expectedP = softmax([1.1, -1.1, 0, 0, 0])
+            let expectedU = softmax([0.4, 2.5, 0, 0])
+            #expect(p.count == 5 && u.count == 4)
+            for k in 0..<4 {
                 #expect(abs(p[k] - expectedP[k]) < 1e-12)
                 #expect(abs(u[k] - expectedU[k]) < 1e-12)
             }

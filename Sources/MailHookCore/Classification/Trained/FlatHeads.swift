@@ -10,15 +10,24 @@ struct FlatHeads: Sendable {
         /// `weights[row * labels + label]`.
         let weights: [Double]
 
-        init(_ head: LinearHead, index: [String: Int32]) {
-            labels = head.bias.count
-            bias = head.bias
+        /// `labels` is what the caller indexes by (the categories or urgencies), whatever the head
+        /// says: a model built in code skips ``ClassifierModel/validate()``, and a bias or row of
+        /// another length or a non-finite weight must not trap or poison a result. Such values
+        /// count as zero and the rest are held to the range a model file may use; validated
+        /// models are read exactly.
+        init(_ head: LinearHead, labels: Int, index: [String: Int32]) {
+            self.labels = labels
+            bias = (0..<labels).map { head.bias.indices.contains($0) ? Self.bounded(head.bias[$0]) : 0 }
             var weights = [Double](repeating: 0, count: index.count * labels)
             for (name, row) in head.weights {
                 guard let i = index[name], row.count == labels else { continue }
-                for k in 0..<labels { weights[Int(i) * labels + k] = row[k] }
+                for k in 0..<labels { weights[Int(i) * labels + k] = Self.bounded(row[k]) }
             }
             self.weights = weights
+        }
+
+        static func bounded(_ weight: Double) -> Double {
+            weight.isFinite ? min(max(weight, ClassifierModel.weightRange.lowerBound), ClassifierModel.weightRange.upperBound) : 0
         }
 
         /// Label probabilities for inputs given as (row, value).
@@ -46,8 +55,8 @@ struct FlatHeads: Sendable {
             index[name] = Int32(index.count)
         }
         self.index = index
-        self.category = Head(category, index: index)
-        self.urgency = Head(urgency, index: index)
+        self.category = Head(category, labels: Category.allCases.count, index: index)
+        self.urgency = Head(urgency, labels: Urgency.allCases.count, index: index)
     }
 
     /// The features' rows with their values, in the set's order; features no head knows are left out.
