@@ -56,7 +56,7 @@ public final class InboxDispatcher: Service, Sendable {
 
     public func run() async throws {
         if let startAfter {
-            try? await cancelWhenGracefulShutdown { await startAfter.wait() }
+            await cancelWhenGracefulShutdown { await startAfter.wait() }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
         }
         let kinds = Array(processors.keys)
