@@ -12,12 +12,18 @@ public enum ClassifierFactory {
         case humanReview = "human-review"
 
         /// `model`: the trained model the offline classifier combines with its cues.
-        public func classifier(model: ClassifierModel?) -> any EmailClassifier {
+        public func classifier(configuration: MailHookConfiguration.Classifier, model: ClassifierModel?) -> any EmailClassifier {
             switch self {
-            case .localRules: LocalEmailClassifier(classifier: LocalClassifier(model: model))
+            case .localRules: ClassifierFactory.offline(configuration: configuration, model: model)
             case .humanReview: HumanReviewFallback()
             }
         }
+    }
+
+    /// The offline classifier as `classifier.*` sets it: with `model` (when given) and `criticalFromPercent`.
+    /// The pipeline, `mailhook classify` and the LLM's fallback all take theirs from here, so they agree.
+    public static func offline(configuration: MailHookConfiguration.Classifier, model: ClassifierModel?) -> LocalEmailClassifier {
+        LocalEmailClassifier(classifier: LocalClassifier(model: model, criticalLikelihood: configuration.criticalLikelihood))
     }
 
     /// `"local"` → ``LocalEmailClassifier`` (with `model` when given); `"openai"` → ``LLMEmailClassifier`` over `fallback`.
@@ -28,9 +34,10 @@ public enum ClassifierFactory {
         breaker: CircuitBreaker? = nil, model: ClassifierModel? = nil
     ) -> any EmailClassifier {
         guard let client = chatClient(configuration: configuration, httpClient: httpClient, logger: logger, breaker: breaker) else {
-            return LocalEmailClassifier(classifier: LocalClassifier(model: model))
+            return offline(configuration: configuration, model: model)
         }
-        return LLMEmailClassifier(client: client, model: client.configuration.model, fallback: fallback.classifier(model: model), logger: logger)
+        return LLMEmailClassifier(
+            client: client, model: client.configuration.model, fallback: fallback.classifier(configuration: configuration, model: model), logger: logger)
     }
 
     /// ``LLMReplyWriter`` when an LLM is configured, else ``TemplateReplyWriter``.

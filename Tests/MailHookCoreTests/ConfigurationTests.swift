@@ -29,7 +29,7 @@ struct ConfigurationTests {
         #expect(c.graph.folder == "Inbox" && c.graph.subscriptionMinutes == 4230 && c.graph.renewBeforeMinutes == 60)
         #expect(c.graph.renewIntervalSeconds == 300 && c.graph.deltaIntervalMinutes == 360)
         #expect(c.pipeline.concurrency == 8 && c.pipeline.maxAttempts == 6 && c.pipeline.leaseSeconds == 120)
-        #expect(c.classifier.provider == .local && c.classifier.timeoutSeconds == 30)
+        #expect(c.classifier.provider == .local && c.classifier.timeoutSeconds == 30 && c.classifier.criticalFromPercent == 15)
         #expect(c.routing.thresholds.autoHandle == 85 && c.routing.thresholds.suggestResponse == 60 && c.routing.thresholds.humanReview == 40)
         #expect(c.routing.categoryAdjustments == [.purchasing: 0.95, .support: 0.85, .information: 0.80, .escalation: 0.90, .consultation: 0.75])
         #expect(c.routing.autoRespondCategories == [.information, .support])
@@ -94,6 +94,9 @@ struct ConfigurationTests {
             (#"{"classifier": {"provider": "gpt"}}"#, "classifier.provider"),
             (#"{"classifier": {"provider": "openai"}}"#, "classifier.baseUrl"),
             (#"{"classifier": {"structuredOutput": "xml"}}"#, "classifier.structuredOutput"),
+            (#"{"classifier": {"criticalFromPercent": 0}}"#, "classifier.criticalFromPercent"),
+            (#"{"classifier": {"criticalFromPercent": 101}}"#, "classifier.criticalFromPercent"),
+            (#"{"classifier": {"criticalFromPercent": 12.5}}"#, "classifier.criticalFromPercent"),
             (#"{"routing": {"thresholds": {"humanReview": 70}}}"#, "routing.thresholds.humanReview"),
             (#"{"routing": {"categoryAdjustments": {"SALES": 0.5}}}"#, "routing.categoryAdjustments.SALES"),
             (#"{"routing": {"autoRespondCategories": ["SALES"]}}"#, "routing.autoRespondCategories[0]"),

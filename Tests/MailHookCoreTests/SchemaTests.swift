@@ -74,6 +74,7 @@ struct SchemaTests {
         Rejected(schema: .config, json: #"{"actions": {"mode": "sometimes"}}"#, path: "$.actions.mode"),
         Rejected(schema: .config, json: #"{"classifier": {"provider": "openai"}}"#, path: "$.classifier.baseUrl"),
         Rejected(schema: .config, json: #"{"classifier": {"structuredOutput": "xml"}}"#, path: "$.classifier.structuredOutput"),
+        Rejected(schema: .config, json: #"{"classifier": {"criticalFromPercent": 0}}"#, path: "$.classifier.criticalFromPercent"),
         Rejected(schema: .config, json: #"{"admin": {"token": "short"}}"#, path: "$.admin.token"),
         Rejected(schema: .integrations, json: endpoint(authentication: #"{"type": "basic", "token": "t"}"#),
                  path: "$.webhook_endpoints[0].authentication.type"),

@@ -137,7 +137,7 @@ extension LocalClassifier.Scan {
             urgencyNote = "trained model \(heads.name): urgency \(urgency.rawValue) \(Self.percent(decision.urgencyProbabilities[decision.urgency]))"
             if decision.urgency != decision.likeliestUrgency, urgency == .critical, let note = urgencyNote {
                 let likeliest = decision.likeliestUrgency
-                let threshold = Self.percent(LocalClassifier.criticalLikelihood)
+                let threshold = Self.percent(heads.criticalLikelihood)
                 let top = "\(Urgency.allCases[likeliest].rawValue) \(Self.percent(decision.urgencyProbabilities[likeliest]))"
                 urgencyNote = "\(note) (CRITICAL from \(threshold) up; likeliest \(top))"
             }

@@ -29,10 +29,12 @@ public struct LocalClassifier: Sendable {
     let rules: CompiledRules
     let trained: TrainedHeads?
 
-    /// With a `model` (``ClassifierModel``), its trained heads decide and the cues explain.
-    public init(model: ClassifierModel? = nil) {
+    /// With a `model` (``ClassifierModel``), its trained heads decide and the cues explain; the
+    /// urgency head calls an email CRITICAL from `criticalLikelihood` up (clamped to 0.01...1).
+    public init(model: ClassifierModel? = nil, criticalLikelihood: Double = LocalClassifier.defaultCriticalLikelihood) {
         rules = CompiledRules.standard
-        trained = model.map(TrainedHeads.init)
+        let threshold = criticalLikelihood.isFinite ? min(max(criticalLikelihood, 0.01), 1) : Self.defaultCriticalLikelihood
+        trained = model.map { TrainedHeads($0, criticalLikelihood: threshold) }
     }
 
     public func classify(subject: String, body: String) -> Classification {

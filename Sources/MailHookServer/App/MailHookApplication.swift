@@ -105,7 +105,7 @@ public struct MailHookApplication: Sendable {
         delegatedTokens: (any GraphTokenSource)?, metrics: ServerMetrics,
         logger: Logger, now: @escaping @Sendable () -> Date
     ) -> PipelineProcessor {
-        let offline = LocalEmailClassifier(classifier: LocalClassifier(model: classifierModel))
+        let offline = ClassifierFactory.offline(configuration: configuration.classifier, model: classifierModel)
         let chosenClassifier = classifier ?? llmHTTPClient.map {
             ClassifierFactory.make(configuration: configuration.classifier, httpClient: $0, logger: logger, breaker: llmBreaker, model: classifierModel)
         } ?? offline

@@ -28,7 +28,7 @@ extension ClassificationTests {
             // The target is 80 %; this is the floor measured so far (79.1 % over the five sets
             // with character grams, 78.0 % without), so it cannot slip unnoticed.
             #expect(evaluation.urgencyAccuracy >= 0.785, "urgency accuracy \(evaluation.urgencyAccuracy)")
-            // What ``LocalClassifier/criticalLikelihood`` is for: critical mail is found (125 of 133
+            // What ``LocalClassifier/defaultCriticalLikelihood`` is for: critical mail is found (125 of 133
             // now; 122 before character grams, 95 with the likeliest urgency alone).
             let critical = evaluation.urgencyConfusion[Urgency.allCases.count - 1]
             #expect(Double(critical[Urgency.allCases.count - 1]) >= 0.92 * Double(critical.reduce(0, +)), "CRITICAL row \(critical)")

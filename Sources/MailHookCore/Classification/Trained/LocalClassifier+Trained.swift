@@ -6,10 +6,12 @@ extension LocalClassifier {
     struct TrainedHeads: Sendable {
         let name: String
         let heads: FlatHeads
+        let criticalLikelihood: Double
 
-        init(_ model: ClassifierModel) {
+        init(_ model: ClassifierModel, criticalLikelihood: Double) {
             name = model.name
             heads = FlatHeads(category: model.category, urgency: model.urgency)
+            self.criticalLikelihood = criticalLikelihood
         }
 
         struct Decision {
@@ -34,7 +36,7 @@ extension LocalClassifier {
             order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : Scan.tiePriority[$0] < Scan.tiePriority[$1] }
             let likeliest = u.indices.max { u[$0] < u[$1] } ?? 1
             let critical = Urgency.allCases.firstIndex(of: .critical) ?? likeliest
-            let urgencyIndex = u.indices.contains(critical) && u[critical] >= LocalClassifier.criticalLikelihood ? critical : likeliest
+            let urgencyIndex = u.indices.contains(critical) && u[critical] >= criticalLikelihood ? critical : likeliest
             let confidence = min((p[order[0]] * 1000).rounded() / 10, LocalClassifier.maximumConfidence)
             return Decision(
                 categoryProbabilities: p, category: order[0], secondCategory: order[1], urgencyProbabilities: u,
@@ -55,6 +57,7 @@ extension LocalClassifier {
     /// another urgency is likelier: a critical email answered as a routine one costs far more
     /// than a high one escalated. Chosen on the cross-validated first four fixture sets (CRITICAL
     /// found 89.5 % against 64.8 %, urgency accuracy 76.9 % against 77.0 %), then confirmed on
-    /// the fifth, unseen (26 of 28 CRITICAL against 19, accuracy 81.0 % against 81.5 %).
-    public static let criticalLikelihood = 0.15
+    /// the fifth, unseen (26 of 28 CRITICAL against 19, accuracy 81.0 % against 81.5 %). A site
+    /// sets its own with `classifier.criticalFromPercent` (the README has the trade-off measured).
+    public static let defaultCriticalLikelihood = 0.15
 }

@@ -11,10 +11,14 @@ extension MailHookConfiguration {
         public var structuredOutput: StructuredOutputMode
         /// The trained model the offline classifier combines with its cues (also as the LLM's fallback).
         public var modelFile: ClassifierModelChoice
+        /// The trained model calls an email CRITICAL once CRITICAL is at least this likely (percent),
+        /// even when another urgency is likelier (``LocalClassifier/defaultCriticalLikelihood``).
+        public var criticalFromPercent: Int
 
         public init(
             provider: ClassifierProvider = .local, baseUrl: String? = nil, apiKey: Secret? = nil, model: String? = nil, timeoutSeconds: Int = 30,
-            structuredOutput: StructuredOutputMode = .auto, modelFile: ClassifierModelChoice = .builtin
+            structuredOutput: StructuredOutputMode = .auto, modelFile: ClassifierModelChoice = .builtin,
+            criticalFromPercent: Int = Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded())
         ) {
             self.provider = provider
             self.baseUrl = baseUrl
@@ -23,10 +27,14 @@ extension MailHookConfiguration {
             self.timeoutSeconds = timeoutSeconds
             self.structuredOutput = structuredOutput
             self.modelFile = modelFile
+            self.criticalFromPercent = criticalFromPercent
         }
 
+        /// ``criticalFromPercent`` as the offline classifier takes it.
+        public var criticalLikelihood: Double { Double(criticalFromPercent) / 100 }
+
         init(reader c: ConfigReader) throws(ConfigError) {
-            try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds", "structuredOutput", "modelFile"])
+            try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds", "structuredOutput", "modelFile", "criticalFromPercent"])
             let provider = try c.choice("provider", default: ClassifierProvider.local)
             let llm = provider == .openai
             let base = llm ? try c.string("baseUrl") : try c.optionalString("baseUrl")
@@ -47,7 +55,8 @@ extension MailHookConfiguration {
                 provider: provider, baseUrl: base.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, apiKey: apiKey, model: model,
                 timeoutSeconds: try c.int("timeoutSeconds", default: 30, range: 1...600),
                 structuredOutput: try c.choice("structuredOutput", default: StructuredOutputMode.auto),
-                modelFile: ClassifierModelChoice(try c.optionalString("modelFile")))
+                modelFile: ClassifierModelChoice(try c.optionalString("modelFile")),
+                criticalFromPercent: try c.int("criticalFromPercent", default: Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded()), range: 1...100))
         }
     }
 }
