@@ -65,6 +65,8 @@ struct Train: AsyncParsableCommand {
                 let evaluation = ClassifierEvaluation.crossValidate(examples, folds: min(crossValidate, examples.count), trainer: trainer)
                 print("\(crossValidate)-fold cross-validated (each email classified by a model that never saw it):\n")
                 print(evaluation.table())
+                print("\nThe same emails with CRITICAL from other likelihoods (classifier.criticalFromPercent):\n")
+                print(evaluation.criticalTradeoff.table())
                 print("")
                 if let disagreements {
                     try write(evaluation.disagreements, to: disagreements)

@@ -68,6 +68,7 @@ struct TrainCommandTests {
         #expect(out.contains("examples: 103 (100 from fixtures, 3 from feedback)"), "\(out)")
         #expect(out.contains("category accuracy"), "the cross-validation table is printed")
         #expect(out.contains("| labelled urgency, chosen: | LOW | MEDIUM | HIGH | CRITICAL |"), "\(out)")
+        #expect(out.contains("| **15 %** (default) |") && out.contains("| 25 % |"), "the CRITICAL trade-off is printed: \(out)")
         // Every line names one of the examples whose label the cross-validated model did not give.
         let lines = try String(contentsOf: disagreements, encoding: .utf8).split(separator: "\n")
         #expect(!lines.isEmpty && out.contains("\(lines.count) disagreements written to"), "\(out)")

@@ -37,6 +37,16 @@ public struct LocalClassifier: Sendable {
         trained = model.map { TrainedHeads($0, criticalLikelihood: threshold) }
     }
 
+    /// The same classifier, its trained heads shared, with CRITICAL from `likelihood` up.
+    func criticalFrom(_ likelihood: Double) -> LocalClassifier {
+        LocalClassifier(rules: rules, trained: trained.map { TrainedHeads(name: $0.name, heads: $0.heads, criticalLikelihood: likelihood) })
+    }
+
+    private init(rules: CompiledRules, trained: TrainedHeads?) {
+        self.rules = rules
+        self.trained = trained
+    }
+
     public func classify(subject: String, body: String) -> Classification {
         scan(subject: subject, body: body).result()
     }

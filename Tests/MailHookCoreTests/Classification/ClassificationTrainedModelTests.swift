@@ -20,6 +20,20 @@ extension ClassificationTests {
             print("<!-- classifier-cv:begin -->")
             print(evaluation.table())
             print("<!-- classifier-cv:end -->")
+            print("<!-- classifier-cv-critical:begin -->")
+            print(evaluation.criticalTradeoff.table())
+            print("<!-- classifier-cv-critical:end -->")
+            // The default's row is the evaluation itself; a higher threshold never finds more.
+            let rows = evaluation.criticalTradeoff.rows
+            let chosen = try #require(rows.first { $0.percent == 15 })
+            #expect(chosen.urgencyCorrect == evaluation.urgencyCorrect && chosen.emails == evaluation.urgencyTotal)
+            #expect(chosen.criticalFound == evaluation.urgencyConfusion[Urgency.allCases.count - 1][Urgency.allCases.count - 1])
+            for (lower, higher) in zip(rows, rows.dropFirst()) {
+                #expect(lower.percent < higher.percent)
+                #expect(lower.criticalFound >= higher.criticalFound && lower.othersCalledCritical >= higher.othersCalledCritical)
+                #expect(lower.escalationsMissed <= higher.escalationsMissed && lower.extraEscalations >= higher.extraEscalations)
+                #expect(lower.escalations == higher.escalations && lower.escalations + lower.others == all.count)
+            }
             #expect(all.count >= 600)
             #expect(evaluation.accuracy >= 0.90, "category accuracy \(evaluation.accuracy)")
             for category in MailHookCore.Category.allCases {

@@ -13,6 +13,8 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     public private(set) var disagreements: [ClassifierDisagreement] = []
     /// Per confidence band (``bandEdges``): emails and how many were right, so routing thresholds can be judged.
     public private(set) var bands = Array(repeating: Band(), count: bandEdges.count)
+    /// Filled by ``crossValidate(_:folds:trainer:)``: the same emails at other CRITICAL thresholds.
+    public private(set) var criticalTradeoff = CriticalTradeoff()
 
     public static let bandEdges: [Double] = [0, 40, 60, 80, 85, 90]
 
@@ -82,9 +84,15 @@ public struct ClassifierEvaluation: Sendable, Equatable {
         for k in 0..<folds {
             let training = prepared.indices.filter { fold[$0] != k }.map { prepared[$0] }
             let classifier = LocalClassifier(model: trainer.train(training, name: "cv-fold-\(k)"))
+            let variants = CriticalTradeoff.percents.map { classifier.criticalFrom(Double($0) / 100) }
             for index in prepared.indices where fold[index] == k {
                 let example = prepared[index]
-                evaluation.record(example.email, classifier.classify(subject: example.subject, body: example.body))
+                let result = classifier.classify(subject: example.subject, body: example.body)
+                evaluation.record(example.email, result)
+                for (row, variant) in variants.enumerated() {
+                    let same = variant.trained?.criticalLikelihood == classifier.trained?.criticalLikelihood
+                    evaluation.criticalTradeoff.record(row, example.email, same ? result : variant.classify(subject: example.subject, body: example.body))
+                }
             }
         }
         return evaluation

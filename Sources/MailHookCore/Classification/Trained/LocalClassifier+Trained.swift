@@ -9,8 +9,12 @@ extension LocalClassifier {
         let criticalLikelihood: Double
 
         init(_ model: ClassifierModel, criticalLikelihood: Double) {
-            name = model.name
-            heads = FlatHeads(category: model.category, urgency: model.urgency)
+            self.init(name: model.name, heads: FlatHeads(category: model.category, urgency: model.urgency), criticalLikelihood: criticalLikelihood)
+        }
+
+        init(name: String, heads: FlatHeads, criticalLikelihood: Double) {
+            self.name = name
+            self.heads = heads
             self.criticalLikelihood = criticalLikelihood
         }
 
