@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailHookCore
 import MailHookLLM
+@testable import MailHookServer
 import MailHookTestSupport
 import Testing
 
@@ -44,6 +45,22 @@ struct CriticalThresholdTests {
             let outcome = await classifier.classify(Self.input)
             #expect(outcome.fellBack)
             #expect(outcome.classification.urgency == .high, "the fallback read the threshold too")
+        }
+    }
+
+    @Test("the pipeline's classifier and its offline second opinion take the configured threshold")
+    func pipelineTakesIt() async throws {
+        try await PipelineStoreTests.withStore(.sqlite) { store in
+            for (percent, expected) in [(nil, Urgency.critical), (25, .high)] {
+                var configuration = MailHookConfiguration.defaults()
+                configuration.classifier = Self.configuration(percent: percent)
+                let processor = MailHookApplication.pipeline(
+                    configuration: configuration, monitoredMailboxes: [], store: store, graph: nil, httpClient: nil, llmHTTPClient: nil,
+                    llmBreaker: nil, classifier: nil, classifierModel: Self.model, replyWriter: nil, delegatedTokens: nil, metrics: ServerMetrics(),
+                    logger: Self.logger, now: { Date() })
+                #expect(await processor.classify.classifier.classify(Self.input).classification.urgency == expected)
+                #expect(await processor.classify.offline.classify(Self.input).classification.urgency == expected)
+            }
         }
     }
 

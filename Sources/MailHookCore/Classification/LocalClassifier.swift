@@ -33,13 +33,17 @@ public struct LocalClassifier: Sendable {
     /// urgency head calls an email CRITICAL from `criticalLikelihood` up (clamped to 0.01...1).
     public init(model: ClassifierModel? = nil, criticalLikelihood: Double = LocalClassifier.defaultCriticalLikelihood) {
         rules = CompiledRules.standard
-        let threshold = criticalLikelihood.isFinite ? min(max(criticalLikelihood, 0.01), 1) : Self.defaultCriticalLikelihood
-        trained = model.map { TrainedHeads($0, criticalLikelihood: threshold) }
+        trained = model.map { TrainedHeads($0, criticalLikelihood: Self.bounded(criticalLikelihood)) }
+    }
+
+    /// A threshold from code, held to 0.01...1 (NaN or infinity: the default).
+    static func bounded(_ likelihood: Double) -> Double {
+        likelihood.isFinite ? min(max(likelihood, 0.01), 1) : defaultCriticalLikelihood
     }
 
     /// The same classifier, its trained heads shared, with CRITICAL from `likelihood` up.
     func criticalFrom(_ likelihood: Double) -> LocalClassifier {
-        LocalClassifier(rules: rules, trained: trained.map { TrainedHeads(name: $0.name, heads: $0.heads, criticalLikelihood: likelihood) })
+        LocalClassifier(rules: rules, trained: trained.map { TrainedHeads(name: $0.name, heads: $0.heads, criticalLikelihood: Self.bounded(likelihood)) })
     }
 
     private init(rules: CompiledRules, trained: TrainedHeads?) {

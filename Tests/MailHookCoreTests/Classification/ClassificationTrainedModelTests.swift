@@ -34,6 +34,10 @@ extension ClassificationTests {
                 #expect(lower.escalationsMissed <= higher.escalationsMissed && lower.extraEscalations >= higher.extraEscalations)
                 #expect(lower.escalations == higher.escalations && lower.escalations + lower.others == all.count)
             }
+            // And the thresholds do move it: from 10 % to 50 % the model's probabilities cross them.
+            let first = try #require(rows.first), last = try #require(rows.last)
+            #expect(first.criticalFound > last.criticalFound && first.othersCalledCritical > last.othersCalledCritical)
+            #expect(first.escalationsMissed < last.escalationsMissed && first.extraEscalations > last.extraEscalations)
             #expect(all.count >= 600)
             #expect(evaluation.accuracy >= 0.90, "category accuracy \(evaluation.accuracy)")
             for category in MailHookCore.Category.allCases {
