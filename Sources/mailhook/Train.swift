@@ -10,6 +10,8 @@ struct Train: AsyncParsableCommand {
             Examples are JSON Lines files ({"id", "subject", "body", "category", "urgency"?} per line) and, with --feedback, each
             email's latest classification feedback in the configured database. The model file is what classifier.modelFile
             names; the built-in one is trained from Tests/MailHookCoreTests/Fixtures/emails/*.jsonl with --name builtin-2.
+            Cross-validation calls an email CRITICAL from the configured classifier.criticalFromPercent and shows what other
+            thresholds would give.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -47,8 +49,9 @@ struct Train: AsyncParsableCommand {
                 }
             }
             let fixtureCount = examples.count
+            // The site's configuration (all defaults when there is no file): its CRITICAL threshold, and with --feedback its database.
+            let config = try options.loadMain()
             if feedback {
-                let config = try options.loadMain()
                 let logger = makeLogger(level: .error)
                 examples += try await StoreFactory.withStore(config.database, logger: logger) { store in
                     try await store.migrate()
@@ -62,10 +65,12 @@ struct Train: AsyncParsableCommand {
             let trainer = ClassifierTrainer(minimumDocuments: minDocuments)
             print("examples: \(examples.count) (\(fixtureCount) from fixtures, \(examples.count - fixtureCount) from feedback)")
             if crossValidate >= 2 {
-                let evaluation = ClassifierEvaluation.crossValidate(examples, folds: min(crossValidate, examples.count), trainer: trainer)
-                print("\(crossValidate)-fold cross-validated (each email classified by a model that never saw it):\n")
+                let percent = config.classifier.criticalFromPercent
+                let evaluation = ClassifierEvaluation.crossValidate(
+                    examples, folds: min(crossValidate, examples.count), trainer: trainer, criticalFromPercent: percent)
+                print("\(crossValidate)-fold cross-validated (each email classified by a model that never saw it; CRITICAL from \(percent) %):\n")
                 print(evaluation.table())
-                print("\nThe same emails with CRITICAL from other likelihoods (classifier.criticalFromPercent):\n")
+                print("\nThe same emails with CRITICAL from other likelihoods (classifier.criticalFromPercent, now \(percent)):\n")
                 print(evaluation.criticalTradeoff.table())
                 print("")
                 if let disagreements {

@@ -69,6 +69,17 @@ struct TrainCommandTests {
         #expect(out.contains("category accuracy"), "the cross-validation table is printed")
         #expect(out.contains("| labelled urgency, chosen: | LOW | MEDIUM | HIGH | CRITICAL |"), "\(out)")
         #expect(out.contains("| **15 %** (default) |") && out.contains("| 25 % |"), "the CRITICAL trade-off is printed: \(out)")
+
+        // A site's own threshold is the one cross-validation uses, and is marked among the others.
+        let sited = #"{"database": {"url": "\#(database.configURL)"}, "classifier": {"criticalFromPercent": 35}}"#
+        let sitedConfig = directory.appendingPathComponent("sited.json")
+        try Data(sited.utf8).write(to: sitedConfig)
+        let (sitedStatus, sitedOut, sitedErr) = try await MailHookProcess.run(
+            ["train", "--config", sitedConfig.path, "--fixtures", Self.fixtures.appendingPathComponent("heldout.jsonl").path, "--cross-validate", "3"],
+            directory: directory)
+        #expect(sitedStatus == 0, "\(sitedErr)")
+        #expect(sitedOut.contains("CRITICAL from 35 %"), "\(sitedOut)")
+        #expect(sitedOut.contains("| **35 %** (configured) |") && sitedOut.contains("| 15 % (default) |"), "\(sitedOut)")
         // Every line names one of the examples whose label the cross-validated model did not give.
         let lines = try String(contentsOf: disagreements, encoding: .utf8).split(separator: "\n")
         #expect(!lines.isEmpty && out.contains("\(lines.count) disagreements written to"), "\(out)")

@@ -35,6 +35,15 @@ extension ClassificationTests {
             #expect(row.extraEscalations == 1 && row.othersCalledCritical == 0 && row.urgencyCorrect == 0 && row.emails == 1)
         }
 
+        @Test func aConfiguredThresholdIsMeasuredAndMarked() {
+            let site = CriticalTradeoff(configured: 35)
+            #expect(site.rows.map(\.percent) == [10, 15, 20, 25, 30, 35, 50])
+            #expect(site.table().contains("| **35 %** (configured) |") && site.table().contains("| 15 % (default) |"))
+            let standard = CriticalTradeoff()
+            #expect(standard.rows.map(\.percent) == CriticalTradeoff.percents)
+            #expect(standard.table().contains("| **15 %** (default) |") && !standard.table().contains("configured"))
+        }
+
         @Test func emailsWithoutAnUrgencyCountOnlyForEscalations() {
             let row = Self.row([(Self.email(.escalation, nil), Self.result(.support, .critical))])
             #expect(row.emails == 0 && row.critical == 0 && row.othersCalledCritical == 0)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How a classifier does on labelled emails: confusion matrices of categories and urgencies, and
-/// the emails it disagreed on. ``crossValidate(_:folds:trainer:)`` measures the trained classifier
+/// the emails it disagreed on. ``crossValidate(_:folds:trainer:criticalFromPercent:)`` measures the trained classifier
 /// on emails it was not trained on, which is the figure that predicts unseen mail.
 public struct ClassifierEvaluation: Sendable, Equatable {
     /// `confusion[actual][predicted]`, indexed like `Category.allCases`.
@@ -13,7 +13,7 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     public private(set) var disagreements: [ClassifierDisagreement] = []
     /// Per confidence band (``bandEdges``): emails and how many were right, so routing thresholds can be judged.
     public private(set) var bands = Array(repeating: Band(), count: bandEdges.count)
-    /// Filled by ``crossValidate(_:folds:trainer:)``: the same emails at other CRITICAL thresholds.
+    /// Filled by ``crossValidate(_:folds:trainer:criticalFromPercent:)``: the same emails at other CRITICAL thresholds.
     public private(set) var criticalTradeoff = CriticalTradeoff()
 
     public static let bandEdges: [Double] = [0, 40, 60, 80, 85, 90]
@@ -69,8 +69,12 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     }
 
     /// `folds`-fold cross-validation, stratified by category: each email is classified by a model
-    /// trained on the other folds. Folds are assigned by a hash of the id, so runs repeat exactly.
-    public static func crossValidate(_ emails: [LabelledEmail], folds: Int = 10, trainer: ClassifierTrainer = ClassifierTrainer()) -> ClassifierEvaluation {
+    /// trained on the other folds, with CRITICAL from `criticalFromPercent` (``criticalTradeoff``
+    /// has the others). Folds are assigned by a hash of the id, so runs repeat exactly.
+    public static func crossValidate(
+        _ emails: [LabelledEmail], folds: Int = 10, trainer: ClassifierTrainer = ClassifierTrainer(),
+        criticalFromPercent: Int = CriticalTradeoff.defaultPercent
+    ) -> ClassifierEvaluation {
         let folds = max(2, folds)
         let rules = LocalClassifier()
         let prepared = emails.map { ClassifierTrainer.prepare($0, rules: rules) }
@@ -81,10 +85,11 @@ public struct ClassifierEvaluation: Sendable, Equatable {
             for (position, index) in members.enumerated() { fold[index] = position % folds }
         }
         var evaluation = ClassifierEvaluation()
+        evaluation.criticalTradeoff = CriticalTradeoff(configured: criticalFromPercent)
         for k in 0..<folds {
             let training = prepared.indices.filter { fold[$0] != k }.map { prepared[$0] }
-            let classifier = LocalClassifier(model: trainer.train(training, name: "cv-fold-\(k)"))
-            let variants = CriticalTradeoff.percents.map { classifier.criticalFrom(Double($0) / 100) }
+            let classifier = LocalClassifier(model: trainer.train(training, name: "cv-fold-\(k)"), criticalLikelihood: Double(criticalFromPercent) / 100)
+            let variants = evaluation.criticalTradeoff.rows.map { classifier.criticalFrom(Double($0.percent) / 100) }
             for index in prepared.indices where fold[index] == k {
                 let example = prepared[index]
                 let result = classifier.classify(subject: example.subject, body: example.body)

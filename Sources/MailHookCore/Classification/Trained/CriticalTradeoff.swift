@@ -5,8 +5,9 @@ import Foundation
 /// (category ESCALATION or urgency CRITICAL, as ``RoutingPolicy`` escalates) each would give.
 /// `mailhook train` prints it, so a site that trains on its own feedback sees its own trade-off.
 public struct CriticalTradeoff: Sendable, Equatable {
-    /// The thresholds measured, in percent; the default is among them.
+    /// The thresholds always measured, in percent; the default is among them.
     public static let percents = [10, 15, 20, 25, 30, 50]
+    public static let defaultPercent = Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded())
 
     public struct Row: Sendable, Equatable {
         public var percent: Int
@@ -24,9 +25,15 @@ public struct CriticalTradeoff: Sendable, Equatable {
         public var extraEscalations = 0
     }
 
-    public private(set) var rows = percents.map { Row(percent: $0) }
+    public private(set) var rows: [Row]
+    /// The threshold the evaluation itself used (a site's `classifier.criticalFromPercent`).
+    public let configured: Int
 
-    public init() {}
+    /// The standard thresholds and `configured`, in order.
+    public init(configured: Int = defaultPercent) {
+        self.configured = configured
+        rows = Set(Self.percents + [configured]).sorted().map { Row(percent: $0) }
+    }
 
     mutating func record(_ row: Int, _ email: LabelledEmail, _ result: Classification) {
         guard rows.indices.contains(row) else { return }
@@ -50,15 +57,16 @@ public struct CriticalTradeoff: Sendable, Equatable {
         }
     }
 
-    /// A Markdown table, the default threshold marked.
+    /// A Markdown table, the default and the configured threshold marked.
     public func table() -> String {
-        let chosen = Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded())
         var lines = [
             "| CRITICAL from | urgency accuracy | CRITICAL found | others called CRITICAL | escalations missed | extra escalations |",
             "|---:|---:|---:|---:|---:|---:|",
         ]
         for row in rows {
-            let label = row.percent == chosen ? "**\(row.percent) %** (default)" : "\(row.percent) %"
+            let label =
+                row.percent == configured ? "**\(row.percent) %** (\(configured == Self.defaultPercent ? "default" : "configured"))"
+                : row.percent == Self.defaultPercent ? "\(row.percent) % (default)" : "\(row.percent) %"
             let accuracy = ClassifierEvaluation.percent(ClassifierEvaluation.ratio(row.urgencyCorrect, row.emails))
             lines.append(
                 "| \(label) | \(accuracy) | \(row.criticalFound) of \(row.critical) | \(row.othersCalledCritical) | "
