@@ -20,6 +20,7 @@ extension ClassificationTests {
 
         @Test func criticalWinsOnceItIsFifteenPercentLikely() {
             #expect(LocalClassifier.defaultCriticalLikelihood == 0.15)
+            #expect(Double(LocalClassifier.defaultCriticalFromPercent) / 100 == LocalClassifier.defaultCriticalLikelihood, "the setting's default is the same")
             let critical = Self.classify(urgency: [0.1, 0.2, 0.5, 0.2])
             #expect(critical.category == .support)
             #expect(critical.urgency == .critical)

@@ -73,7 +73,7 @@ public struct ClassifierEvaluation: Sendable, Equatable {
     /// has the others). Folds are assigned by a hash of the id, so runs repeat exactly.
     public static func crossValidate(
         _ emails: [LabelledEmail], folds: Int = 10, trainer: ClassifierTrainer = ClassifierTrainer(),
-        criticalFromPercent: Int = CriticalTradeoff.defaultPercent
+        criticalFromPercent: Int = LocalClassifier.defaultCriticalFromPercent
     ) -> ClassifierEvaluation {
         let folds = max(2, folds)
         let rules = LocalClassifier()
@@ -95,8 +95,8 @@ public struct ClassifierEvaluation: Sendable, Equatable {
                 let result = classifier.classify(subject: example.subject, body: example.body)
                 evaluation.record(example.email, result)
                 for (row, variant) in variants.enumerated() {
-                    let same = variant.trained?.criticalLikelihood == classifier.trained?.criticalLikelihood
-                    evaluation.criticalTradeoff.record(row, example.email, same ? result : variant.classify(subject: example.subject, body: example.body))
+                    let own = evaluation.criticalTradeoff.rows[row].percent == criticalFromPercent
+                    evaluation.criticalTradeoff.record(row, example.email, own ? result : variant.classify(subject: example.subject, body: example.body))
                 }
             }
         }

@@ -7,7 +7,6 @@ import Foundation
 public struct CriticalTradeoff: Sendable, Equatable {
     /// The thresholds always measured, in percent; the default is among them.
     public static let percents = [10, 15, 20, 25, 30, 50]
-    public static let defaultPercent = Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded())
 
     public struct Row: Sendable, Equatable {
         public var percent: Int
@@ -30,7 +29,7 @@ public struct CriticalTradeoff: Sendable, Equatable {
     public let configured: Int
 
     /// The standard thresholds and `configured`, in order.
-    public init(configured: Int = defaultPercent) {
+    public init(configured: Int = LocalClassifier.defaultCriticalFromPercent) {
         self.configured = configured
         rows = Set(Self.percents + [configured]).sorted().map { Row(percent: $0) }
     }
@@ -65,8 +64,8 @@ public struct CriticalTradeoff: Sendable, Equatable {
         ]
         for row in rows {
             let label =
-                row.percent == configured ? "**\(row.percent) %** (\(configured == Self.defaultPercent ? "default" : "configured"))"
-                : row.percent == Self.defaultPercent ? "\(row.percent) % (default)" : "\(row.percent) %"
+                row.percent == configured ? "**\(row.percent) %** (\(configured == LocalClassifier.defaultCriticalFromPercent ? "default" : "configured"))"
+                : row.percent == LocalClassifier.defaultCriticalFromPercent ? "\(row.percent) % (default)" : "\(row.percent) %"
             let accuracy = ClassifierEvaluation.percent(ClassifierEvaluation.ratio(row.urgencyCorrect, row.emails))
             lines.append(
                 "| \(label) | \(accuracy) | \(row.criticalFound) of \(row.critical) | \(row.othersCalledCritical) | "

@@ -64,4 +64,6 @@ extension LocalClassifier {
     /// the fifth, unseen (26 of 28 CRITICAL against 19, accuracy 81.0 % against 81.5 %). A site
     /// sets its own with `classifier.criticalFromPercent` (the README has the trade-off measured).
     public static let defaultCriticalLikelihood = 0.15
+    /// The same, as `classifier.criticalFromPercent` gives it.
+    public static let defaultCriticalFromPercent = 15
 }

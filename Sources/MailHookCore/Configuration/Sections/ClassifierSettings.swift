@@ -18,7 +18,7 @@ extension MailHookConfiguration {
         public init(
             provider: ClassifierProvider = .local, baseUrl: String? = nil, apiKey: Secret? = nil, model: String? = nil, timeoutSeconds: Int = 30,
             structuredOutput: StructuredOutputMode = .auto, modelFile: ClassifierModelChoice = .builtin,
-            criticalFromPercent: Int = Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded())
+            criticalFromPercent: Int = LocalClassifier.defaultCriticalFromPercent
         ) {
             self.provider = provider
             self.baseUrl = baseUrl
@@ -56,7 +56,7 @@ extension MailHookConfiguration {
                 timeoutSeconds: try c.int("timeoutSeconds", default: 30, range: 1...600),
                 structuredOutput: try c.choice("structuredOutput", default: StructuredOutputMode.auto),
                 modelFile: ClassifierModelChoice(try c.optionalString("modelFile")),
-                criticalFromPercent: try c.int("criticalFromPercent", default: Int((LocalClassifier.defaultCriticalLikelihood * 100).rounded()), range: 1...100))
+                criticalFromPercent: try c.int("criticalFromPercent", default: LocalClassifier.defaultCriticalFromPercent, range: 1...100))
         }
     }
 }
