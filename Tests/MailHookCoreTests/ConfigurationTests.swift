@@ -177,6 +177,11 @@ struct ConfigurationTests {
         #expect(problem(#"{"name": "a", "url": "x", "authentication": {"type": "bearer_token", "token": "t"}}"#)?.hasPrefix("webhook_endpoints[0].url") == true)
         #expect(problem(#"{"name": "a", "url": "/webhooks/graph", "authentication": {"type": "bearer_token", "token": "t"}}"#)?.contains("reserved") == true)
         #expect(problem(#"{"name": "a", "url": "/metrics", "authentication": {"type": "bearer_token", "token": "t"}}"#)?.contains("reserved") == true)
+        // The contract and the dashboard are MailHook's too.
+        for url in ["/openapi.yaml", "/dashboard", "/dashboard/", "/dashboard/dashboard.js", "/dashboard/events"] {
+            #expect(problem(#"{"name": "a", "url": "\#(url)", "authentication": {"type": "bearer_token", "token": "t"}}"#)?.contains("reserved") == true, "\(url)")
+        }
+        #expect(problem(#"{"name": "a", "url": "/dashboards-feed", "authentication": {"type": "bearer_token", "token": "t"}}"#) == nil)
         #expect(problem(#"{"name": "a", "url": "/x", "authentication": {"type": "standard_webhooks", "secret": "whsec_!!!"}}"#)?.contains("base64") == true)
         #expect(problem(#"{"name": "a", "url": "/x", "authentication": {"type": "bearer_token", "token": "t"}}, {"name": "a", "url": "/y", "authentication": {"type": "bearer_token", "token": "t"}}"#)?.contains("used twice") == true)
         #expect(problem(#"{"name": "a", "url": "/x", "authentication": {"type": "bearer_token", "token": "t"}}, {"name": "b", "url": "/x", "authentication": {"type": "bearer_token", "token": "t"}}"#)?.contains("another enabled endpoint") == true)

@@ -18,8 +18,8 @@ public struct IntegrationsConfiguration: Sendable, Encodable {
     }
 
     /// Paths MailHook serves itself; an integration may not take them.
-    public static let reservedPaths = ["/webhooks/graph", "/webhooks/graph/lifecycle", "/health", "/ready", "/metrics"]
-    public static let reservedPrefixes = ["/analytics", "/emails"]
+    public static let reservedPaths = ["/webhooks/graph", "/webhooks/graph/lifecycle", "/health", "/ready", "/metrics", "/openapi.yaml"]
+    public static let reservedPrefixes = ["/analytics", "/emails", "/dashboard"]
 }
 
 public struct WebhookEndpoint: Sendable, Encodable {

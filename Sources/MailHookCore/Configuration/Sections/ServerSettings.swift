@@ -19,7 +19,7 @@ extension MailHookConfiguration {
         public var maxConnections: Int
         /// A request head (request line and headers) must arrive within this time.
         public var headerTimeoutSeconds: Int
-        /// Request head size and header count limits (431 beyond them).
+        /// Request head size and header count limits (400 beyond them, and the connection is closed).
         public var maxHeaderBytes: Int
         public var maxHeaderCount: Int
 
