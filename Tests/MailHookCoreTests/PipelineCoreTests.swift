@@ -69,8 +69,43 @@ struct PipelineCoreTests {
         #expect(message["type"]?.stringValue == "message")
         let card = message["attachments"]?.arrayValue?.first?["content"]
         #expect(card?["type"]?.stringValue == "AdaptiveCard")
-        #expect(card?["body"]?.arrayValue?.first?["text"]?.stringValue == "Escalated: Disk <full>")
+        let title = card?["body"]?.arrayValue?.first?["inlines"]?.arrayValue?.compactMap { $0["text"]?.stringValue }
+        #expect(title == ["Escalated: ", "Disk <full>"])
         #expect(summary.html.contains("Disk &lt;full&gt;"))
+    }
+
+    @Test("text from the email or a model reaches the Adaptive Card only as plain text runs, never as Markdown")
+    func adaptiveCardMarkdown() throws {
+        let planted = "[Reset your password](https://phish.example/login) **now**"
+        let summary = EscalationSummary(subject: planted, sender: "[IT](https://phish.example/s)", category: .escalation, urgency: .high,
+                                        confidence: 80, reason: "escalation", suggestedAction: "- open https://phish.example/a",
+                                        excerpt: "_see_ [here](https://phish.example/e)", link: nil)
+        let card = try #require(summary.adaptiveCardMessage(topic: "IT-ESCALATION-x", members: ["oncall@c.example"])["attachments"]?
+            .arrayValue?.first?["content"])
+        // Everything Teams reads as Markdown: TextBlocks' text and facts' titles and values.
+        var markdown: [String] = []
+        var runs: [String] = []
+        func walk(_ value: JSONValue) {
+            if let object = value.objectValue {
+                switch object["type"]?.stringValue {
+                case "TextBlock": markdown.append(object["text"]?.stringValue ?? "")
+                case "TextRun": runs.append(object["text"]?.stringValue ?? "")
+                default: break
+                }
+                if let facts = object["facts"]?.arrayValue {
+                    markdown += facts.flatMap { [$0["title"]?.stringValue ?? "", $0["value"]?.stringValue ?? ""] }
+                }
+                object.values.forEach(walk)
+            } else if let array = value.arrayValue {
+                array.forEach(walk)
+            }
+        }
+        walk(card)
+        #expect(!markdown.isEmpty, "the facts are still there")
+        #expect(markdown.allSatisfy { !$0.contains("phish.example") }, "\(markdown)")
+        for text in [planted, "[IT](https://phish.example/s)", "- open https://phish.example/a", "_see_ [here](https://phish.example/e)"] {
+            #expect(runs.contains(text), "\(text) is shown, as plain text")
+        }
     }
 
     @Test("canonical and IMAP-bridge events become emails")

@@ -102,20 +102,26 @@ public struct EscalationSummary: Sendable, Equatable {
     }
 
     /// A Teams Workflows / incoming-webhook message carrying an Adaptive Card 1.4.
+    ///
+    /// Teams renders Markdown in a TextBlock and in facts, so a subject such as
+    /// `[Reset your password](https://…)` would become a link in the IT team's channel, posted by
+    /// MailHook. Text from the email or a model (subject, sender, suggestion, excerpt) therefore
+    /// goes into TextRuns, which Adaptive Cards show as plain text; TextBlocks and facts hold only
+    /// MailHook's own words and the configured people.
     public func adaptiveCardMessage(topic: String, members: [String]) -> JSONValue {
         var body: [JSONValue] = [
-            .object(["type": .string("TextBlock"), "size": .string("Medium"), "weight": .string("Bolder"), "wrap": .bool(true),
-                     "text": .string("Escalated: \(subject)")]),
+            Self.plain([Self.run("Escalated: ", bold: true, size: "Medium"), Self.run(subject, bold: true, size: "Medium")]),
+            Self.plain([Self.run("From: ", bold: true), Self.run(sender)]),
             .object(["type": .string("FactSet"), "facts": .array([
-                fact("From", sender), fact("Category", category.rawValue), fact("Urgency", urgency.rawValue),
+                fact("Category", category.rawValue), fact("Urgency", urgency.rawValue),
                 fact("Confidence", Self.percent(confidence)), fact("Topic", topic),
                 fact("People", members.joined(separator: ", ")),
             ])]),
-            .object(["type": .string("TextBlock"), "wrap": .bool(true), "text": .string("Why: \(reason)")]),
-            .object(["type": .string("TextBlock"), "wrap": .bool(true), "text": .string("Suggested: \(suggestedAction)")]),
+            Self.plain([Self.run("Why: ", bold: true), Self.run(reason)]),
+            Self.plain([Self.run("Suggested: ", bold: true), Self.run(suggestedAction)]),
         ]
         if !excerpt.isEmpty {
-            body.append(.object(["type": .string("TextBlock"), "wrap": .bool(true), "isSubtle": .bool(true), "text": .string(excerpt)]))
+            body.append(Self.plain([Self.run(excerpt, subtle: true)]))
         }
         var card: [String: JSONValue] = [
             "type": .string("AdaptiveCard"), "version": .string("1.4"),
@@ -134,6 +140,19 @@ public struct EscalationSummary: Sendable, Equatable {
 
     private func fact(_ title: String, _ value: String) -> JSONValue {
         .object(["title": .string(title), "value": .string(value)])
+    }
+
+    /// A RichTextBlock: its runs are never read as Markdown.
+    static func plain(_ runs: [JSONValue]) -> JSONValue {
+        .object(["type": .string("RichTextBlock"), "inlines": .array(runs)])
+    }
+
+    static func run(_ text: String, bold: Bool = false, subtle: Bool = false, size: String? = nil) -> JSONValue {
+        var run: [String: JSONValue] = ["type": .string("TextRun"), "text": .string(text)]
+        if bold { run["weight"] = .string("Bolder") }
+        if let size { run["size"] = .string(size) }
+        if subtle { run["isSubtle"] = .bool(true) }
+        return .object(run)
     }
 
     /// A confidence as a whole number; one that is not a number 0…100 reads "?" rather than trapping.
