@@ -59,7 +59,7 @@ extension AsyncParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("mailhook: \(String(describing: error))\n".utf8))
+            FileHandle.standardError.write(Data("mailhook: \(PrintableLogHandler.printable(String(describing: error)))\n".utf8))
             throw ExitCode(1)
         }
     }
@@ -69,7 +69,7 @@ func makeLogger(level: LogLevel) -> Logger {
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
-        return handler
+        return PrintableLogHandler(handler)
     }
     var logger = Logger(label: "mailhook")
     logger.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
