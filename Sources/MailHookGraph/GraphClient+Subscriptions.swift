@@ -86,7 +86,12 @@ extension GraphClient {
         }
     }
 
+    /// One path segment: `/`, `?`, `#` and `%` encoded, and a segment of only dots (`.`, `..`)
+    /// encoded whole, so an id from a Graph answer cannot climb to another path.
     static func escape(_ segment: String) -> String {
+        if !segment.isEmpty, segment.allSatisfy({ $0 == "." }) {
+            return String(repeating: "%2E", count: segment.count)
+        }
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#")
         return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment

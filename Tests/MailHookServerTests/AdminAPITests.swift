@@ -2,6 +2,7 @@ import Foundation
 import MailHookCore
 import MailHookStore
 import MailHookTestSupport
+import NIOHTTP1
 import Testing
 
 /// The admin API: one email's trail and feedback, behind the admin token, on both databases.
@@ -71,6 +72,8 @@ struct AdminAPITests {
                 mode: .live, request: JSONWriter.text(["url": workflowUrl, "authorization": "Bearer \(Self.adminToken)"])))
             let reply = try await server.get("/emails/helpdesk:evt-1", headers: Self.auth)
             #expect(reply.status == 200)
+            // An answer that holds mail is kept by no cache and read as nothing but JSON.
+            #expect(reply.headers["Cache-Control"] == ["no-store"] && reply.headers["X-Content-Type-Options"] == ["nosniff"], "\(reply.headers)")
             #expect(reply.body.contains("workflow-card"), "the planted record is shown")
             #expect(!reply.body.contains(Self.planted) && !reply.body.contains(Self.adminToken), "\(reply.body)")
             #expect(reply.body.contains("***"))

@@ -1,5 +1,6 @@
 import Foundation
 import MailHookCore
+import MailHookGraph
 import MailHookServer
 import MailHookStore
 import MailHookTestSupport
@@ -79,6 +80,24 @@ struct HostileGraphContentTests {
             #expect(detail["nul"] == .string("x\u{FFFD}y"))
             #expect(detail["text"] == .string("\\u0000"), "an escaped backslash, then the letters u0000")
             #expect(detail["raw"] == .string("p\u{FFFD}q"))
+        }
+    }
+
+    @Test("an id from a Graph answer is one path segment: '..' cannot climb, '/', '?' and '#' cannot split it")
+    func idsStayOneSegment() {
+        for id in [".", "..", "...", "a/../b", "x?y#z", "%2E%2E"] {
+            let paths = [
+                GraphClient.flagRequest(mailbox: "it@contoso.example", messageId: id, categories: []).path,
+                GraphClient.replyRequest(mailbox: "..", messageId: id, comment: "hi").path,
+                GraphClient.draftReplyRequest(mailbox: "it@contoso.example", messageId: id, comment: "hi").path,
+                GraphClient.chatMessageRequest(chatId: id, html: "<p>x</p>").path,
+            ]
+            for path in paths {
+                let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+                #expect(!segments.contains { $0 == "." || $0 == ".." }, "\(path)")
+                #expect(!path.contains("?") && !path.contains("#"), "\(path)")
+            }
+            #expect(GraphClient.flagRequest(mailbox: "m", messageId: id, categories: []).path.split(separator: "/").count == 4, "\(id)")
         }
     }
 }

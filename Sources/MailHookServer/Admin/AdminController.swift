@@ -140,7 +140,11 @@ struct AdminController: Sendable {
 
     static func notFound(_ reason: String) -> Response { json(.notFound, JSONWriter.text(NotFound(reason: reason))) }
 
+    /// Admin answers hold mail: no cache keeps them, and no browser reads them as anything but JSON.
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .xContentTypeOptions: "nosniff", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
