@@ -254,7 +254,8 @@ struct PipelineTests {
                     #expect(graph.workflowPosts.count == 1)
                     let card = graph.workflowPosts.first?["attachments"]?.arrayValue?.first
                     #expect(card?["contentType"]?.stringValue == "application/vnd.microsoft.card.adaptive")
-                    #expect(card?["content"]?["body"]?.arrayValue?.first?["text"]?.stringValue == "Escalated: Email is down for everyone")
+                    let title = card?["content"]?["body"]?.arrayValue?.first?["inlines"]?.arrayValue?.compactMap { $0["text"]?.stringValue }
+                    #expect(title == ["Escalated: ", "Email is down for everyone"])
                     let escalation = try #require(try await Self.rows(server, .escalationTeams).first)
                     #expect(escalation["team_id"]?.stringValue == "card:\(id)")
                     let actions = try await server.store.actionRecords(inboxId: nil)
