@@ -88,8 +88,8 @@ public struct ClassifierEvaluation: Sendable, Equatable {
         evaluation.criticalTradeoff = CriticalTradeoff(configured: criticalFromPercent)
         for k in 0..<folds {
             let training = prepared.indices.filter { fold[$0] != k }.map { prepared[$0] }
-            let classifier = LocalClassifier(model: trainer.train(training, name: "cv-fold-\(k)"), criticalLikelihood: Double(criticalFromPercent) / 100)
-            let variants = evaluation.criticalTradeoff.rows.map { classifier.criticalFrom(Double($0.percent) / 100) }
+            let classifier = LocalClassifier(model: trainer.train(training, name: "cv-fold-\(k)"), criticalLikelihood: LocalClassifier.likelihood(percent: criticalFromPercent))
+            let variants = evaluation.criticalTradeoff.rows.map { classifier.criticalFrom(LocalClassifier.likelihood(percent: $0.percent)) }
             for index in prepared.indices where fold[index] == k {
                 let example = prepared[index]
                 let result = classifier.classify(subject: example.subject, body: example.body)

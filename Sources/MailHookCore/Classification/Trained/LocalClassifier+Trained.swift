@@ -63,7 +63,10 @@ extension LocalClassifier {
     /// found 89.5 % against 64.8 %, urgency accuracy 76.9 % against 77.0 %), then confirmed on
     /// the fifth, unseen (26 of 28 CRITICAL against 19, accuracy 81.0 % against 81.5 %). A site
     /// sets its own with `classifier.criticalFromPercent` (the README has the trade-off measured).
-    public static let defaultCriticalLikelihood = 0.15
-    /// The same, as `classifier.criticalFromPercent` gives it.
     public static let defaultCriticalFromPercent = 15
+    /// The same as a likelihood.
+    public static let defaultCriticalLikelihood = likelihood(percent: defaultCriticalFromPercent)
+
+    /// A threshold in percent (`classifier.criticalFromPercent`) as the likelihood the urgency head compares.
+    public static func likelihood(percent: Int) -> Double { Double(percent) / 100 }
 }

@@ -31,7 +31,7 @@ extension MailHookConfiguration {
         }
 
         /// ``criticalFromPercent`` as the offline classifier takes it.
-        public var criticalLikelihood: Double { Double(criticalFromPercent) / 100 }
+        public var criticalLikelihood: Double { LocalClassifier.likelihood(percent: criticalFromPercent) }
 
         init(reader c: ConfigReader) throws(ConfigError) {
             try c.rejectUnknownKeys(["provider", "baseUrl", "apiKey", "model", "timeoutSeconds", "structuredOutput", "modelFile", "criticalFromPercent"])
